@@ -1,0 +1,65 @@
+package dev.gateway;
+
+import dev.gateway.config.ConfigException;
+import dev.gateway.config.ConfigLoader;
+import dev.gateway.config.GatewayConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.concurrent.TimeUnit;
+
+/** {@code java -jar gateway.jar [--config FILE]}: starts one gateway node. */
+public final class Main {
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    GatewayConfig config;
+    try {
+      config = ConfigLoader.load(args, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("gateway: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = createVertx(registry);
+    MainVerticle main = new MainVerticle(config, registry);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      main.health().markDraining();
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture()
+            .get(config.server().shutdownTimeoutMs() + 5_000, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        System.err.println("gateway: shutdown did not complete cleanly: " + e);
+      }
+    }, "gateway-shutdown"));
+    vertx.deployVerticle(main).onComplete(ar -> {
+      if (ar.succeeded()) {
+        System.out.println("gateway: listening on http://" + config.server().host() + ":"
+            + config.server().port() + " (" + config.effectiveEventLoops() + " event loops)");
+      } else {
+        System.err.println("gateway: failed to start: " + ar.cause());
+        System.exit(1);
+      }
+    });
+  }
+
+  /** Vert.x with Micrometer metrics (JVM, Vert.x and the gateway's own) on the given registry. */
+  public static Vertx createVertx(MeterRegistry registry) {
+    return createVertx(new VertxOptions(), registry);
+  }
+
+  /** As {@link #createVertx(MeterRegistry)}, with the caller's options (tests shorten timeouts). */
+  public static Vertx createVertx(VertxOptions options, MeterRegistry registry) {
+    options.setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true));
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+  }
+}

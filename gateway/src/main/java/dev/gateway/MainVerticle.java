@@ -1,0 +1,73 @@
+package dev.gateway;
+
+import dev.gateway.channel.ChannelHub;
+import dev.gateway.config.GatewayConfig;
+import dev.gateway.demo.ClockService;
+import dev.gateway.demo.EchoService;
+import dev.gateway.health.Health;
+import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.transport.HttpServerVerticle;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Deploys one gateway node: the channel hub, the demo services (when enabled) and one HTTP server
+ * instance per event loop. Ready once all of them started; draining once stopping.
+ */
+public final class MainVerticle extends VerticleBase {
+
+  /** sockjs-client, served by the gateway itself (from its webjar). */
+  static final String SOCKJS_RESOURCE =
+      "META-INF/resources/webjars/sockjs-client/1.6.1/dist/sockjs.min.js";
+
+  private final GatewayConfig config;
+  private final GatewayMetrics metrics;
+  private final Health health = new Health();
+  private ChannelHub hub;
+
+  public MainVerticle(GatewayConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.metrics = new GatewayMetrics(registry);
+  }
+
+  public Health health() {
+    return health;
+  }
+
+  /** The node's channel hub (available once started). */
+  public ChannelHub hub() {
+    return hub;
+  }
+
+  @Override
+  public Future<?> start() {
+    hub = new ChannelHub(metrics);
+    return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
+        .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo()).map(lib))
+        .compose(this::deployServers)
+        .onSuccess(id -> health.markReady());
+  }
+
+  private Future<?> deployDemo() {
+    if (!config.demo().enabled()) {
+      return Future.succeededFuture();
+    }
+    return Future.all(vertx.deployVerticle(new EchoService()),
+        vertx.deployVerticle(new ClockService(config.demo().clockIntervalMs())));
+  }
+
+  private Future<String> deployServers(Buffer sockJsLibrary) {
+    return vertx.deployVerticle(
+        () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary),
+        new DeploymentOptions().setInstances(config.effectiveEventLoops()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    health.markDraining();
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,136 @@
+package dev.gateway.api;
+
+import dev.gateway.auth.Permissions;
+import dev.gateway.config.GatewayConfig;
+import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.protocol.ProtocolCodec;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+
+/**
+ * {@code POST /api/publish}: backends publish {@code {"address","body","headers"}} to a channel.
+ * With an API key configured it requires {@code Authorization: Bearer KEY}; without one it only
+ * accepts requests from loopback addresses. Answers 202 on success, 400/401/403/413 with a JSON
+ * {@code {"error":CODE,"message":...}} otherwise.
+ */
+public final class PublishApi {
+
+  private final EventBus eventBus;
+  private final byte[] apiKey;
+  private final int maxAddressLength;
+  private final GatewayMetrics metrics;
+
+  public PublishApi(EventBus eventBus, GatewayConfig config, GatewayMetrics metrics) {
+    this.eventBus = eventBus;
+    this.apiKey = config.api().key() == null ? null
+        : config.api().key().getBytes(StandardCharsets.UTF_8);
+    this.maxAddressLength = config.limits().maxAddressLength();
+    this.metrics = metrics;
+  }
+
+  public void handle(RoutingContext rc) {
+    if (!authorised(rc)) {
+      return;
+    }
+    JsonObject json;
+    try {
+      json = rc.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      fail(rc, 400, "invalid_json", "body must be a JSON object");
+      return;
+    }
+    if (json == null) {
+      fail(rc, 400, "invalid_json", "body must be a JSON object");
+      return;
+    }
+    Object address = json.getValue("address");
+    if (!(address instanceof String a) || a.isEmpty()) {
+      fail(rc, 400, "missing_address", "address must be a non-empty string");
+      return;
+    }
+    if (a.length() > maxAddressLength) {
+      fail(rc, 400, "address_too_long", "address longer than " + maxAddressLength + " characters");
+      return;
+    }
+    if (Permissions.isInternal(a)) {
+      fail(rc, 403, "access_denied", "address is in the gateway's internal namespace");
+      return;
+    }
+    Object headers = json.getValue("headers");
+    if (headers != null && !(headers instanceof JsonObject)) {
+      fail(rc, 400, "invalid_field", "headers must be an object");
+      return;
+    }
+    DeliveryOptions options = new DeliveryOptions();
+    if (headers instanceof JsonObject h) {
+      for (Map.Entry<String, Object> e : h) {
+        if (e.getKey().startsWith(ProtocolCodec.INTERNAL_HEADER_PREFIX)
+            || e.getValue() instanceof JsonObject || e.getValue() instanceof JsonArray) {
+          fail(rc, 400, "invalid_field", "header '" + e.getKey() + "' is reserved or not a scalar");
+          return;
+        }
+        if (e.getValue() != null) {
+          options.addHeader(e.getKey(), String.valueOf(e.getValue()));
+        }
+      }
+    }
+    options.addHeader(ProtocolCodec.PUBLISHED_AT_HEADER, Long.toString(GatewayMetrics.nowMicros()));
+    try {
+      eventBus.publish(a, json.getValue("body"), options);
+    } catch (IllegalArgumentException e) {
+      fail(rc, 400, "invalid_field", "body has no event-bus form");
+      return;
+    }
+    metrics.apiPublish("accepted");
+    rc.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end("{\"status\":\"accepted\"}");
+  }
+
+  private boolean authorised(RoutingContext rc) {
+    if (apiKey != null) {
+      String auth = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+      byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+          ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+      if (!MessageDigest.isEqual(given, apiKey)) {
+        rc.response().putHeader("WWW-Authenticate", "Bearer");
+        fail(rc, 401, "unauthorized", "a valid 'Authorization: Bearer <key>' header is required");
+        return false;
+      }
+      return true;
+    }
+    if (!isLoopback(rc.request().remoteAddress())) {
+      fail(rc, 403, "access_denied", "without an API key only loopback clients may publish");
+      return false;
+    }
+    return true;
+  }
+
+  static boolean isLoopback(SocketAddress address) {
+    if (address == null || address.hostAddress() == null) {
+      return false;
+    }
+    try {
+      // a literal IP address: no name lookup happens
+      return InetAddress.getByName(address.hostAddress()).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private void fail(RoutingContext rc, int status, String code, String message) {
+    metrics.apiPublish(code);
+    rc.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(new JsonObject().put("error", code).put("message", message).encode());
+  }
+}

@@ -1,0 +1,163 @@
+package dev.gateway.channel;
+
+import dev.gateway.connection.Connection;
+import dev.gateway.connection.Outbound;
+import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.protocol.CloseReason;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The connections of one event loop and their channel subscriptions. Confined to that loop.
+ * It holds one reference on the node-level {@link ChannelHub} registration per channel, whatever
+ * the number of local subscribers, and writes each broadcast to its local subscribers with the
+ * bytes encoded once by the hub.
+ */
+public final class FanoutShard {
+
+  private final Vertx vertx;
+  private final Context context;
+  private final ChannelHub hub;
+  private final GatewayMetrics metrics;
+  private final Set<Connection> connections = new LinkedHashSet<>();
+  private final Map<String, Channel> channels = new HashMap<>();
+  private volatile long queuedBytes;
+
+  /** Local subscribers of one channel; {@code ready} completes when the hub registered it. */
+  private static final class Channel {
+    final Set<Connection> subscribers = new LinkedHashSet<>();
+    Future<Void> ready;
+  }
+
+  public FanoutShard(Vertx vertx, ChannelHub hub, GatewayMetrics metrics) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.hub = hub;
+    this.metrics = metrics;
+    metrics.addQueuedBytesSource(() -> queuedBytes);
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  Context context() {
+    return context;
+  }
+
+  /**
+   * Adds a local subscriber. The future completes, on this loop, once the node-level event-bus
+   * registration for the channel is complete, so a client told it is subscribed misses nothing.
+   */
+  public Future<Void> subscribe(Connection c, String address) {
+    Channel ch = channels.get(address);
+    if (ch == null) {
+      ch = new Channel();
+      channels.put(address, ch);
+      Channel created = ch;
+      Promise<Void> ready = Promise.promise();
+      ch.ready = ready.future();
+      hub.acquire(address, this).onComplete(ar -> context.runOnContext(v -> {
+        if (ar.failed() && channels.get(address) == created) {
+          channels.remove(address);
+          hub.release(address, this);
+        }
+        ready.handle(ar);
+      }));
+    }
+    ch.subscribers.add(c);
+    return ch.ready;
+  }
+
+  /** Removes a local subscriber; the last one releases the node-level registration. */
+  public void unsubscribe(Connection c, String address) {
+    Channel ch = channels.get(address);
+    if (ch == null || !ch.subscribers.remove(c)) {
+      return;
+    }
+    if (ch.subscribers.isEmpty()) {
+      channels.remove(address);
+      hub.release(address, this);
+    }
+  }
+
+  /** Called by the hub on this loop: writes one broadcast to every local subscriber. */
+  void deliver(String address, Outbound message) {
+    Channel ch = channels.get(address);
+    if (ch == null || ch.subscribers.isEmpty()) {
+      return;
+    }
+    // counts per transport, aggregated so metrics are touched once per fan-out
+    Map<String, int[]> counts = new HashMap<>(4);
+    for (Connection c : ch.subscribers) {
+      int[] n = counts.computeIfAbsent(c.transportName(), t -> new int[2]);
+      if (c.deliver(message)) {
+        n[0]++;
+      } else {
+        n[1]++;
+      }
+    }
+    int size = message.size();
+    for (Map.Entry<String, int[]> e : counts.entrySet()) {
+      int[] n = e.getValue();
+      if (n[0] > 0) {
+        metrics.messagesSent(e.getKey(), n[0], (long) n[0] * size);
+      }
+      if (n[1] > 0) {
+        metrics.messagesDropped(e.getKey(), n[1]);
+      }
+    }
+    if (message.publishedAtMicros() > 0) {
+      metrics.recordDelivery(message.publishedAtMicros());
+    }
+  }
+
+  public void countSent(String transport, int n, long bytes) {
+    metrics.messagesSent(transport, n, bytes);
+  }
+
+  public void opened(Connection c) {
+    connections.add(c);
+    metrics.connectionOpened(c.transportName());
+  }
+
+  public void closed(Connection c, CloseReason reason) {
+    if (connections.remove(c)) {
+      metrics.connectionClosed(c.transportName(), reason);
+    }
+  }
+
+  /** Adds to (or, negative, removes from) the bytes queued on this loop's connections. */
+  public void queued(long delta) {
+    queuedBytes += delta;
+  }
+
+  public long queuedBytes() {
+    return queuedBytes;
+  }
+
+  /** Number of channels with at least one subscriber on this loop. */
+  public int channelCount() {
+    return channels.size();
+  }
+
+  public int connectionCount() {
+    return connections.size();
+  }
+
+  /** Closes every connection of this loop with the given reason (shutdown). */
+  public void closeAll(CloseReason reason) {
+    List<Connection> all = new ArrayList<>(connections);
+    for (Connection c : all) {
+      c.close(reason);
+    }
+  }
+}

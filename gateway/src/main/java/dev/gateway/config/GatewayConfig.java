@@ -1,0 +1,119 @@
+package dev.gateway.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The effective, validated configuration. Defaults and documentation live in {@link Settings};
+ * build one with {@link ConfigLoader}.
+ */
+public record GatewayConfig(Server server, SockJs sockjs, Permissions permissions, Limits limits,
+                            Api api, Demo demo) {
+
+  public record Server(String host, int port, int eventLoops, String subprotocol,
+                       long shutdownTimeoutMs) {
+  }
+
+  public record SockJs(List<String> transports, long heartbeatMs, long sessionTimeoutMs,
+                       int maxBytesStreaming) {
+  }
+
+  public record Permissions(List<String> subscribe, List<String> publish, List<String> send) {
+  }
+
+  public record Limits(int outboundQueueBytes, long slowConsumerTimeoutMs, int maxAddressLength,
+                       int maxChannelsPerConnection, int maxMessageBytes, long requestTimeoutMs) {
+  }
+
+  public record Api(String key) {
+  }
+
+  public record Demo(boolean enabled, long clockIntervalMs) {
+  }
+
+  static final Set<String> SOCKJS_TRANSPORTS =
+      Set.of("websocket", "xhr", "eventsource", "htmlfile", "jsonp");
+
+  /** Number of server event loops to run: the configured value, or one per core. */
+  public int effectiveEventLoops() {
+    return server.eventLoops() > 0 ? server.eventLoops() : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** Returns a copy listening on another port (tests start nodes on free ports). */
+  public GatewayConfig withPort(int port) {
+    return new GatewayConfig(new Server(server.host(), port, server.eventLoops(),
+        server.subprotocol(), server.shutdownTimeoutMs()), sockjs, permissions, limits, api, demo);
+  }
+
+  static GatewayConfig from(Map<String, Object> v) {
+    GatewayConfig c = new GatewayConfig(
+        new Server(str(v, "server.host"), integer(v, "server.port"), integer(v, "server.eventLoops"),
+            str(v, "server.subprotocol"), lng(v, "server.shutdownTimeoutMs")),
+        new SockJs(list(v, "sockjs.transports"), lng(v, "sockjs.heartbeatMs"),
+            lng(v, "sockjs.sessionTimeoutMs"), integer(v, "sockjs.maxBytesStreaming")),
+        new Permissions(list(v, "permissions.subscribe"), list(v, "permissions.publish"),
+            list(v, "permissions.send")),
+        new Limits(integer(v, "limits.outboundQueueBytes"), lng(v, "limits.slowConsumerTimeoutMs"),
+            integer(v, "limits.maxAddressLength"), integer(v, "limits.maxChannelsPerConnection"),
+            integer(v, "limits.maxMessageBytes"), lng(v, "limits.requestTimeoutMs")),
+        new Api(blankToNull((String) v.get("api.key"))),
+        new Demo(bool(v, "demo.enabled"), lng(v, "demo.clockIntervalMs")));
+    c.validate();
+    return c;
+  }
+
+  private void validate() {
+    require(server.port() >= 0 && server.port() <= 65535, "server.port must be 0..65535");
+    require(server.host() != null && !server.host().isBlank(), "server.host must be set");
+    require(server.eventLoops() >= 0, "server.eventLoops must be >= 0");
+    require(server.subprotocol() != null && !server.subprotocol().isBlank(),
+        "server.subprotocol must be set");
+    require(server.shutdownTimeoutMs() >= 0, "server.shutdownTimeoutMs must be >= 0");
+    for (String t : sockjs.transports()) {
+      require(SOCKJS_TRANSPORTS.contains(t),
+          "sockjs.transports: unknown transport '" + t + "' (known: " + SOCKJS_TRANSPORTS + ")");
+    }
+    require(sockjs.heartbeatMs() > 0, "sockjs.heartbeatMs must be > 0");
+    require(sockjs.sessionTimeoutMs() > 0, "sockjs.sessionTimeoutMs must be > 0");
+    require(sockjs.maxBytesStreaming() > 0, "sockjs.maxBytesStreaming must be > 0");
+    require(limits.outboundQueueBytes() > 0, "limits.outboundQueueBytes must be > 0");
+    require(limits.slowConsumerTimeoutMs() > 0, "limits.slowConsumerTimeoutMs must be > 0");
+    require(limits.maxAddressLength() > 0, "limits.maxAddressLength must be > 0");
+    require(limits.maxChannelsPerConnection() > 0, "limits.maxChannelsPerConnection must be > 0");
+    require(limits.maxMessageBytes() > 0, "limits.maxMessageBytes must be > 0");
+    require(limits.requestTimeoutMs() > 0, "limits.requestTimeoutMs must be > 0");
+    require(demo.clockIntervalMs() > 0, "demo.clockIntervalMs must be > 0");
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new ConfigException(message);
+    }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static String str(Map<String, Object> v, String k) {
+    return (String) v.get(k);
+  }
+
+  private static int integer(Map<String, Object> v, String k) {
+    return ((Number) v.get(k)).intValue();
+  }
+
+  private static long lng(Map<String, Object> v, String k) {
+    return ((Number) v.get(k)).longValue();
+  }
+
+  private static boolean bool(Map<String, Object> v, String k) {
+    return (Boolean) v.get(k);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> list(Map<String, Object> v, String k) {
+    return List.copyOf((List<String>) v.get(k));
+  }
+}

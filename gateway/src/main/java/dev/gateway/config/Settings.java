@@ -1,0 +1,76 @@
+package dev.gateway.config;
+
+import static dev.gateway.config.Setting.Type.BOOLEAN;
+import static dev.gateway.config.Setting.Type.INT;
+import static dev.gateway.config.Setting.Type.LIST;
+import static dev.gateway.config.Setting.Type.LONG;
+import static dev.gateway.config.Setting.Type.STRING;
+
+import java.util.List;
+
+/**
+ * Every setting of the gateway with its default. Precedence, lowest first: these defaults, then
+ * the config file (JSON or YAML, named by {@code GATEWAY_CONFIG} or {@code --config}), then
+ * {@code GATEWAY_*} environment variables. The README's settings table mirrors this list
+ * (a test keeps them in step).
+ */
+public final class Settings {
+
+  private Settings() {
+  }
+
+  public static final List<Setting> ALL = List.of(
+      // server
+      new Setting("server.host", "GATEWAY_HOST", STRING, "0.0.0.0",
+          "Address the HTTP/WebSocket server binds to."),
+      new Setting("server.port", "GATEWAY_PORT", INT, 8080,
+          "Port of the HTTP/WebSocket server."),
+      new Setting("server.eventLoops", "GATEWAY_EVENT_LOOPS", INT, 0,
+          "Server verticle instances (one event loop each); 0 means one per CPU core."),
+      new Setting("server.subprotocol", "GATEWAY_SUBPROTOCOL", STRING, "v1.eventbus.gateway",
+          "WebSocket subprotocol the gateway selects when a client offers it."),
+      new Setting("server.shutdownTimeoutMs", "GATEWAY_SHUTDOWN_TIMEOUT_MS", LONG, 10_000L,
+          "How long a stopping node waits for connections to close before it exits."),
+      // SockJS
+      new Setting("sockjs.transports", "GATEWAY_SOCKJS_TRANSPORTS", LIST,
+          List.of("websocket", "xhr", "eventsource"),
+          "SockJS transports served: websocket (with raw /eventbus/websocket), xhr (xhr-streaming"
+              + " and xhr-polling), eventsource, htmlfile, jsonp."),
+      new Setting("sockjs.heartbeatMs", "GATEWAY_SOCKJS_HEARTBEAT_MS", LONG, 25_000L,
+          "Interval of SockJS heartbeat frames."),
+      new Setting("sockjs.sessionTimeoutMs", "GATEWAY_SOCKJS_SESSION_TIMEOUT_MS", LONG, 5_000L,
+          "A polling session with no request for this long is closed."),
+      new Setting("sockjs.maxBytesStreaming", "GATEWAY_SOCKJS_MAX_BYTES_STREAMING", INT, 128 * 1024,
+          "Bytes sent on one streaming response before the client is asked to reopen it."),
+      // permissions
+      new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST, List.of("*"),
+          "Address patterns clients may register to (`*` matches any characters). The internal"
+              + " namespace (`gateway.internal.`, `__vertx.`) is never reachable."),
+      new Setting("permissions.publish", "GATEWAY_PERMISSIONS_PUBLISH", LIST, List.of("chat.*"),
+          "Address patterns clients may publish to."),
+      new Setting("permissions.send", "GATEWAY_PERMISSIONS_SEND", LIST, List.of("echo"),
+          "Address patterns clients may `send` to (point-to-point, request/reply with backends)."),
+      // limits
+      new Setting("limits.outboundQueueBytes", "GATEWAY_OUTBOUND_QUEUE_BYTES", INT, 1024 * 1024,
+          "Bytes written to a connection and not yet flushed, above which broadcasts to it are"
+              + " dropped."),
+      new Setting("limits.slowConsumerTimeoutMs", "GATEWAY_SLOW_CONSUMER_TIMEOUT_MS", LONG, 2_000L,
+          "A connection whose outbound queue stays full this long is closed as a slow consumer."),
+      new Setting("limits.maxAddressLength", "GATEWAY_MAX_ADDRESS_LENGTH", INT, 255,
+          "Longest address (channel name) a client may use."),
+      new Setting("limits.maxChannelsPerConnection", "GATEWAY_MAX_CHANNELS_PER_CONNECTION", INT, 128,
+          "Channels one connection may be registered to at once."),
+      new Setting("limits.maxMessageBytes", "GATEWAY_MAX_MESSAGE_BYTES", INT, 256 * 1024,
+          "Largest client message (WebSocket message or HTTP publish body)."),
+      new Setting("limits.requestTimeoutMs", "GATEWAY_REQUEST_TIMEOUT_MS", LONG, 10_000L,
+          "Time a client `send` with replyAddress waits for a backend reply."),
+      // HTTP publish API
+      new Setting("api.key", "GATEWAY_API_KEY", STRING, null,
+          "Bearer key required by POST /api/publish. Unset: only loopback clients may publish."),
+      // demo services
+      new Setting("demo.enabled", "GATEWAY_DEMO_ENABLED", BOOLEAN, true,
+          "Run the built-in `echo` service and `clock` channel."),
+      new Setting("demo.clockIntervalMs", "GATEWAY_DEMO_CLOCK_INTERVAL_MS", LONG, 5_000L,
+          "How often the demo `clock` channel publishes the server time.")
+  );
+}

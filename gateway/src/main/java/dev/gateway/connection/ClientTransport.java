@@ -1,0 +1,23 @@
+package dev.gateway.connection;
+
+import dev.gateway.protocol.CloseReason;
+import io.vertx.core.Future;
+
+/**
+ * What a connection needs from a transport: write a message, close with a reason. Native
+ * WebSocket and SockJS implement it; the rest of the gateway never sees either.
+ */
+public interface ClientTransport {
+
+  /** Metric tag naming the transport ({@code websocket}, {@code xhr-streaming}, ...). */
+  String name();
+
+  /**
+   * Writes one message. The future completes when the transport has flushed it (or failed):
+   * the connection counts the message's bytes as queued until then.
+   */
+  Future<Void> write(Outbound message);
+
+  /** Closes the transport, telling the client the reason where the transport can. */
+  void close(CloseReason reason);
+}

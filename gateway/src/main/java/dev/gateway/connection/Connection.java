@@ -1,0 +1,164 @@
+package dev.gateway.connection;
+
+import dev.gateway.channel.FanoutShard;
+import dev.gateway.protocol.CloseReason;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client, whatever its transport: its channel subscriptions and its bounded outbound queue.
+ * Confined to the event loop of the server verticle that accepted it; every method must be
+ * called there.
+ *
+ * <p>Outbound policy: bytes handed to the transport and not yet flushed are counted. While that
+ * count is at or above {@code outboundQueueBytes}, broadcasts to this connection are dropped (and
+ * counted); if the queue stays full for {@code slowConsumerTimeoutMs} the connection is closed
+ * with {@link CloseReason#SLOW_CONSUMER}. Direct replies (errors, acks, request replies) are not
+ * dropped, but a queue twice over the cap closes the connection at once.
+ */
+public final class Connection {
+
+  private static final AtomicLong IDS = new AtomicLong();
+
+  private final long id = IDS.incrementAndGet();
+  private final ClientTransport transport;
+  private final FanoutShard shard;
+  private final Vertx vertx;
+  private final Context context;
+  private final int queueCap;
+  private final long slowTimeoutMs;
+  private final Set<String> channels = new HashSet<>();
+  private int queuedBytes;
+  private long stallTimer = -1;
+  private boolean closed;
+
+  public Connection(ClientTransport transport, FanoutShard shard, int queueCap, long slowTimeoutMs) {
+    this.transport = transport;
+    this.shard = shard;
+    this.vertx = shard.vertx();
+    this.context = vertx.getOrCreateContext();
+    this.queueCap = queueCap;
+    this.slowTimeoutMs = slowTimeoutMs;
+    shard.opened(this);
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public String transportName() {
+    return transport.name();
+  }
+
+  public FanoutShard shard() {
+    return shard;
+  }
+
+  public Context context() {
+    return context;
+  }
+
+  /** The channels this connection is registered to (owned by the protocol handler). */
+  public Set<String> channels() {
+    return channels;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  public int queuedBytes() {
+    return queuedBytes;
+  }
+
+  /**
+   * Offers a broadcast. Returns false when it was dropped because the outbound queue is full
+   * (or the connection is closed); the caller counts drops once per fan-out.
+   */
+  public boolean deliver(Outbound message) {
+    if (closed) {
+      return false;
+    }
+    if (queuedBytes >= queueCap) {
+      startStallTimer();
+      return false;
+    }
+    write(message);
+    return true;
+  }
+
+  /** Writes a direct reply; closes the connection if its queue is twice over the cap. */
+  public void reply(Outbound message) {
+    if (closed) {
+      return;
+    }
+    if (queuedBytes >= 2L * queueCap) {
+      close(CloseReason.SLOW_CONSUMER);
+      return;
+    }
+    write(message);
+    shard.countSent(transport.name(), 1, message.size());
+  }
+
+  private void write(Outbound message) {
+    int size = message.size();
+    queuedBytes += size;
+    shard.queued(size);
+    transport.write(message).onComplete(ar -> {
+      queuedBytes -= size;
+      shard.queued(-size);
+      if (queuedBytes < queueCap && stallTimer != -1) {
+        vertx.cancelTimer(stallTimer);
+        stallTimer = -1;
+      }
+    });
+  }
+
+  private void startStallTimer() {
+    if (stallTimer == -1) {
+      stallTimer = vertx.setTimer(slowTimeoutMs, t -> {
+        stallTimer = -1;
+        if (queuedBytes >= queueCap) {
+          close(CloseReason.SLOW_CONSUMER);
+        }
+      });
+    }
+  }
+
+  /** Closes the connection from the server side with the given reason. */
+  public void close(CloseReason reason) {
+    if (closed) {
+      return;
+    }
+    transport.close(reason);
+    ended(reason);
+  }
+
+  /**
+   * The transport reports the connection ended (client close, network failure). Idempotent:
+   * the first reason, from either side, is the one counted.
+   */
+  public void ended(CloseReason reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (stallTimer != -1) {
+      vertx.cancelTimer(stallTimer);
+      stallTimer = -1;
+    }
+    for (String channel : channels) {
+      shard.unsubscribe(this, channel);
+    }
+    channels.clear();
+    shard.closed(this, reason);
+  }
+
+  @Override
+  public String toString() {
+    return "Connection[" + id + "," + transport.name() + "]";
+  }
+}

@@ -1,0 +1,182 @@
+package dev.gateway.connection;
+
+import dev.gateway.auth.Permissions;
+import dev.gateway.config.GatewayConfig;
+import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.protocol.ClientMessage;
+import dev.gateway.protocol.ErrorCode;
+import dev.gateway.protocol.ProtocolCodec;
+import dev.gateway.protocol.ProtocolException;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+
+/**
+ * The single entry point for client messages on every transport and the single authorisation
+ * point: decode, check permissions and limits, act on the event bus, answer with stable codes.
+ */
+public final class ProtocolHandler {
+
+  private final EventBus eventBus;
+  private final Permissions permissions;
+  private final ProtocolCodec codec;
+  private final GatewayMetrics metrics;
+  private final int maxChannels;
+  private final long requestTimeoutMs;
+
+  public ProtocolHandler(EventBus eventBus, GatewayConfig config, GatewayMetrics metrics) {
+    this.eventBus = eventBus;
+    this.permissions = new Permissions(config.permissions());
+    this.codec = new ProtocolCodec(config.limits().maxAddressLength());
+    this.metrics = metrics;
+    this.maxChannels = config.limits().maxChannelsPerConnection();
+    this.requestTimeoutMs = config.limits().requestTimeoutMs();
+  }
+
+  /** Handles one text message from the client. Runs on the connection's event loop. */
+  public void handle(Connection c, String text) {
+    if (c.isClosed()) {
+      return;
+    }
+    metrics.messagesReceived(c.transportName(), 1);
+    ClientMessage m;
+    try {
+      m = codec.decode(text);
+    } catch (ProtocolException e) {
+      error(c, e.code(), e.getMessage());
+      return;
+    }
+    if (m instanceof ClientMessage.Register r) {
+      register(c, r);
+    } else if (m instanceof ClientMessage.Unregister u) {
+      unregister(c, u);
+    } else if (m instanceof ClientMessage.Publish p) {
+      publish(c, p);
+    } else if (m instanceof ClientMessage.Send s) {
+      send(c, s);
+    }
+    // Ping: nothing to answer; receiving it is what keeps the connection alive
+  }
+
+  private void register(Connection c, ClientMessage.Register r) {
+    String address = r.address();
+    if (!permissions.maySubscribe(address)) {
+      error(c, ErrorCode.ACCESS_DENIED, "may not register to '" + address + "'");
+      return;
+    }
+    if (c.channels().contains(address)) {
+      ack(c, r.ack());
+      return;
+    }
+    if (c.channels().size() >= maxChannels) {
+      error(c, ErrorCode.TOO_MANY_CHANNELS, "at most " + maxChannels + " channels per connection");
+      return;
+    }
+    c.channels().add(address);
+    c.shard().subscribe(c, address).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ack(c, r.ack());
+      } else if (!c.isClosed()) {
+        c.channels().remove(address);
+        c.shard().unsubscribe(c, address);
+        error(c, ErrorCode.REGISTRATION_FAILED, "could not register '" + address + "', retry");
+      }
+    });
+  }
+
+  private void unregister(Connection c, ClientMessage.Unregister u) {
+    if (c.channels().remove(u.address())) {
+      c.shard().unsubscribe(c, u.address());
+    }
+    ack(c, u.ack());
+  }
+
+  private void publish(Connection c, ClientMessage.Publish p) {
+    if (!permissions.mayPublish(p.address())) {
+      error(c, ErrorCode.ACCESS_DENIED, "may not publish to '" + p.address() + "'");
+      return;
+    }
+    DeliveryOptions options = deliveryOptions(p.headers());
+    options.addHeader(ProtocolCodec.PUBLISHED_AT_HEADER, Long.toString(GatewayMetrics.nowMicros()));
+    try {
+      eventBus.publish(p.address(), p.body(), options);
+    } catch (IllegalArgumentException e) {
+      error(c, ErrorCode.INVALID_FIELD, "body has no event-bus form");
+    }
+  }
+
+  private void send(Connection c, ClientMessage.Send s) {
+    String replyAddress = s.replyAddress();
+    if (!permissions.maySend(s.address())) {
+      String message = "may not send to '" + s.address() + "'";
+      if (replyAddress != null) {
+        metrics.clientError(ErrorCode.ACCESS_DENIED.wire());
+        c.reply(Outbound.direct(ProtocolCodec.replyFailure(replyAddress, -1, "ACCESS_DENIED",
+            message, ErrorCode.ACCESS_DENIED)));
+      } else {
+        error(c, ErrorCode.ACCESS_DENIED, message);
+      }
+      return;
+    }
+    DeliveryOptions options = deliveryOptions(s.headers());
+    try {
+      if (replyAddress == null) {
+        eventBus.send(s.address(), s.body(), options);
+        return;
+      }
+      options.setSendTimeout(requestTimeoutMs);
+      eventBus.request(s.address(), s.body(), options).onComplete(ar -> {
+        if (ar.succeeded()) {
+          Message<Object> reply = ar.result();
+          byte[] bytes;
+          try {
+            bytes = ProtocolCodec.rec(replyAddress, reply.body(), reply.headers());
+          } catch (RuntimeException e) {
+            bytes = ProtocolCodec.replyFailure(replyAddress, -1, "RECIPIENT_FAILURE",
+                "reply body has no JSON form", null);
+          }
+          c.reply(Outbound.direct(bytes));
+        } else {
+          c.reply(Outbound.direct(failure(replyAddress, ar.cause())));
+        }
+      });
+    } catch (IllegalArgumentException e) {
+      error(c, ErrorCode.INVALID_FIELD, "body has no event-bus form");
+    }
+  }
+
+  private static byte[] failure(String replyAddress, Throwable cause) {
+    if (cause instanceof ReplyException re) {
+      return ProtocolCodec.replyFailure(replyAddress, re.failureCode(), re.failureType().name(),
+          re.getMessage(), null);
+    }
+    return ProtocolCodec.replyFailure(replyAddress, -1, "RECIPIENT_FAILURE",
+        String.valueOf(cause.getMessage()), null);
+  }
+
+  private static DeliveryOptions deliveryOptions(JsonObject headers) {
+    DeliveryOptions options = new DeliveryOptions();
+    if (headers != null) {
+      for (Map.Entry<String, Object> e : headers) {
+        if (e.getValue() != null) {
+          options.addHeader(e.getKey(), String.valueOf(e.getValue()));
+        }
+      }
+    }
+    return options;
+  }
+
+  private void ack(Connection c, String id) {
+    if (id != null) {
+      c.reply(Outbound.direct(ProtocolCodec.ack(id)));
+    }
+  }
+
+  private void error(Connection c, ErrorCode code, String message) {
+    metrics.clientError(code.wire());
+    c.reply(Outbound.direct(ProtocolCodec.err(code, message)));
+  }
+}

@@ -1,0 +1,143 @@
+package dev.gateway.metrics;
+
+import dev.gateway.protocol.CloseReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's own meters. Tags are low-cardinality only: transport, close reason, error code.
+ * Hot paths aggregate locally and call these once per fan-out, not once per socket.
+ */
+public final class GatewayMetrics {
+
+  private final MeterRegistry registry;
+  private final Map<String, AtomicLong> open = new ConcurrentHashMap<>();
+  private final Map<String, Counter> opened = new ConcurrentHashMap<>();
+  private final Map<String, Counter> closed = new ConcurrentHashMap<>();
+  private final Map<String, Counter> received = new ConcurrentHashMap<>();
+  private final Map<String, Counter> sent = new ConcurrentHashMap<>();
+  private final Map<String, Counter> bytesSent = new ConcurrentHashMap<>();
+  private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
+  private final Map<String, Counter> clientErrors = new ConcurrentHashMap<>();
+  private final Map<String, Counter> apiPublishes = new ConcurrentHashMap<>();
+  private final List<LongSupplier> queuedBytesSources = new CopyOnWriteArrayList<>();
+  private final Timer deliveryLatency;
+
+  public GatewayMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.deliveryLatency = Timer.builder("gateway.delivery.latency")
+        .description("Time from publish (client, HTTP API or clock) to the last local socket write"
+            + " of that message on this node")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+    Gauge.builder("gateway.outbound.queue.bytes", queuedBytesSources,
+            sources -> sources.stream().mapToLong(LongSupplier::getAsLong).sum())
+        .description("Bytes written to client connections and not yet flushed, all connections")
+        .baseUnit("bytes")
+        .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Registers a gauge read from the given supplier (for example channel counts). */
+  public void gauge(String name, String description, Supplier<Number> value) {
+    Gauge.builder(name, value).description(description).register(registry);
+  }
+
+  public void connectionOpened(String transport) {
+    openGauge(transport).incrementAndGet();
+    counter(opened, "gateway.connections.opened", "Connections accepted", "transport", transport)
+        .increment();
+  }
+
+  public void connectionClosed(String transport, CloseReason reason) {
+    openGauge(transport).decrementAndGet();
+    closed.computeIfAbsent(transport + '|' + reason.tag(), k -> Counter
+        .builder("gateway.connections.closed")
+        .description("Connections ended, by transport and reason")
+        .tag("transport", transport).tag("reason", reason.tag())
+        .register(registry)).increment();
+  }
+
+  public void messagesReceived(String transport, long n) {
+    counter(received, "gateway.messages.received", "Messages received from clients",
+        "transport", transport).increment(n);
+  }
+
+  public void messagesSent(String transport, long n, long bytes) {
+    counter(sent, "gateway.messages.sent", "Messages written to clients", "transport", transport)
+        .increment(n);
+    counter(bytesSent, "gateway.bytes.sent", "Payload bytes written to clients",
+        "transport", transport).increment(bytes);
+  }
+
+  public void messagesDropped(String transport, long n) {
+    counter(dropped, "gateway.messages.dropped",
+        "Broadcasts not written because the connection's outbound queue was full",
+        "transport", transport).increment(n);
+  }
+
+  public void clientError(String code) {
+    counter(clientErrors, "gateway.client.errors", "err replies sent to clients, by code",
+        "code", code).increment();
+  }
+
+  public void unencodable() {
+    Counter.builder("gateway.messages.unencodable")
+        .description("Event-bus messages on a channel whose body has no JSON form (not delivered)")
+        .register(registry).increment();
+  }
+
+  public void apiPublish(String outcome) {
+    counter(apiPublishes, "gateway.api.publish", "HTTP publish API requests, by outcome",
+        "outcome", outcome).increment();
+  }
+
+  /** Adds a source of queued outbound bytes (one per event loop) to the queue-bytes gauge. */
+  public void addQueuedBytesSource(LongSupplier source) {
+    queuedBytesSources.add(source);
+  }
+
+  public void recordDelivery(long publishedAtMicros) {
+    long nowMicros = nowMicros();
+    long micros = Math.max(0, nowMicros - publishedAtMicros);
+    deliveryLatency.record(Duration.ofNanos(micros * 1000));
+  }
+
+  /** Wall-clock time in microseconds since the epoch (comparable across nodes). */
+  public static long nowMicros() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+  }
+
+  private AtomicLong openGauge(String transport) {
+    return open.computeIfAbsent(transport, t -> {
+      AtomicLong v = new AtomicLong();
+      Gauge.builder("gateway.connections", v, AtomicLong::get)
+          .description("Open client connections, by transport")
+          .tag("transport", t)
+          .register(registry);
+      return v;
+    });
+  }
+
+  private Counter counter(Map<String, Counter> cache, String name, String description,
+                          String tag, String value) {
+    return cache.computeIfAbsent(value, v -> Counter.builder(name).description(description)
+        .tag(tag, v).register(registry));
+  }
+}

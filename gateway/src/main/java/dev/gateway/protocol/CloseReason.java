@@ -1,0 +1,60 @@
+package dev.gateway.protocol;
+
+/**
+ * Why a connection ended: the WebSocket close code sent (SockJS sends the same code in its
+ * {@code c[code,"reason"]} frame), the metric tag, and whether the client should reconnect.
+ * Gateway codes use the private range: 4000-4499 mean "reconnect (with backoff)", 4500-4999
+ * mean "do not reconnect without changing something". The README's close-code table mirrors this.
+ */
+public enum CloseReason {
+  /** The client closed the connection, or went away. */
+  CLIENT_CLOSED(1000, "client_closed", "closed by client", true),
+  /** The node is shutting down or draining; connect again (to another node). */
+  SHUTDOWN(1001, "shutdown", "server shutting down", true),
+  /** A WebSocket protocol violation. */
+  PROTOCOL_ERROR(1002, "protocol_error", "protocol error", false),
+  /** A binary frame: the gateway speaks JSON text only. */
+  UNSUPPORTED_DATA(1003, "unsupported_data", "binary frames are not supported", false),
+  /** A text frame that is not valid UTF-8. */
+  BAD_PAYLOAD(1007, "bad_payload", "invalid payload", false),
+  /** A message or frame above the configured size limit. */
+  TOO_BIG(1009, "too_big", "message too big", false),
+  /** An unexpected server-side failure. */
+  INTERNAL_ERROR(1011, "internal_error", "internal error", true),
+  /** The outbound queue stayed full past the slow-consumer timeout. */
+  SLOW_CONSUMER(4000, "slow_consumer", "slow consumer", true),
+  /** The connection ended because the transport failed (reset, timeout). */
+  TRANSPORT_ERROR(4001, "transport_error", "transport error", true);
+
+  private final int code;
+  private final String tag;
+  private final String text;
+  private final boolean reconnect;
+
+  CloseReason(int code, String tag, String text, boolean reconnect) {
+    this.code = code;
+    this.tag = tag;
+    this.text = text;
+    this.reconnect = reconnect;
+  }
+
+  /** The WebSocket close code. */
+  public int code() {
+    return code;
+  }
+
+  /** Low-cardinality metric tag value. */
+  public String tag() {
+    return tag;
+  }
+
+  /** Close reason text sent to the client. */
+  public String text() {
+    return text;
+  }
+
+  /** Whether a client should reconnect after this close. */
+  public boolean reconnect() {
+    return reconnect;
+  }
+}

@@ -1,0 +1,37 @@
+package dev.gateway.protocol;
+
+/**
+ * Stable failure codes sent to clients as {@code {"type":"err","body":CODE,"message":...}}.
+ * Clients may switch on them; they never change meaning.
+ */
+public enum ErrorCode {
+  /** The frame is not a JSON object. */
+  INVALID_JSON("invalid_json"),
+  /** No {@code type} field. */
+  MISSING_TYPE("missing_type"),
+  /** A {@code type} the protocol does not know. */
+  INVALID_TYPE("invalid_type"),
+  /** No {@code address}, or not a string, where one is required. */
+  MISSING_ADDRESS("missing_address"),
+  /** The address is longer than {@code limits.maxAddressLength}. */
+  ADDRESS_TOO_LONG("address_too_long"),
+  /** A field has the wrong type (headers not an object, replyAddress not a string, ...). */
+  INVALID_FIELD("invalid_field"),
+  /** The permissions do not allow this operation on this address. */
+  ACCESS_DENIED("access_denied"),
+  /** The connection is registered to {@code limits.maxChannelsPerConnection} channels already. */
+  TOO_MANY_CHANNELS("too_many_channels"),
+  /** The event bus could not register the channel (cluster trouble); the client may retry. */
+  REGISTRATION_FAILED("registration_failed");
+
+  private final String wire;
+
+  ErrorCode(String wire) {
+    this.wire = wire;
+  }
+
+  /** The code as it appears on the wire. */
+  public String wire() {
+    return wire;
+  }
+}

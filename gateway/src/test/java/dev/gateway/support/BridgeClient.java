@@ -1,0 +1,135 @@
+package dev.gateway.support;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A plain Vert.x WebSocket client speaking the bridge protocol on {@code /ws}, with blocking
+ * helpers for tests (never call them on an event loop).
+ */
+public final class BridgeClient implements AutoCloseable {
+
+  public final WebSocket socket;
+  private final WebSocketClient client;
+  private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+  private volatile Short closeCode;
+  private volatile String closeReason;
+
+  private BridgeClient(WebSocketClient client, WebSocket socket) {
+    this.client = client;
+    this.socket = socket;
+    socket.textMessageHandler(t -> received.add(new JsonObject(t)));
+    socket.closeHandler(v -> {
+      closeCode = socket.closeStatusCode();
+      closeReason = socket.closeReason();
+    });
+  }
+
+  /** Connects to {@code ws://127.0.0.1:PORT/ws}. */
+  public static BridgeClient connect(Vertx vertx, int port) {
+    return connect(vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws"));
+  }
+
+  public static BridgeClient connect(Vertx vertx, WebSocketConnectOptions options) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxFrameSize(1024 * 1024).setMaxMessageSize(4 * 1024 * 1024));
+    try {
+      WebSocket ws = client.connect(options).await(10, TimeUnit.SECONDS);
+      return new BridgeClient(client, ws);
+    } catch (Exception e) {
+      client.close();
+      throw new IllegalStateException("connect failed: " + e, e);
+    }
+  }
+
+  public BridgeClient send(JsonObject message) {
+    socket.writeTextMessage(message.encode());
+    return this;
+  }
+
+  /** Registers to an address and waits for the gateway's ack (registration complete). */
+  public BridgeClient register(String address) {
+    String id = "r-" + address + "-" + System.nanoTime();
+    send(new JsonObject().put("type", "register").put("address", address).put("ack", id));
+    JsonObject ack = await(m -> "ack".equals(m.getString("type")) && id.equals(m.getString("ack")), 10);
+    if (ack == null) {
+      throw new AssertionError("no ack for register " + address);
+    }
+    return this;
+  }
+
+  public BridgeClient publish(String address, Object body) {
+    return send(new JsonObject().put("type", "publish").put("address", address).put("body", body));
+  }
+
+  /** Next received message, or null after the timeout. */
+  public JsonObject next(long seconds) {
+    try {
+      return received.poll(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** First message matching, skipping others, or null after the timeout. */
+  public JsonObject await(Predicate<JsonObject> match, long seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return null;
+      }
+      try {
+        JsonObject m = received.poll(left, TimeUnit.NANOSECONDS);
+        if (m != null && match.test(m)) {
+          return m;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+  }
+
+  /** Waits for a {@code rec} on the address. */
+  public JsonObject awaitRec(String address, long seconds) {
+    return await(m -> "rec".equals(m.getString("type")) && address.equals(m.getString("address")), seconds);
+  }
+
+  /** Waits until the server closes the socket; returns its close code, or null on timeout. */
+  public Short awaitClose(long seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (closeCode == null && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    return closeCode;
+  }
+
+  public String closeReason() {
+    return closeReason;
+  }
+
+  @Override
+  public void close() {
+    try {
+      socket.close().await(5, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // already closed by the server
+    }
+    client.close();
+  }
+}
