@@ -12,6 +12,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Deploys one gateway node: the channel hub, the demo services (when enabled) and one HTTP server
@@ -26,6 +27,7 @@ public final class MainVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final Health health = new Health();
+  private final AtomicInteger openConnections = new AtomicInteger();
   private ChannelHub hub;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
@@ -61,7 +63,8 @@ public final class MainVerticle extends VerticleBase {
 
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
-        () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary),
+        () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
+            openConnections),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 

@@ -33,12 +33,14 @@ public final class ChannelHub extends VerticleBase {
   private final GatewayMetrics metrics;
   private final Map<String, Registration> registrations = new HashMap<>();
   private final AtomicInteger registrationCount = new AtomicInteger();
+  private final AtomicInteger activeCount = new AtomicInteger();
   private Context hubContext;
 
   private static final class Registration {
     final Set<FanoutShard> shards = new LinkedHashSet<>();
     MessageConsumer<Object> consumer;
     Future<Void> ready;
+    boolean active;
   }
 
   public ChannelHub(GatewayMetrics metrics) {
@@ -50,6 +52,9 @@ public final class ChannelHub extends VerticleBase {
     hubContext = context;
     metrics.gauge("gateway.eventbus.registrations",
         "Event-bus channel registrations held by this node", registrationCount::get);
+    metrics.gauge("gateway.channels.active",
+        "Channels with at least one subscriber on this node and a completed registration",
+        activeCount::get);
     return Future.succeededFuture();
   }
 
@@ -58,6 +63,7 @@ public final class ChannelHub extends VerticleBase {
     registrations.values().forEach(r -> r.consumer.unregister());
     registrations.clear();
     registrationCount.set(0);
+    activeCount.set(0);
     return Future.succeededFuture();
   }
 
@@ -87,6 +93,10 @@ public final class ChannelHub extends VerticleBase {
       if (r != null && r.shards.remove(shard) && r.shards.isEmpty()) {
         registrations.remove(address);
         registrationCount.decrementAndGet();
+        if (r.active) {
+          r.active = false;
+          activeCount.decrementAndGet();
+        }
         r.consumer.unregister();
       }
     });
@@ -97,7 +107,12 @@ public final class ChannelHub extends VerticleBase {
     registrations.put(address, r);
     registrationCount.incrementAndGet();
     r.consumer = vertx.eventBus().consumer(address, msg -> dispatch(address, r, msg));
-    r.ready = r.consumer.completion().recover(err -> {
+    r.ready = r.consumer.completion().onSuccess(v -> {
+      if (registrations.get(address) == r) {
+        r.active = true;
+        activeCount.incrementAndGet();
+      }
+    }).recover(err -> {
       if (registrations.get(address) == r) {
         registrations.remove(address);
         registrationCount.decrementAndGet();

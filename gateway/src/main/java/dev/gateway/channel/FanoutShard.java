@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The connections of one event loop and their channel subscriptions. Confined to that loop.
@@ -29,6 +30,7 @@ public final class FanoutShard {
   private final GatewayMetrics metrics;
   private final Set<Connection> connections = new LinkedHashSet<>();
   private final Map<String, Channel> channels = new HashMap<>();
+  private final AtomicInteger nodeConnections;
   private volatile long queuedBytes;
 
   /** Local subscribers of one channel; {@code ready} completes when the hub registered it. */
@@ -37,11 +39,13 @@ public final class FanoutShard {
     Future<Void> ready;
   }
 
-  public FanoutShard(Vertx vertx, ChannelHub hub, GatewayMetrics metrics) {
+  public FanoutShard(Vertx vertx, ChannelHub hub, GatewayMetrics metrics,
+                     AtomicInteger nodeConnections) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.hub = hub;
     this.metrics = metrics;
+    this.nodeConnections = nodeConnections;
     metrics.addQueuedBytesSource(() -> queuedBytes);
   }
 
@@ -126,11 +130,13 @@ public final class FanoutShard {
 
   public void opened(Connection c) {
     connections.add(c);
+    nodeConnections.incrementAndGet();
     metrics.connectionOpened(c.transportName());
   }
 
   public void closed(Connection c, CloseReason reason) {
     if (connections.remove(c)) {
+      nodeConnections.decrementAndGet();
       metrics.connectionClosed(c.transportName(), reason);
     }
   }

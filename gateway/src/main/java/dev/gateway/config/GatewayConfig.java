@@ -8,21 +8,24 @@ import java.util.Set;
  * The effective, validated configuration. Defaults and documentation live in {@link Settings};
  * build one with {@link ConfigLoader}.
  */
-public record GatewayConfig(Server server, SockJs sockjs, Permissions permissions, Limits limits,
-                            Api api, Demo demo) {
+public record GatewayConfig(Server server, SockJs sockjs, Security security,
+                            Permissions permissions, Limits limits, Api api, Demo demo) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
                        long shutdownTimeoutMs) {
   }
 
   public record SockJs(List<String> transports, long heartbeatMs, long sessionTimeoutMs,
-                       int maxBytesStreaming) {
+                       int maxBytesStreaming, boolean iframe) {
+  }
+
+  public record Security(List<String> allowedOrigins, boolean allowMissingOrigin) {
   }
 
   public record Permissions(List<String> subscribe, List<String> publish, List<String> send) {
   }
 
-  public record Limits(int outboundQueueBytes, long slowConsumerTimeoutMs, int maxAddressLength,
+  public record Limits(int maxConnections, int outboundQueueBytes, long slowConsumerTimeoutMs, int maxAddressLength,
                        int maxChannelsPerConnection, int maxMessageBytes, long requestTimeoutMs) {
   }
 
@@ -43,7 +46,8 @@ public record GatewayConfig(Server server, SockJs sockjs, Permissions permission
   /** Returns a copy listening on another port (tests start nodes on free ports). */
   public GatewayConfig withPort(int port) {
     return new GatewayConfig(new Server(server.host(), port, server.eventLoops(),
-        server.subprotocol(), server.shutdownTimeoutMs()), sockjs, permissions, limits, api, demo);
+        server.subprotocol(), server.shutdownTimeoutMs()), sockjs, security, permissions, limits,
+        api, demo);
   }
 
   static GatewayConfig from(Map<String, Object> v) {
@@ -51,10 +55,12 @@ public record GatewayConfig(Server server, SockJs sockjs, Permissions permission
         new Server(str(v, "server.host"), integer(v, "server.port"), integer(v, "server.eventLoops"),
             str(v, "server.subprotocol"), lng(v, "server.shutdownTimeoutMs")),
         new SockJs(list(v, "sockjs.transports"), lng(v, "sockjs.heartbeatMs"),
-            lng(v, "sockjs.sessionTimeoutMs"), integer(v, "sockjs.maxBytesStreaming")),
+            lng(v, "sockjs.sessionTimeoutMs"), integer(v, "sockjs.maxBytesStreaming"),
+            bool(v, "sockjs.iframe")),
+        new Security(list(v, "security.allowedOrigins"), bool(v, "security.allowMissingOrigin")),
         new Permissions(list(v, "permissions.subscribe"), list(v, "permissions.publish"),
             list(v, "permissions.send")),
-        new Limits(integer(v, "limits.outboundQueueBytes"), lng(v, "limits.slowConsumerTimeoutMs"),
+        new Limits(integer(v, "limits.maxConnections"), integer(v, "limits.outboundQueueBytes"), lng(v, "limits.slowConsumerTimeoutMs"),
             integer(v, "limits.maxAddressLength"), integer(v, "limits.maxChannelsPerConnection"),
             integer(v, "limits.maxMessageBytes"), lng(v, "limits.requestTimeoutMs")),
         new Api(blankToNull((String) v.get("api.key"))),
@@ -77,6 +83,11 @@ public record GatewayConfig(Server server, SockJs sockjs, Permissions permission
     require(sockjs.heartbeatMs() > 0, "sockjs.heartbeatMs must be > 0");
     require(sockjs.sessionTimeoutMs() > 0, "sockjs.sessionTimeoutMs must be > 0");
     require(sockjs.maxBytesStreaming() > 0, "sockjs.maxBytesStreaming must be > 0");
+    require(limits.maxConnections() > 0, "limits.maxConnections must be > 0");
+    for (String origin : security.allowedOrigins()) {
+      require(origin.equals("*") || Origins.normalize(origin) != null,
+          "security.allowedOrigins: not an origin (scheme://host[:port]): '" + origin + "'");
+    }
     require(limits.outboundQueueBytes() > 0, "limits.outboundQueueBytes must be > 0");
     require(limits.slowConsumerTimeoutMs() > 0, "limits.slowConsumerTimeoutMs must be > 0");
     require(limits.maxAddressLength() > 0, "limits.maxAddressLength must be > 0");

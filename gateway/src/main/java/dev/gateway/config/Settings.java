@@ -42,6 +42,17 @@ public final class Settings {
           "A polling session with no request for this long is closed."),
       new Setting("sockjs.maxBytesStreaming", "GATEWAY_SOCKJS_MAX_BYTES_STREAMING", INT, 128 * 1024,
           "Bytes sent on one streaming response before the client is asked to reopen it."),
+      // handshake gate
+      new Setting("security.allowedOrigins", "GATEWAY_ALLOWED_ORIGINS", LIST, List.of(),
+          "Browser origins allowed to connect, matched exactly (`https://app.example.com`)."
+              + " Empty: only the gateway's own origin (Origin host and port equal to Host). `*`"
+              + " allows every origin (not for production)."),
+      new Setting("security.allowMissingOrigin", "GATEWAY_ALLOW_MISSING_ORIGIN", BOOLEAN, true,
+          "Accept requests without an Origin header (non-browser clients: scripts, devices)."),
+      new Setting("sockjs.iframe", "GATEWAY_SOCKJS_IFRAME", BOOLEAN, false,
+          "Serve SockJS's iframe page (needed by the htmlfile and iframe-based transports)."),
+      new Setting("limits.maxConnections", "GATEWAY_MAX_CONNECTIONS", INT, 15_000,
+          "Open connections per node; further handshakes are refused with 503."),
       // permissions
       new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST, List.of("*"),
           "Address patterns clients may register to (`*` matches any characters). The internal"

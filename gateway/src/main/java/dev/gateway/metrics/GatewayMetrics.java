@@ -30,6 +30,7 @@ public final class GatewayMetrics {
   private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
   private final Map<String, Counter> clientErrors = new ConcurrentHashMap<>();
   private final Map<String, Counter> apiPublishes = new ConcurrentHashMap<>();
+  private final Map<String, Counter> handshakesRejected = new ConcurrentHashMap<>();
   private final List<LongSupplier> queuedBytesSources = new CopyOnWriteArrayList<>();
   private final Timer deliveryLatency;
 
@@ -100,6 +101,11 @@ public final class GatewayMetrics {
     Counter.builder("gateway.messages.unencodable")
         .description("Event-bus messages on a channel whose body has no JSON form (not delivered)")
         .register(registry).increment();
+  }
+
+  public void handshakeRejected(String reason) {
+    counter(handshakesRejected, "gateway.handshakes.rejected",
+        "Connection attempts refused before any upgrade, by reason", "reason", reason).increment();
   }
 
   public void apiPublish(String outcome) {

@@ -15,6 +15,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -22,6 +23,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One HTTP server instance on one event loop (deployed once per loop; the instances share the
@@ -29,30 +31,40 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpServerVerticle extends VerticleBase {
 
+  /** The local map where SockJS keeps its sessions (shared by all server instances). */
+  private static final String SOCKJS_SESSIONS = "_vertx.sockjssessions";
+
   private final GatewayConfig config;
   private final ChannelHub hub;
   private final GatewayMetrics metrics;
   private final Health health;
   private final Buffer sockJsLibrary;
+  private final AtomicInteger openConnections;
   private FanoutShard shard;
   private HttpServer server;
 
   public HttpServerVerticle(GatewayConfig config, ChannelHub hub, GatewayMetrics metrics,
-                            Health health, Buffer sockJsLibrary) {
+                            Health health, Buffer sockJsLibrary, AtomicInteger openConnections) {
     this.config = config;
     this.hub = hub;
     this.metrics = metrics;
     this.health = health;
     this.sockJsLibrary = sockJsLibrary;
+    this.openConnections = openConnections;
   }
 
   @Override
   public Future<?> start() {
-    shard = new FanoutShard(vertx, hub, metrics);
+    shard = new FanoutShard(vertx, hub, metrics, openConnections);
     ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, metrics);
     int maxMessage = config.limits().maxMessageBytes();
 
+    LocalMap<String, Object> sockJsSessions = vertx.sharedData().getLocalMap(SOCKJS_SESSIONS);
+    HandshakeGate gate = new HandshakeGate(config, openConnections::get,
+        sockJsSessions::containsKey, metrics);
+
     Router router = Router.router(vertx);
+    router.route().handler(HttpServerVerticle::securityHeaders);
     router.get("/health/live").handler(rc -> json(rc, 200, "{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(rc -> {
       if (health.ready()) {
@@ -67,11 +79,14 @@ public final class HttpServerVerticle extends VerticleBase {
     router.post("/api/publish")
         .handler(BodyHandler.create(false).setBodyLimit(maxMessage))
         .handler(new PublishApi(vertx.eventBus(), config, metrics)::handle);
-    router.get("/ws").handler(new NativeWebSocketEndpoint(shard, protocol, config)::handle);
+    router.get("/ws").handler(gate::nativeWebSocket)
+        .handler(new NativeWebSocketEndpoint(shard, protocol, config)::handle);
     router.get(SockJsEndpoint.LIBRARY_PATH).handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/javascript; charset=utf-8")
         .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
         .end(sockJsLibrary));
+    router.route("/eventbus/*").handler(gate::sockJs);
+    router.getWithRegex("/eventbus/iframe[^/]*\\.html").handler(this::iframePage);
     // xhr_send reads the request body: SockJS needs a BodyHandler in front of its POST routes
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(maxMessage));
     router.route("/eventbus/*").subRouter(SockJsEndpoint.router(vertx, config, shard, protocol));
@@ -99,6 +114,28 @@ public final class HttpServerVerticle extends VerticleBase {
   /** The port actually bound (useful when configured as 0). */
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** Nothing the gateway serves may be framed, except SockJS's iframe page when enabled. */
+  private static void securityHeaders(RoutingContext rc) {
+    rc.response().putHeader("X-Frame-Options", "DENY")
+        .putHeader("Content-Security-Policy", "frame-ancestors 'none'")
+        .putHeader("X-Content-Type-Options", "nosniff");
+    rc.next();
+  }
+
+  private void iframePage(RoutingContext rc) {
+    if (!config.sockjs().iframe()) {
+      rc.response().setStatusCode(404).end();
+      return;
+    }
+    // the page exists to be framed by the client's page: by our own origin and allowed ones
+    List<String> origins = config.security().allowedOrigins();
+    String ancestors = origins.contains("*") ? "*" : String.join(" ",
+        java.util.stream.Stream.concat(java.util.stream.Stream.of("'self'"), origins.stream()).toList());
+    rc.response().headers().remove("X-Frame-Options");
+    rc.response().putHeader("Content-Security-Policy", "frame-ancestors " + ancestors);
+    rc.next();
   }
 
   private static void json(RoutingContext rc, int status, String body) {

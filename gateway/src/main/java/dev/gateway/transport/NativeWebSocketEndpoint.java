@@ -5,13 +5,15 @@ import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.Connection;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.protocol.CloseReason;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code GET /ws}: the native WebSocket endpoint. Text frames carry the bridge protocol; binary
- * frames are refused with 1003 until a binary encoding exists.
+ * {@code GET /ws}: the native WebSocket endpoint. Text messages carry the bridge protocol; binary
+ * frames are refused with 1003 until a binary encoding exists; oversized messages close with
+ * 1009, invalid UTF-8 with 1007, protocol violations with 1002.
  */
 final class NativeWebSocketEndpoint {
 
@@ -42,9 +44,25 @@ final class NativeWebSocketEndpoint {
   private void accept(ServerWebSocket ws) {
     Connection c = new Connection(new WebSocketTransport(ws), shard,
         limits.outboundQueueBytes(), limits.slowConsumerTimeoutMs());
-    ws.textMessageHandler(text -> protocol.handle(c, text));
-    ws.binaryMessageHandler(data -> c.close(CloseReason.UNSUPPORTED_DATA));
-    ws.exceptionHandler(err -> { /* the close handler follows and ends the connection */ });
+    MessageAssembler assembler = new MessageAssembler(limits.maxMessageBytes());
+    ws.frameHandler(frame -> {
+      if (c.isClosed()) {
+        return;
+      }
+      assembler.accept(frame);
+      if (assembler.violation() != null) {
+        c.close(assembler.violation());
+      } else if (assembler.message() != null) {
+        protocol.handle(c, assembler.message());
+      }
+    });
+    ws.exceptionHandler(err -> {
+      // Netty's decoder found a frame-level violation; Vert.x does not close by itself
+      if (err instanceof CorruptedWebSocketFrameException corrupt) {
+        c.close(corrupt.closeStatus().code() == 1009 ? CloseReason.TOO_BIG : CloseReason.PROTOCOL_ERROR);
+      }
+      // other errors (resets) are followed by the close handler
+    });
     ws.closeHandler(v -> c.ended(ws.closeStatusCode() == null
         ? CloseReason.TRANSPORT_ERROR : CloseReason.CLIENT_CLOSED));
   }

@@ -1,0 +1,164 @@
+package dev.gateway.transport;
+
+import dev.gateway.config.GatewayConfig;
+import dev.gateway.config.Origins;
+import dev.gateway.metrics.GatewayMetrics;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.impl.RoutingContextInternal;
+import java.net.URI;
+import java.util.List;
+import java.util.Set;
+import java.util.function.IntSupplier;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * Decides, before any upgrade or per-connection state, whether a request to {@code /ws} or
+ * {@code /eventbus/*} may go on: Origin allowlist (exact match; with no allowlist only the
+ * gateway's own origin), and the node's connection limit for requests that would open a new
+ * connection. Refusals are plain HTTP answers (403, 503): no 101 is ever sent. For allowed
+ * cross-origin SockJS requests it answers CORS itself, so SockJS never reflects an Origin.
+ */
+final class HandshakeGate {
+
+  private final Set<String> allowedOrigins;
+  private final boolean anyOrigin;
+  private final boolean allowMissingOrigin;
+  private final int maxConnections;
+  private final IntSupplier openConnections;
+  private final Predicate<String> sockJsSessionExists;
+  private final GatewayMetrics metrics;
+
+  HandshakeGate(GatewayConfig config, IntSupplier openConnections,
+                Predicate<String> sockJsSessionExists, GatewayMetrics metrics) {
+    List<String> origins = config.security().allowedOrigins();
+    this.anyOrigin = origins.contains("*");
+    this.allowedOrigins = origins.stream().filter(o -> !o.equals("*")).map(Origins::normalize)
+        .collect(Collectors.toUnmodifiableSet());
+    this.allowMissingOrigin = config.security().allowMissingOrigin();
+    this.maxConnections = config.limits().maxConnections();
+    this.openConnections = openConnections;
+    this.sockJsSessionExists = sockJsSessionExists;
+    this.metrics = metrics;
+  }
+
+  /** Gate for the native WebSocket endpoint. */
+  void nativeWebSocket(RoutingContext rc) {
+    if (checkOrigin(rc) && checkCapacity(rc, true)) {
+      rc.next();
+    }
+  }
+
+  /** Gate for every SockJS request. */
+  void sockJs(RoutingContext rc) {
+    if (!checkOrigin(rc) || !checkCapacity(rc, opensSockJsConnection(rc.request().path()))) {
+      return;
+    }
+    String origin = rc.request().getHeader(HttpHeaders.ORIGIN);
+    if (origin != null) {
+      // allowed origin: answer CORS here so SockJS's own handler (which reflects any origin) stays out
+      var headers = rc.response().headers();
+      headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+      headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+      headers.add(HttpHeaders.VARY, "Origin");
+      if (rc.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS) != null) {
+        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type");
+      }
+      ((RoutingContextInternal) rc).visitHandler(RoutingContextInternal.CORS_HANDLER);
+    }
+    rc.next();
+  }
+
+  private boolean checkOrigin(RoutingContext rc) {
+    HttpServerRequest req = rc.request();
+    String origin = req.getHeader(HttpHeaders.ORIGIN);
+    if (origin == null) {
+      if (allowMissingOrigin) {
+        return true;
+      }
+      reject(rc, 403, "origin_required", "an Origin header is required");
+      return false;
+    }
+    if (originAllowed(origin, req.getHeader(HttpHeaders.HOST))) {
+      return true;
+    }
+    reject(rc, 403, "origin_rejected", "origin not allowed");
+    return false;
+  }
+
+  boolean originAllowed(String origin, String host) {
+    if (anyOrigin) {
+      return true;
+    }
+    String normalized = Origins.normalize(origin);
+    if (normalized == null) {
+      return false; // "null", file://, malformed
+    }
+    if (!allowedOrigins.isEmpty()) {
+      return allowedOrigins.contains(normalized);
+    }
+    return sameOrigin(normalized, host);
+  }
+
+  /**
+   * The Origin names the host the request was sent to: same host, and the same port, where a
+   * Host without a port means the default port of the Origin's scheme (TLS may end at a proxy).
+   */
+  static boolean sameOrigin(String normalizedOrigin, String host) {
+    if (host == null || host.isBlank()) {
+      return false;
+    }
+    URI o = URI.create(normalizedOrigin);
+    URI h;
+    try {
+      h = URI.create("http://" + host.trim());
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    if (h.getHost() == null || !h.getHost().equalsIgnoreCase(o.getHost())) {
+      return false;
+    }
+    int originPort = o.getPort() == -1 ? Origins.defaultPort(o.getScheme()) : o.getPort();
+    int hostPort = h.getPort() == -1 ? Origins.defaultPort(o.getScheme()) : h.getPort();
+    return originPort == hostPort;
+  }
+
+  private boolean checkCapacity(RoutingContext rc, boolean opensConnection) {
+    if (opensConnection && openConnections.getAsInt() >= maxConnections) {
+      rc.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+      reject(rc, 503, "connection_limit", "this node is at its connection limit");
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * True when a SockJS request would open a new connection: the raw WebSocket, or a receiving
+   * request ({@code /SERVER/SESSION/TRANSPORT}) for a session that does not exist yet.
+   */
+  private boolean opensSockJsConnection(String path) {
+    String[] parts = path.split("/");
+    // ["", "eventbus", "websocket"] or ["", "eventbus", server, session, transport]
+    if (parts.length == 3 && parts[2].equals("websocket")) {
+      return true;
+    }
+    if (parts.length != 5) {
+      return false;
+    }
+    return switch (parts[4]) {
+      case "websocket", "xhr", "xhr_streaming", "eventsource", "htmlfile", "jsonp" ->
+          parts[4].equals("websocket") || !sockJsSessionExists.test(parts[3]);
+      default -> false;
+    };
+  }
+
+  private void reject(RoutingContext rc, int status, String code, String message) {
+    metrics.handshakeRejected(code);
+    rc.response().setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(new JsonObject().put("error", code).put("message", message).encode());
+  }
+}
