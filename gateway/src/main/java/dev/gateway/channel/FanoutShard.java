@@ -159,6 +159,14 @@ public final class FanoutShard {
     return connections.size();
   }
 
+  /** Liveness pass over this loop's connections (pings silent ones, closes dead ones). */
+  public void checkLiveness(long pingIntervalNanos, long pongTimeoutNanos) {
+    long now = System.nanoTime();
+    for (Connection c : new ArrayList<>(connections)) {
+      c.checkLiveness(now, pingIntervalNanos, pongTimeoutNanos);
+    }
+  }
+
   /** Closes every connection of this loop with the given reason (shutdown). */
   public void closeAll(CloseReason reason) {
     List<Connection> all = new ArrayList<>(connections);

@@ -25,7 +25,10 @@ public record GatewayConfig(Server server, SockJs sockjs, Security security,
   public record Permissions(List<String> subscribe, List<String> publish, List<String> send) {
   }
 
-  public record Limits(int maxConnections, int outboundQueueBytes, long slowConsumerTimeoutMs, int maxAddressLength,
+  public record Limits(int maxConnections, int maxFrameBytes, int messagesPerSecond,
+                       int messageBurst, int rateLimitStrikes, int maxPendingRequests,
+                       long pingIntervalMs, long pongTimeoutMs, int outboundQueueBytes,
+                       long slowConsumerTimeoutMs, int maxAddressLength,
                        int maxChannelsPerConnection, int maxMessageBytes, long requestTimeoutMs) {
   }
 
@@ -60,7 +63,11 @@ public record GatewayConfig(Server server, SockJs sockjs, Security security,
         new Security(list(v, "security.allowedOrigins"), bool(v, "security.allowMissingOrigin")),
         new Permissions(list(v, "permissions.subscribe"), list(v, "permissions.publish"),
             list(v, "permissions.send")),
-        new Limits(integer(v, "limits.maxConnections"), integer(v, "limits.outboundQueueBytes"), lng(v, "limits.slowConsumerTimeoutMs"),
+        new Limits(integer(v, "limits.maxConnections"), integer(v, "limits.maxFrameBytes"),
+            integer(v, "limits.messagesPerSecond"), integer(v, "limits.messageBurst"),
+            integer(v, "limits.rateLimitStrikes"), integer(v, "limits.maxPendingRequests"),
+            lng(v, "limits.pingIntervalMs"), lng(v, "limits.pongTimeoutMs"),
+            integer(v, "limits.outboundQueueBytes"), lng(v, "limits.slowConsumerTimeoutMs"),
             integer(v, "limits.maxAddressLength"), integer(v, "limits.maxChannelsPerConnection"),
             integer(v, "limits.maxMessageBytes"), lng(v, "limits.requestTimeoutMs")),
         new Api(blankToNull((String) v.get("api.key"))),
@@ -84,6 +91,13 @@ public record GatewayConfig(Server server, SockJs sockjs, Security security,
     require(sockjs.sessionTimeoutMs() > 0, "sockjs.sessionTimeoutMs must be > 0");
     require(sockjs.maxBytesStreaming() > 0, "sockjs.maxBytesStreaming must be > 0");
     require(limits.maxConnections() > 0, "limits.maxConnections must be > 0");
+    require(limits.maxFrameBytes() >= 125, "limits.maxFrameBytes must be >= 125");
+    require(limits.messagesPerSecond() > 0, "limits.messagesPerSecond must be > 0");
+    require(limits.messageBurst() > 0, "limits.messageBurst must be > 0");
+    require(limits.rateLimitStrikes() >= 0, "limits.rateLimitStrikes must be >= 0");
+    require(limits.maxPendingRequests() > 0, "limits.maxPendingRequests must be > 0");
+    require(limits.pingIntervalMs() > 0, "limits.pingIntervalMs must be > 0");
+    require(limits.pongTimeoutMs() > 0, "limits.pongTimeoutMs must be > 0");
     for (String origin : security.allowedOrigins()) {
       require(origin.equals("*") || Origins.normalize(origin) != null,
           "security.allowedOrigins: not an origin (scheme://host[:port]): '" + origin + "'");

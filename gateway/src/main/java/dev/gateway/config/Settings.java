@@ -62,6 +62,21 @@ public final class Settings {
       new Setting("permissions.send", "GATEWAY_PERMISSIONS_SEND", LIST, List.of("echo"),
           "Address patterns clients may `send` to (point-to-point, request/reply with backends)."),
       // limits
+      new Setting("limits.maxFrameBytes", "GATEWAY_MAX_FRAME_BYTES", INT, 64 * 1024,
+          "Largest WebSocket frame a client may send (close 1009 above)."),
+      new Setting("limits.messagesPerSecond", "GATEWAY_MESSAGES_PER_SECOND", INT, 100,
+          "Sustained client messages per second per connection (token bucket rate)."),
+      new Setting("limits.messageBurst", "GATEWAY_MESSAGE_BURST", INT, 200,
+          "Client messages a connection may send in a burst (token bucket size)."),
+      new Setting("limits.rateLimitStrikes", "GATEWAY_RATE_LIMIT_STRIKES", INT, 100,
+          "Messages refused for rate within 10 s after which the connection is closed (4003)."),
+      new Setting("limits.maxPendingRequests", "GATEWAY_MAX_PENDING_REQUESTS", INT, 32,
+          "Requests and registrations of one connection in progress at once; above it the"
+              + " gateway stops reading from that connection until half of them finished."),
+      new Setting("limits.pingIntervalMs", "GATEWAY_PING_INTERVAL_MS", LONG, 25_000L,
+          "A native WebSocket silent this long is sent a ping."),
+      new Setting("limits.pongTimeoutMs", "GATEWAY_PONG_TIMEOUT_MS", LONG, 10_000L,
+          "A pinged connection that sends nothing for this long is closed (4002)."),
       new Setting("limits.outboundQueueBytes", "GATEWAY_OUTBOUND_QUEUE_BYTES", INT, 1024 * 1024,
           "Bytes written to a connection and not yet flushed, above which broadcasts to it are"
               + " dropped."),

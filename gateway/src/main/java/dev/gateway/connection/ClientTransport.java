@@ -20,4 +20,16 @@ public interface ClientTransport {
 
   /** Closes the transport, telling the client the reason where the transport can. */
   void close(CloseReason reason);
+
+  /**
+   * Sends a liveness probe the client must answer (a WebSocket ping). Returns false when the
+   * transport has none (SockJS relies on its own heartbeat frames and session timeout).
+   */
+  boolean ping();
+
+  /** Stops reading from the client (inbound backpressure). */
+  void pause();
+
+  /** Reads from the client again. */
+  void resume();
 }

@@ -1,6 +1,7 @@
 package dev.gateway.connection;
 
 import dev.gateway.channel.FanoutShard;
+import dev.gateway.config.GatewayConfig;
 import dev.gateway.protocol.CloseReason;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -18,10 +19,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * counted); if the queue stays full for {@code slowConsumerTimeoutMs} the connection is closed
  * with {@link CloseReason#SLOW_CONSUMER}. Direct replies (errors, acks, request replies) are not
  * dropped, but a queue twice over the cap closes the connection at once.
+ *
+ * <p>Inbound policy: a token bucket per connection ({@code err rate_limited} when empty, close
+ * 4003 after persistent abuse); reading pauses while {@code maxPendingRequests} requests or
+ * registrations are in progress; a silent native WebSocket is pinged and closed (4002) if the
+ * pong does not come.
  */
 public final class Connection {
 
   private static final AtomicLong IDS = new AtomicLong();
+  private static final long STRIKE_WINDOW_NANOS = 10_000_000_000L;
 
   private final long id = IDS.incrementAndGet();
   private final ClientTransport transport;
@@ -30,19 +37,80 @@ public final class Connection {
   private final Context context;
   private final int queueCap;
   private final long slowTimeoutMs;
+  private final int maxPending;
+  private final RateLimiter rateLimiter;
   private final Set<String> channels = new HashSet<>();
   private int queuedBytes;
   private long stallTimer = -1;
   private boolean closed;
+  private long lastSeen = System.nanoTime();
+  private long pingSent;
+  private int pending;
+  private boolean paused;
 
-  public Connection(ClientTransport transport, FanoutShard shard, int queueCap, long slowTimeoutMs) {
+  public Connection(ClientTransport transport, FanoutShard shard, GatewayConfig.Limits limits) {
     this.transport = transport;
     this.shard = shard;
     this.vertx = shard.vertx();
     this.context = vertx.getOrCreateContext();
-    this.queueCap = queueCap;
-    this.slowTimeoutMs = slowTimeoutMs;
+    this.queueCap = limits.outboundQueueBytes();
+    this.slowTimeoutMs = limits.slowConsumerTimeoutMs();
+    this.maxPending = limits.maxPendingRequests();
+    this.rateLimiter = new RateLimiter(limits.messagesPerSecond(), limits.messageBurst(),
+        limits.rateLimitStrikes(), STRIKE_WINDOW_NANOS, lastSeen);
     shard.opened(this);
+  }
+
+  /**
+   * Records inbound traffic (any frame, pong included) and rates a client message.
+   * Returns what to do with the message.
+   */
+  RateLimiter.Verdict inbound() {
+    lastSeen = System.nanoTime();
+    pingSent = 0;
+    return rateLimiter.onMessage(lastSeen);
+  }
+
+  /** Records inbound traffic that is not a client message (a pong). */
+  public void touch() {
+    lastSeen = System.nanoTime();
+    pingSent = 0;
+  }
+
+  /**
+   * Liveness check, called periodically by the shard: pings a connection silent for
+   * {@code pingIntervalNanos}, closes one that stayed silent {@code pongTimeoutNanos} after it.
+   */
+  public void checkLiveness(long now, long pingIntervalNanos, long pongTimeoutNanos) {
+    if (closed) {
+      return;
+    }
+    if (pingSent != 0) {
+      if (now - pingSent > pongTimeoutNanos) {
+        close(CloseReason.HEARTBEAT_TIMEOUT);
+      }
+    } else if (now - lastSeen > pingIntervalNanos && transport.ping()) {
+      pingSent = now;
+    }
+  }
+
+  /** A request or registration started: stops reading from the client at the cap. */
+  public void requestStarted() {
+    if (++pending >= maxPending && !paused) {
+      paused = true;
+      transport.pause();
+    }
+  }
+
+  /** A request or registration finished: reads again once half of the cap is left. */
+  public void requestFinished() {
+    pending--;
+    if (paused && pending <= maxPending / 2) {
+      paused = false;
+      if (!closed) {
+        transport.resume();
+      }
+    }
   }
 
   public long id() {

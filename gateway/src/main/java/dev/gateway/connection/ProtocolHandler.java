@@ -4,6 +4,7 @@ import dev.gateway.auth.Permissions;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ClientMessage;
+import dev.gateway.protocol.CloseReason;
 import dev.gateway.protocol.ErrorCode;
 import dev.gateway.protocol.ProtocolCodec;
 import dev.gateway.protocol.ProtocolException;
@@ -42,6 +43,15 @@ public final class ProtocolHandler {
       return;
     }
     metrics.messagesReceived(c.transportName(), 1);
+    RateLimiter.Verdict verdict = c.inbound();
+    if (verdict == RateLimiter.Verdict.CLOSE) {
+      c.close(CloseReason.RATE_LIMITED);
+      return;
+    }
+    if (verdict == RateLimiter.Verdict.REFUSE) {
+      error(c, ErrorCode.RATE_LIMITED, "rate limit exceeded; message discarded");
+      return;
+    }
     ClientMessage m;
     try {
       m = codec.decode(text);
@@ -76,7 +86,9 @@ public final class ProtocolHandler {
       return;
     }
     c.channels().add(address);
+    c.requestStarted();
     c.shard().subscribe(c, address).onComplete(ar -> {
+      c.requestFinished();
       if (ar.succeeded()) {
         ack(c, r.ack());
       } else if (!c.isClosed()) {
@@ -128,7 +140,9 @@ public final class ProtocolHandler {
         return;
       }
       options.setSendTimeout(requestTimeoutMs);
+      c.requestStarted();
       eventBus.request(s.address(), s.body(), options).onComplete(ar -> {
+        c.requestFinished();
         if (ar.succeeded()) {
           Message<Object> reply = ar.result();
           byte[] bytes;

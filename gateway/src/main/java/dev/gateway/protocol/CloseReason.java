@@ -17,6 +17,8 @@ public enum CloseReason {
   UNSUPPORTED_DATA(1003, "unsupported_data", "binary frames are not supported", false),
   /** A text frame that is not valid UTF-8. */
   BAD_PAYLOAD(1007, "bad_payload", "invalid payload", false),
+  /** A handshake or first message without valid credentials. */
+  UNAUTHORIZED(1008, "unauthorized", "unauthorized", false),
   /** A message or frame above the configured size limit. */
   TOO_BIG(1009, "too_big", "message too big", false),
   /** An unexpected server-side failure. */
@@ -24,7 +26,15 @@ public enum CloseReason {
   /** The outbound queue stayed full past the slow-consumer timeout. */
   SLOW_CONSUMER(4000, "slow_consumer", "slow consumer", true),
   /** The connection ended because the transport failed (reset, timeout). */
-  TRANSPORT_ERROR(4001, "transport_error", "transport error", true);
+  TRANSPORT_ERROR(4001, "transport_error", "transport error", true),
+  /** No pong (or other traffic) within the pong timeout after a ping. */
+  HEARTBEAT_TIMEOUT(4002, "heartbeat_timeout", "heartbeat timeout", true),
+  /** The client kept sending above its rate limit. */
+  RATE_LIMITED(4003, "rate_limited", "rate limit exceeded", true),
+  /** The client's token expired: reconnect with a fresh token. */
+  TOKEN_EXPIRED(4004, "token_expired", "token expired", true),
+  /** The client's token was revoked: do not reconnect with it. */
+  TOKEN_REVOKED(4501, "token_revoked", "token revoked", false);
 
   private final int code;
   private final String tag;

@@ -22,7 +22,9 @@ public enum ErrorCode {
   /** The connection is registered to {@code limits.maxChannelsPerConnection} channels already. */
   TOO_MANY_CHANNELS("too_many_channels"),
   /** The event bus could not register the channel (cluster trouble); the client may retry. */
-  REGISTRATION_FAILED("registration_failed");
+  REGISTRATION_FAILED("registration_failed"),
+  /** The connection sends faster than its rate limit; the message was discarded. */
+  RATE_LIMITED("rate_limited");
 
   private final String wire;
 

@@ -97,11 +97,15 @@ public final class HttpServerVerticle extends VerticleBase {
         .setHost(s.host())
         .setPort(s.port())
         .setWebSocketSubProtocols(List.of(s.subprotocol()))
-        .setMaxWebSocketFrameSize(64 * 1024)
+        .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
         .setMaxWebSocketMessageSize(maxMessage)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
     server = vertx.createHttpServer(options).requestHandler(router);
+    long pingNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pingIntervalMs());
+    long pongNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pongTimeoutMs());
+    long tick = Math.max(100, Math.min(1_000, config.limits().pongTimeoutMs() / 4));
+    vertx.setPeriodic(tick, t -> shard.checkLiveness(pingNanos, pongNanos));
     return server.listen();
   }
 

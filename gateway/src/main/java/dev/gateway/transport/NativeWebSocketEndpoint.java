@@ -42,13 +42,14 @@ final class NativeWebSocketEndpoint {
   }
 
   private void accept(ServerWebSocket ws) {
-    Connection c = new Connection(new WebSocketTransport(ws), shard,
-        limits.outboundQueueBytes(), limits.slowConsumerTimeoutMs());
+    Connection c = new Connection(new WebSocketTransport(ws), shard, limits);
+    ws.pongHandler(data -> c.touch());
     MessageAssembler assembler = new MessageAssembler(limits.maxMessageBytes());
     ws.frameHandler(frame -> {
       if (c.isClosed()) {
         return;
       }
+      c.touch();
       assembler.accept(frame);
       if (assembler.violation() != null) {
         c.close(assembler.violation());

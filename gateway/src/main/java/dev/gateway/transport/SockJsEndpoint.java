@@ -47,8 +47,7 @@ final class SockJsEndpoint {
     });
     GatewayConfig.Limits limits = config.limits();
     return SockJSHandler.create(vertx, options).socketHandler(sock -> {
-      Connection c = new Connection(new SockJsTransport(sock), shard,
-          limits.outboundQueueBytes(), limits.slowConsumerTimeoutMs());
+      Connection c = new Connection(new SockJsTransport(sock), shard, limits);
       sock.handler(data -> protocol.handle(c, data.toString()));
       sock.exceptionHandler(err -> c.ended(CloseReason.TRANSPORT_ERROR));
       sock.closeHandler(v -> c.ended(CloseReason.CLIENT_CLOSED));

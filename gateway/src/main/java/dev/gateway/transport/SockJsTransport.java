@@ -50,4 +50,19 @@ final class SockJsTransport implements ClientTransport {
   public void close(CloseReason reason) {
     socket.close(reason.code(), reason.text());
   }
+
+  @Override
+  public boolean ping() {
+    return false;
+  }
+
+  @Override
+  public void pause() {
+    socket.pause();
+  }
+
+  @Override
+  public void resume() {
+    socket.resume();
+  }
 }

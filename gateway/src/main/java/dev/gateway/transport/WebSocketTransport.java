@@ -4,6 +4,7 @@ import dev.gateway.connection.ClientTransport;
 import dev.gateway.connection.Outbound;
 import dev.gateway.protocol.CloseReason;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
@@ -33,5 +34,21 @@ final class WebSocketTransport implements ClientTransport {
   @Override
   public void close(CloseReason reason) {
     socket.close((short) reason.code(), reason.text());
+  }
+
+  @Override
+  public boolean ping() {
+    socket.writePing(Buffer.buffer()); // a fresh buffer: frames release theirs
+    return true;
+  }
+
+  @Override
+  public void pause() {
+    socket.pause();
+  }
+
+  @Override
+  public void resume() {
+    socket.resume();
   }
 }
