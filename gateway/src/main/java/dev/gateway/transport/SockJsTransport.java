@@ -48,7 +48,7 @@ final class SockJsTransport implements ClientTransport {
 
   @Override
   public void close(CloseReason reason) {
-    socket.close(reason.code(), reason.text());
+    SockJsCloser.close(socket, reason);
   }
 
   @Override
