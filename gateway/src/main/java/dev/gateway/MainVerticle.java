@@ -1,5 +1,6 @@
 package dev.gateway;
 
+import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.demo.ClockService;
@@ -29,6 +30,7 @@ public final class MainVerticle extends VerticleBase {
   private final Health health = new Health();
   private final AtomicInteger openConnections = new AtomicInteger();
   private ChannelHub hub;
+  private Authenticator authenticator;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -47,6 +49,7 @@ public final class MainVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     hub = new ChannelHub(metrics);
+    authenticator = new Authenticator(vertx, config.auth());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo()).map(lib))
         .compose(this::deployServers)
@@ -64,7 +67,7 @@ public final class MainVerticle extends VerticleBase {
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            openConnections),
+            openConnections, authenticator),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 

@@ -26,6 +26,12 @@ import java.util.Map;
  */
 public final class PublishApi {
 
+  /**
+   * Internal address of token revocations ({@code {"jti":..,"expiresAtMillis":..}}), published so
+   * every server instance (and, clustered, every node) closes the token's connections.
+   */
+  public static final String REVOKE_ADDRESS = "gateway.internal.revoke";
+
   private final EventBus eventBus;
   private final byte[] apiKey;
   private final int maxAddressLength;
@@ -95,6 +101,31 @@ public final class PublishApi {
     metrics.apiPublish("accepted");
     rc.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end("{\"status\":\"accepted\"}");
+  }
+
+  /**
+   * {@code POST /api/revoke {"jti":ID[,"exp":EPOCH_SECONDS]}}: revokes a token: its connections
+   * close with 4501 and it is refused from then on (until its expiry). Same authorisation as
+   * publishing.
+   */
+  public void revoke(RoutingContext rc) {
+    if (!authorised(rc)) {
+      return;
+    }
+    JsonObject json;
+    try {
+      json = rc.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      json = null;
+    }
+    if (json == null || !(json.getValue("jti") instanceof String jti) || jti.isEmpty()) {
+      fail(rc, 400, "invalid_field", "body must be {\"jti\": \"<token id>\"}");
+      return;
+    }
+    long exp = json.getValue("exp") instanceof Number n ? n.longValue() * 1000 : 0;
+    eventBus.publish(REVOKE_ADDRESS, new JsonObject().put("jti", jti).put("expiresAtMillis", exp));
+    rc.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end("{\"status\":\"revoked\"}");
   }
 
   private boolean authorised(RoutingContext rc) {

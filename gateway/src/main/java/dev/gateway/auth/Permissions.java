@@ -19,9 +19,13 @@ public final class Permissions {
   private final List<Pattern> send;
 
   public Permissions(GatewayConfig.Permissions config) {
-    this.subscribe = compile(config.subscribe());
-    this.publish = compile(config.publish());
-    this.send = compile(config.send());
+    this(config.subscribe(), config.publish(), config.send());
+  }
+
+  public Permissions(List<String> subscribe, List<String> publish, List<String> send) {
+    this.subscribe = compile(subscribe);
+    this.publish = compile(publish);
+    this.send = compile(send);
   }
 
   public boolean maySubscribe(String address) {

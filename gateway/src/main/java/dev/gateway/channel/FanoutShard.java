@@ -167,6 +167,15 @@ public final class FanoutShard {
     }
   }
 
+  /** Closes this loop's connections authenticated with the given token id. */
+  public void closeRevoked(String tokenId) {
+    for (Connection c : new ArrayList<>(connections)) {
+      if (c.grant() != null && tokenId.equals(c.grant().tokenId())) {
+        c.close(CloseReason.TOKEN_REVOKED);
+      }
+    }
+  }
+
   /** Closes every connection of this loop with the given reason (shutdown). */
   public void closeAll(CloseReason reason) {
     List<Connection> all = new ArrayList<>(connections);

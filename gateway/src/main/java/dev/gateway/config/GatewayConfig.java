@@ -8,7 +8,7 @@ import java.util.Set;
  * The effective, validated configuration. Defaults and documentation live in {@link Settings};
  * build one with {@link ConfigLoader}.
  */
-public record GatewayConfig(Server server, SockJs sockjs, Security security,
+public record GatewayConfig(Server server, SockJs sockjs, Security security, Auth auth,
                             Permissions permissions, Limits limits, Api api, Demo demo) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
@@ -20,6 +20,19 @@ public record GatewayConfig(Server server, SockJs sockjs, Security security,
   }
 
   public record Security(List<String> allowedOrigins, boolean allowMissingOrigin) {
+  }
+
+  /** Authentication with JWT; mode is none, optional or required. */
+  public record Auth(String mode, String hs256Secret, String rs256PublicKey, String issuer,
+                     String audience, int leewaySeconds) {
+
+    public boolean enabled() {
+      return !mode.equals("none");
+    }
+
+    public boolean required() {
+      return mode.equals("required");
+    }
   }
 
   public record Permissions(List<String> subscribe, List<String> publish, List<String> send) {
@@ -49,8 +62,8 @@ public record GatewayConfig(Server server, SockJs sockjs, Security security,
   /** Returns a copy listening on another port (tests start nodes on free ports). */
   public GatewayConfig withPort(int port) {
     return new GatewayConfig(new Server(server.host(), port, server.eventLoops(),
-        server.subprotocol(), server.shutdownTimeoutMs()), sockjs, security, permissions, limits,
-        api, demo);
+        server.subprotocol(), server.shutdownTimeoutMs()), sockjs, security, auth, permissions,
+        limits, api, demo);
   }
 
   static GatewayConfig from(Map<String, Object> v) {
@@ -61,6 +74,9 @@ public record GatewayConfig(Server server, SockJs sockjs, Security security,
             lng(v, "sockjs.sessionTimeoutMs"), integer(v, "sockjs.maxBytesStreaming"),
             bool(v, "sockjs.iframe")),
         new Security(list(v, "security.allowedOrigins"), bool(v, "security.allowMissingOrigin")),
+        new Auth(str(v, "auth.mode"), blankToNull(str(v, "auth.hs256Secret")),
+            blankToNull(str(v, "auth.rs256PublicKey")), blankToNull(str(v, "auth.issuer")),
+            blankToNull(str(v, "auth.audience")), integer(v, "auth.leewaySeconds")),
         new Permissions(list(v, "permissions.subscribe"), list(v, "permissions.publish"),
             list(v, "permissions.send")),
         new Limits(integer(v, "limits.maxConnections"), integer(v, "limits.maxFrameBytes"),
@@ -90,6 +106,13 @@ public record GatewayConfig(Server server, SockJs sockjs, Security security,
     require(sockjs.heartbeatMs() > 0, "sockjs.heartbeatMs must be > 0");
     require(sockjs.sessionTimeoutMs() > 0, "sockjs.sessionTimeoutMs must be > 0");
     require(sockjs.maxBytesStreaming() > 0, "sockjs.maxBytesStreaming must be > 0");
+    require(Set.of("none", "optional", "required").contains(auth.mode()),
+        "auth.mode must be none, optional or required");
+    require(!auth.enabled() || auth.hs256Secret() != null || auth.rs256PublicKey() != null,
+        "auth.mode " + auth.mode() + " needs auth.hs256Secret or auth.rs256PublicKey");
+    require(auth.hs256Secret() == null || auth.hs256Secret().length() >= 32,
+        "auth.hs256Secret must be at least 32 characters");
+    require(auth.leewaySeconds() >= 0, "auth.leewaySeconds must be >= 0");
     require(limits.maxConnections() > 0, "limits.maxConnections must be > 0");
     require(limits.maxFrameBytes() >= 125, "limits.maxFrameBytes must be >= 125");
     require(limits.messagesPerSecond() > 0, "limits.messagesPerSecond must be > 0");

@@ -53,6 +53,21 @@ public final class Settings {
           "Serve SockJS's iframe page (needed by the htmlfile and iframe-based transports)."),
       new Setting("limits.maxConnections", "GATEWAY_MAX_CONNECTIONS", INT, 15_000,
           "Open connections per node; further handshakes are refused with 503."),
+      // authentication
+      new Setting("auth.mode", "GATEWAY_AUTH_MODE", STRING, "none",
+          "`none`: anonymous clients with the `permissions.*` settings. `optional`: a token is"
+              + " checked when given, anonymous otherwise. `required`: every connection needs a"
+              + " valid token."),
+      new Setting("auth.hs256Secret", "GATEWAY_JWT_HS256_SECRET", STRING, null,
+          "Shared secret for HS256-signed tokens."),
+      new Setting("auth.rs256PublicKey", "GATEWAY_JWT_RS256_PUBLIC_KEY", STRING, null,
+          "PEM public key (`-----BEGIN PUBLIC KEY-----`) for RS256-signed tokens."),
+      new Setting("auth.issuer", "GATEWAY_JWT_ISSUER", STRING, null,
+          "Required `iss` claim, if set."),
+      new Setting("auth.audience", "GATEWAY_JWT_AUDIENCE", STRING, null,
+          "Required `aud` claim, if set."),
+      new Setting("auth.leewaySeconds", "GATEWAY_JWT_LEEWAY_SECONDS", INT, 5,
+          "Clock skew tolerated on `exp` at the handshake."),
       // permissions
       new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST, List.of("*"),
           "Address patterns clients may register to (`*` matches any characters). The internal"

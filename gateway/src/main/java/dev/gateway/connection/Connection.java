@@ -1,5 +1,6 @@
 package dev.gateway.connection;
 
+import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.protocol.CloseReason;
@@ -47,6 +48,9 @@ public final class Connection {
   private long pingSent;
   private int pending;
   private boolean paused;
+  private Grant grant;
+  private String tokenSeen;
+  private long expiryTimer = -1;
 
   public Connection(ClientTransport transport, FanoutShard shard, GatewayConfig.Limits limits) {
     this.transport = transport;
@@ -91,6 +95,45 @@ public final class Connection {
       }
     } else if (now - lastSeen > pingIntervalNanos && transport.ping()) {
       pingSent = now;
+    }
+  }
+
+  /** The last token presented in a message (so an unchanged token is verified once). */
+  String tokenSeen() {
+    return tokenSeen;
+  }
+
+  void tokenSeen(String token) {
+    this.tokenSeen = token;
+  }
+
+  /** Records a token verified at the handshake and its grant. */
+  public void authenticated(String token, Grant g) {
+    this.tokenSeen = token;
+    grant(g);
+  }
+
+  /** The verified token's grant, or null for an anonymous connection. */
+  public Grant grant() {
+    return grant;
+  }
+
+  /**
+   * Sets (or replaces, on token refresh) the connection's grant and closes the connection with
+   * {@link CloseReason#TOKEN_EXPIRED} when the token expires.
+   */
+  public void grant(Grant newGrant) {
+    this.grant = newGrant;
+    if (expiryTimer != -1) {
+      vertx.cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
+    if (newGrant != null && newGrant.expiresAtMillis() > 0) {
+      long delay = Math.max(1, newGrant.expiresAtMillis() - System.currentTimeMillis());
+      expiryTimer = vertx.setTimer(delay, t -> {
+        expiryTimer = -1;
+        close(CloseReason.TOKEN_EXPIRED);
+      });
     }
   }
 
@@ -217,6 +260,10 @@ public final class Connection {
     if (stallTimer != -1) {
       vertx.cancelTimer(stallTimer);
       stallTimer = -1;
+    }
+    if (expiryTimer != -1) {
+      vertx.cancelTimer(expiryTimer);
+      expiryTimer = -1;
     }
     for (String channel : channels) {
       shard.unsubscribe(this, channel);

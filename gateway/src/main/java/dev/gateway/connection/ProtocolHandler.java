@@ -1,5 +1,7 @@
 package dev.gateway.connection;
 
+import dev.gateway.auth.Authenticator;
+import dev.gateway.auth.Grant;
 import dev.gateway.auth.Permissions;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.metrics.GatewayMetrics;
@@ -22,14 +24,17 @@ import java.util.Map;
 public final class ProtocolHandler {
 
   private final EventBus eventBus;
+  private final Authenticator authenticator;
   private final Permissions permissions;
   private final ProtocolCodec codec;
   private final GatewayMetrics metrics;
   private final int maxChannels;
   private final long requestTimeoutMs;
 
-  public ProtocolHandler(EventBus eventBus, GatewayConfig config, GatewayMetrics metrics) {
+  public ProtocolHandler(EventBus eventBus, GatewayConfig config, Authenticator authenticator,
+                         GatewayMetrics metrics) {
     this.eventBus = eventBus;
+    this.authenticator = authenticator;
     this.permissions = new Permissions(config.permissions());
     this.codec = new ProtocolCodec(config.limits().maxAddressLength());
     this.metrics = metrics;
@@ -52,13 +57,51 @@ public final class ProtocolHandler {
       error(c, ErrorCode.RATE_LIMITED, "rate limit exceeded; message discarded");
       return;
     }
-    ClientMessage m;
+    ProtocolCodec.Envelope envelope;
     try {
-      m = codec.decode(text);
+      envelope = codec.decodeEnvelope(text);
     } catch (ProtocolException e) {
-      error(c, e.code(), e.getMessage());
+      if (authenticator.required() && c.grant() == null) {
+        c.close(CloseReason.UNAUTHORIZED); // the first message must authenticate
+      } else {
+        error(c, e.code(), e.getMessage());
+      }
       return;
     }
+    String token = envelope.token();
+    boolean mustAuthenticate = authenticator.required() && c.grant() == null;
+    if (token != null && authenticator.enabled() && !token.equals(c.tokenSeen())) {
+      authenticateThenDispatch(c, token, envelope.message());
+    } else if (mustAuthenticate) {
+      c.close(CloseReason.UNAUTHORIZED);
+    } else {
+      dispatch(c, envelope.message());
+    }
+  }
+
+  /**
+   * A token arrived in a message's headers (SockJS authenticates with its first message; any
+   * connection may refresh its token this way). Reading pauses until it is verified.
+   */
+  private void authenticateThenDispatch(Connection c, String token, ClientMessage m) {
+    c.tokenSeen(token);
+    c.requestStarted();
+    authenticator.verify(token).onComplete(ar -> {
+      c.requestFinished();
+      if (c.isClosed()) {
+        return;
+      }
+      if (ar.failed()) {
+        metrics.authFailure("invalid_token");
+        c.close(CloseReason.UNAUTHORIZED);
+        return;
+      }
+      c.grant(ar.result());
+      dispatch(c, m);
+    });
+  }
+
+  private void dispatch(Connection c, ClientMessage m) {
     if (m instanceof ClientMessage.Register r) {
       register(c, r);
     } else if (m instanceof ClientMessage.Unregister u) {
@@ -73,7 +116,7 @@ public final class ProtocolHandler {
 
   private void register(Connection c, ClientMessage.Register r) {
     String address = r.address();
-    if (!permissions.maySubscribe(address)) {
+    if (!permissions(c).maySubscribe(address)) {
       error(c, ErrorCode.ACCESS_DENIED, "may not register to '" + address + "'");
       return;
     }
@@ -107,7 +150,7 @@ public final class ProtocolHandler {
   }
 
   private void publish(Connection c, ClientMessage.Publish p) {
-    if (!permissions.mayPublish(p.address())) {
+    if (!permissions(c).mayPublish(p.address())) {
       error(c, ErrorCode.ACCESS_DENIED, "may not publish to '" + p.address() + "'");
       return;
     }
@@ -122,7 +165,7 @@ public final class ProtocolHandler {
 
   private void send(Connection c, ClientMessage.Send s) {
     String replyAddress = s.replyAddress();
-    if (!permissions.maySend(s.address())) {
+    if (!permissions(c).maySend(s.address())) {
       String message = "may not send to '" + s.address() + "'";
       if (replyAddress != null) {
         metrics.clientError(ErrorCode.ACCESS_DENIED.wire());
@@ -160,6 +203,12 @@ public final class ProtocolHandler {
     } catch (IllegalArgumentException e) {
       error(c, ErrorCode.INVALID_FIELD, "body has no event-bus form");
     }
+  }
+
+  /** The one authorisation point: the token's grant, else the anonymous permissions. */
+  private Permissions permissions(Connection c) {
+    Grant g = c.grant();
+    return g != null ? g.permissions() : permissions;
   }
 
   private static byte[] failure(String replyAddress, Throwable cause) {

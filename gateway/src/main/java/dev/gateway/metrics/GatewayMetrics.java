@@ -31,6 +31,7 @@ public final class GatewayMetrics {
   private final Map<String, Counter> clientErrors = new ConcurrentHashMap<>();
   private final Map<String, Counter> apiPublishes = new ConcurrentHashMap<>();
   private final Map<String, Counter> handshakesRejected = new ConcurrentHashMap<>();
+  private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
   private final List<LongSupplier> queuedBytesSources = new CopyOnWriteArrayList<>();
   private final Timer deliveryLatency;
 
@@ -101,6 +102,11 @@ public final class GatewayMetrics {
     Counter.builder("gateway.messages.unencodable")
         .description("Event-bus messages on a channel whose body has no JSON form (not delivered)")
         .register(registry).increment();
+  }
+
+  public void authFailure(String reason) {
+    counter(authFailures, "gateway.auth.failures", "Tokens refused, by reason", "reason", reason)
+        .increment();
   }
 
   public void handshakeRejected(String reason) {

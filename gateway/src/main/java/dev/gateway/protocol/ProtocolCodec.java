@@ -24,14 +24,49 @@ public final class ProtocolCodec {
     this.maxAddressLength = maxAddressLength;
   }
 
+  /** Header a client may put its token in (SockJS: the first message authenticates). */
+  public static final String TOKEN_HEADER = "token";
+
+  /** A decoded client message and the token its headers carried, if any. */
+  public record Envelope(ClientMessage message, String token) {
+  }
+
   /** Decodes one client frame. */
   public ClientMessage decode(String text) throws ProtocolException {
+    return decodeEnvelope(text).message();
+  }
+
+  /**
+   * Decodes one client frame and takes the {@code token} header out of it: a token is never
+   * forwarded on the event bus or to other clients.
+   */
+  public Envelope decodeEnvelope(String text) throws ProtocolException {
+    JsonObject json = parse(text);
+    String token = null;
+    if (json.getValue("headers") instanceof JsonObject h && h.containsKey(TOKEN_HEADER)) {
+      Object t = h.getValue(TOKEN_HEADER);
+      if (!(t instanceof String s)) {
+        throw new ProtocolException(ErrorCode.INVALID_FIELD, "token header must be a string");
+      }
+      token = s;
+      JsonObject copy = h.copy();
+      copy.remove(TOKEN_HEADER);
+      json.put("headers", copy);
+    }
+    return new Envelope(decode(json), token);
+  }
+
+  private static JsonObject parse(String text) throws ProtocolException {
     JsonObject json;
     try {
       json = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
       throw new ProtocolException(ErrorCode.INVALID_JSON, "message is not a JSON object");
     }
+    return json;
+  }
+
+  private ClientMessage decode(JsonObject json) throws ProtocolException {
     Object type = json.getValue("type");
     if (type == null) {
       throw new ProtocolException(ErrorCode.MISSING_TYPE, "message has no type");

@@ -1,6 +1,7 @@
 package dev.gateway.transport;
 
 import dev.gateway.api.PublishApi;
+import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.config.GatewayConfig;
@@ -15,6 +16,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -40,23 +42,26 @@ public final class HttpServerVerticle extends VerticleBase {
   private final Health health;
   private final Buffer sockJsLibrary;
   private final AtomicInteger openConnections;
+  private final Authenticator authenticator;
   private FanoutShard shard;
   private HttpServer server;
 
   public HttpServerVerticle(GatewayConfig config, ChannelHub hub, GatewayMetrics metrics,
-                            Health health, Buffer sockJsLibrary, AtomicInteger openConnections) {
+                            Health health, Buffer sockJsLibrary, AtomicInteger openConnections,
+                            Authenticator authenticator) {
     this.config = config;
     this.hub = hub;
     this.metrics = metrics;
     this.health = health;
     this.sockJsLibrary = sockJsLibrary;
     this.openConnections = openConnections;
+    this.authenticator = authenticator;
   }
 
   @Override
   public Future<?> start() {
     shard = new FanoutShard(vertx, hub, metrics, openConnections);
-    ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, metrics);
+    ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, metrics);
     int maxMessage = config.limits().maxMessageBytes();
 
     LocalMap<String, Object> sockJsSessions = vertx.sharedData().getLocalMap(SOCKJS_SESSIONS);
@@ -76,11 +81,20 @@ public final class HttpServerVerticle extends VerticleBase {
     if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
+    PublishApi api = new PublishApi(vertx.eventBus(), config, metrics);
     router.post("/api/publish")
         .handler(BodyHandler.create(false).setBodyLimit(maxMessage))
-        .handler(new PublishApi(vertx.eventBus(), config, metrics)::handle);
+        .handler(api::handle);
+    router.post("/api/revoke")
+        .handler(BodyHandler.create(false).setBodyLimit(4096))
+        .handler(api::revoke);
+    vertx.eventBus().<JsonObject>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
+      String jti = msg.body().getString("jti");
+      authenticator.revoke(jti, msg.body().getLong("expiresAtMillis", 0L));
+      shard.closeRevoked(jti);
+    });
     router.get("/ws").handler(gate::nativeWebSocket)
-        .handler(new NativeWebSocketEndpoint(shard, protocol, config)::handle);
+        .handler(new NativeWebSocketEndpoint(shard, protocol, authenticator, metrics, config)::handle);
     router.get(SockJsEndpoint.LIBRARY_PATH).handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/javascript; charset=utf-8")
         .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")

@@ -1,0 +1,113 @@
+package dev.gateway.auth;
+
+import dev.gateway.config.GatewayConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Verifies JWTs (HS256 and/or RS256 keys from configuration) into {@link Grant}s and keeps the
+ * node's list of revoked token ids. Claims: {@code sub}, {@code jti}, {@code exp}, and
+ * {@code subscribe} / {@code publish} / {@code send}: arrays of address patterns. A token grants
+ * exactly what its claims list (nothing if a claim is absent); the internal namespace stays
+ * closed. Thread-safe.
+ */
+public final class Authenticator {
+
+  private final GatewayConfig.Auth config;
+  private final JWTAuth jwt;
+  /** Revoked token id to the time (epoch ms) after which the entry can be forgotten. */
+  private final Map<String, Long> revoked = new ConcurrentHashMap<>();
+
+  public Authenticator(Vertx vertx, GatewayConfig.Auth config) {
+    this.config = config;
+    if (!config.enabled()) {
+      this.jwt = null;
+      return;
+    }
+    JWTOptions jwtOptions = new JWTOptions().setLeeway(config.leewaySeconds());
+    if (config.issuer() != null) {
+      jwtOptions.setIssuer(config.issuer());
+    }
+    if (config.audience() != null) {
+      jwtOptions.setAudience(List.of(config.audience()));
+    }
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(jwtOptions);
+    if (config.hs256Secret() != null) {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.hs256Secret()));
+    }
+    if (config.rs256PublicKey() != null) {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(config.rs256PublicKey()));
+    }
+    this.jwt = JWTAuth.create(vertx, options);
+  }
+
+  /** Whether tokens are checked at all. */
+  public boolean enabled() {
+    return config.enabled();
+  }
+
+  /** Whether every connection needs a token. */
+  public boolean required() {
+    return config.required();
+  }
+
+  /** Verifies a token: signature, issuer, audience, expiry and revocation. */
+  public Future<Grant> verify(String token) {
+    if (jwt == null) {
+      return Future.failedFuture("authentication is off");
+    }
+    if (token == null || token.isBlank()) {
+      return Future.failedFuture("no token");
+    }
+    return jwt.authenticate(new TokenCredentials(token)).compose(user -> {
+      JsonObject claims = user.attributes().getJsonObject("accessToken", new JsonObject());
+      String jti = claims.getValue("jti") instanceof String s ? s : null;
+      if (jti != null && isRevoked(jti)) {
+        return Future.failedFuture("token revoked");
+      }
+      long exp = claims.getValue("exp") instanceof Number n ? n.longValue() * 1000 : 0;
+      Permissions permissions = new Permissions(patterns(claims, "subscribe"),
+          patterns(claims, "publish"), patterns(claims, "send"));
+      String sub = claims.getValue("sub") instanceof String s ? s : null;
+      return Future.succeededFuture(new Grant(sub, jti, exp, permissions));
+    });
+  }
+
+  /** Marks a token id revoked until {@code forgetAfterMillis} (its expiry; 0 = keep a day). */
+  public void revoke(String jti, long forgetAfterMillis) {
+    long now = System.currentTimeMillis();
+    revoked.put(jti, forgetAfterMillis > now ? forgetAfterMillis : now + 86_400_000L);
+    revoked.values().removeIf(until -> until < now);
+  }
+
+  public boolean isRevoked(String jti) {
+    Long until = revoked.get(jti);
+    return until != null && until >= System.currentTimeMillis();
+  }
+
+  private static List<String> patterns(JsonObject claims, String name) {
+    Object v = claims.getValue(name);
+    List<String> out = new ArrayList<>();
+    if (v instanceof JsonArray a) {
+      a.forEach(x -> {
+        if (x instanceof String s) {
+          out.add(s);
+        }
+      });
+    } else if (v instanceof String s) {
+      out.add(s);
+    }
+    return out;
+  }
+}
