@@ -81,7 +81,7 @@ public final class PublishApi {
     DeliveryOptions options = new DeliveryOptions();
     if (headers instanceof JsonObject h) {
       for (Map.Entry<String, Object> e : h) {
-        if (e.getKey().startsWith(ProtocolCodec.INTERNAL_HEADER_PREFIX)
+        if (ProtocolCodec.isInternalHeader(e.getKey())
             || e.getValue() instanceof JsonObject || e.getValue() instanceof JsonArray) {
           fail(rc, 400, "invalid_field", "header '" + e.getKey() + "' is reserved or not a scalar");
           return;

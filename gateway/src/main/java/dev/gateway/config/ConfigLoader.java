@@ -101,22 +101,43 @@ public final class ConfigLoader {
     }
   }
 
-  private static void flatten(String prefix, Map<String, Object> in, Map<String, Object> out) {
-    for (Map.Entry<String, Object> e : in.entrySet()) {
-      String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+  private static void flatten(String prefix, Map<?, ?> in, Map<String, Object> out) {
+    for (Map.Entry<?, ?> e : in.entrySet()) {
+      if (!(e.getKey() instanceof String key)) {
+        throw new ConfigException("config keys must be strings, found '" + e.getKey() + "'"
+            + (prefix.isEmpty() ? "" : " under '" + prefix + "'"));
+      }
+      String path = prefix.isEmpty() ? key : prefix + "." + key;
       Object v = e.getValue();
       if (v instanceof JsonObject j) {
         v = j.getMap();
       }
       if (v instanceof Map<?, ?> m && !out.containsKey(path)) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> sub = (Map<String, Object>) m;
-        flatten(path, sub, out);
+        flatten(path, m, out);
       } else if (out.containsKey(path)) {
         out.put(path, coerce(setting(path), v));
       } else {
         throw new ConfigException("unknown setting '" + path + "' in config file");
       }
+    }
+  }
+
+  /** A file's number for an INT or LONG setting: whole and in range, never silently cut. */
+  private static Object wholeNumber(Setting s, Number n) {
+    java.math.BigDecimal d;
+    try {
+      d = new java.math.BigDecimal(n.toString());
+    } catch (NumberFormatException e) {
+      throw new ConfigException("setting '" + s.path() + "' must be a whole number, not " + n);
+    }
+    try {
+      long whole = d.longValueExact();
+      if (s.type() == Setting.Type.INT) {
+        return Math.toIntExact(whole);
+      }
+      return whole;
+    } catch (ArithmeticException e) {
+      throw new ConfigException("setting '" + s.path() + "' must be a whole number in range, not " + n);
     }
   }
 
@@ -135,7 +156,7 @@ public final class ConfigLoader {
       case STRING -> String.valueOf(v);
       case INT, LONG -> {
         if (v instanceof Number n) {
-          yield s.type() == Setting.Type.INT ? (Object) n.intValue() : (Object) n.longValue();
+          yield wholeNumber(s, n);
         }
         yield s.parse(String.valueOf(v));
       }

@@ -43,15 +43,23 @@ public final class ProtocolCodec {
   public Envelope decodeEnvelope(String text) throws ProtocolException {
     JsonObject json = parse(text);
     String token = null;
-    if (json.getValue("headers") instanceof JsonObject h && h.containsKey(TOKEN_HEADER)) {
-      Object t = h.getValue(TOKEN_HEADER);
-      if (!(t instanceof String s)) {
-        throw new ProtocolException(ErrorCode.INVALID_FIELD, "token header must be a string");
+    if (json.getValue("headers") instanceof JsonObject h) {
+      JsonObject copy = null;
+      for (String name : h.fieldNames()) {
+        if (name.equalsIgnoreCase(TOKEN_HEADER)) {
+          if (!(h.getValue(name) instanceof String s)) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "token header must be a string");
+          }
+          token = s;
+          if (copy == null) {
+            copy = h.copy();
+          }
+          copy.remove(name);
+        }
       }
-      token = s;
-      JsonObject copy = h.copy();
-      copy.remove(TOKEN_HEADER);
-      json.put("headers", copy);
+      if (copy != null) {
+        json.put("headers", copy);
+      }
     }
     return new Envelope(decode(json), token);
   }
@@ -131,7 +139,7 @@ public final class ProtocolCodec {
       throw new ProtocolException(ErrorCode.INVALID_FIELD, "headers must be an object");
     }
     for (Map.Entry<String, Object> e : headers) {
-      if (e.getKey().startsWith(INTERNAL_HEADER_PREFIX)) {
+      if (isInternalHeader(e.getKey())) {
         throw new ProtocolException(ErrorCode.INVALID_FIELD,
             "header names starting with '" + INTERNAL_HEADER_PREFIX + "' are reserved");
       }
@@ -140,6 +148,11 @@ public final class ProtocolCodec {
       }
     }
     return headers;
+  }
+
+  /** Header names are case-insensitive on the event bus, so is the reserved prefix. */
+  public static boolean isInternalHeader(String name) {
+    return name.regionMatches(true, 0, INTERNAL_HEADER_PREFIX, 0, INTERNAL_HEADER_PREFIX.length());
   }
 
   private static String abbreviate(String s) {
@@ -187,7 +200,7 @@ public final class ProtocolCodec {
     }
     JsonObject h = null;
     for (Map.Entry<String, String> e : headers) {
-      if (e.getKey().startsWith(INTERNAL_HEADER_PREFIX)) {
+      if (isInternalHeader(e.getKey())) {
         continue;
       }
       if (h == null) {

@@ -265,7 +265,7 @@ class ConfigLoaderTest {
       assertTrue(envs.add(s.env()), "duplicate env " + s.env());
       assertTrue(s.env().matches("GATEWAY_[A-Z0-9_]+"), "env must start with GATEWAY_: " + s.env());
       assertNotEquals(ConfigLoader.CONFIG_FILE_ENV, s.env());
-      assertTrue(s.path().matches("[a-z]+\\.[A-Za-z]+"), s.path());
+      assertTrue(s.path().matches("[a-z]+\\.[a-z][A-Za-z0-9]*"), s.path());
       assertFalse(s.doc() == null || s.doc().isBlank(), "undocumented " + s.path());
       assertTrue(s.defaultValue() == null ? s.type() == Setting.Type.STRING
           : JAVA_TYPES.get(s.type()).isInstance(s.defaultValue()), "default type of " + s.path());
