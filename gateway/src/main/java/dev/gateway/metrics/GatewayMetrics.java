@@ -35,8 +35,13 @@ public final class GatewayMetrics {
   private final List<LongSupplier> queuedBytesSources = new CopyOnWriteArrayList<>();
   private final Timer deliveryLatency;
 
+  /** Transports whose connection gauges exist from the start (at 0), for dashboards and alerts. */
+  public static final List<String> TRANSPORTS = List.of("websocket", "sockjs-websocket",
+      "sockjs-raw-websocket", "xhr-streaming", "xhr-polling", "eventsource");
+
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
+    TRANSPORTS.forEach(this::openGauge);
     this.deliveryLatency = Timer.builder("gateway.delivery.latency")
         .description("Time from publish (client, HTTP API or clock) to the last local socket write"
             + " of that message on this node")
