@@ -6,7 +6,10 @@ import dev.gateway.config.GatewayConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.gateway.cluster.Clustering;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -28,13 +31,21 @@ public final class Main {
       return;
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = createVertx(registry);
     MainVerticle main = new MainVerticle(config, registry);
+    Vertx vertx;
+    try {
+      vertx = startVertx(config, new VertxOptions(), registry).await(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("gateway: could not start Vert.x" + (config.cluster().enabled()
+          ? " or join the cluster" : "") + ": " + e);
+      System.exit(1);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       main.health().markDraining();
       try {
         vertx.close().toCompletionStage().toCompletableFuture()
-            .get(config.server().shutdownTimeoutMs() + 5_000, TimeUnit.MILLISECONDS);
+            .get(config.server().shutdownTimeoutMs() + 30_000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         System.err.println("gateway: shutdown did not complete cleanly: " + e);
       }
@@ -42,12 +53,32 @@ public final class Main {
     vertx.deployVerticle(main).onComplete(ar -> {
       if (ar.succeeded()) {
         System.out.println("gateway: listening on http://" + config.server().host() + ":"
-            + config.server().port() + " (" + config.effectiveEventLoops() + " event loops)");
+            + config.server().port() + " (" + config.effectiveEventLoops() + " event loops"
+            + (config.cluster().enabled() ? ", clustered as '" + config.cluster().name() + "'" : "")
+            + ")");
       } else {
         System.err.println("gateway: failed to start: " + ar.cause());
         System.exit(1);
       }
     });
+  }
+
+  /**
+   * Vert.x with Micrometer metrics on the registry; clustered over Hazelcast when the
+   * configuration says so (the future completes once the node joined).
+   */
+  public static Future<Vertx> startVertx(GatewayConfig config, VertxOptions options,
+                                         MeterRegistry registry) {
+    options.setMetricsOptions(metricsOptions());
+    VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+    if (config.cluster().enabled()) {
+      return Clustering.start(builder, options, config.cluster());
+    }
+    return Future.succeededFuture(builder.with(options).build());
+  }
+
+  private static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
   }
 
   /** Vert.x with Micrometer metrics (JVM, Vert.x and the gateway's own) on the given registry. */
@@ -57,9 +88,7 @@ public final class Main {
 
   /** As {@link #createVertx(MeterRegistry)}, with the caller's options (tests shorten timeouts). */
   public static Vertx createVertx(VertxOptions options, MeterRegistry registry) {
-    options.setMetricsOptions(new MicrometerMetricsOptions()
-        .setEnabled(true)
-        .setJvmMetricsEnabled(true));
+    options.setMetricsOptions(metricsOptions());
     return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
   }
 }

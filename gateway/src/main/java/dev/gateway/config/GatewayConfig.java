@@ -8,11 +8,21 @@ import java.util.Set;
  * The effective, validated configuration. Defaults and documentation live in {@link Settings};
  * build one with {@link ConfigLoader}.
  */
-public record GatewayConfig(Server server, SockJs sockjs, Security security, Auth auth,
+public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Security security, Auth auth,
                             Permissions permissions, Limits limits, Api api, Demo demo) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
                        long shutdownTimeoutMs) {
+  }
+
+  public record Cluster(boolean enabled, String name, String host, String publicHost, int port,
+                        int eventBusPort, List<String> members, String kubernetesServiceDns,
+                        long failureDetectionMs) {
+
+    /** The address other nodes reach this one at. */
+    public String effectivePublicHost() {
+      return publicHost != null ? publicHost : host;
+    }
   }
 
   public record SockJs(List<String> transports, long heartbeatMs, long sessionTimeoutMs,
@@ -62,14 +72,18 @@ public record GatewayConfig(Server server, SockJs sockjs, Security security, Aut
   /** Returns a copy listening on another port (tests start nodes on free ports). */
   public GatewayConfig withPort(int port) {
     return new GatewayConfig(new Server(server.host(), port, server.eventLoops(),
-        server.subprotocol(), server.shutdownTimeoutMs()), sockjs, security, auth, permissions,
-        limits, api, demo);
+        server.subprotocol(), server.shutdownTimeoutMs()), cluster, sockjs, security, auth,
+        permissions, limits, api, demo);
   }
 
   static GatewayConfig from(Map<String, Object> v) {
     GatewayConfig c = new GatewayConfig(
         new Server(str(v, "server.host"), integer(v, "server.port"), integer(v, "server.eventLoops"),
             str(v, "server.subprotocol"), lng(v, "server.shutdownTimeoutMs")),
+        new Cluster(bool(v, "cluster.enabled"), str(v, "cluster.name"), str(v, "cluster.host"),
+            blankToNull(str(v, "cluster.publicHost")), integer(v, "cluster.port"),
+            integer(v, "cluster.eventBusPort"), list(v, "cluster.members"),
+            blankToNull(str(v, "cluster.kubernetesServiceDns")), lng(v, "cluster.failureDetectionMs")),
         new SockJs(list(v, "sockjs.transports"), lng(v, "sockjs.heartbeatMs"),
             lng(v, "sockjs.sessionTimeoutMs"), integer(v, "sockjs.maxBytesStreaming"),
             bool(v, "sockjs.iframe")),
@@ -99,6 +113,14 @@ public record GatewayConfig(Server server, SockJs sockjs, Security security, Aut
     require(server.subprotocol() != null && !server.subprotocol().isBlank(),
         "server.subprotocol must be set");
     require(server.shutdownTimeoutMs() >= 0, "server.shutdownTimeoutMs must be >= 0");
+    require(cluster.name() != null && !cluster.name().isBlank(), "cluster.name must be set");
+    require(cluster.host() != null && !cluster.host().isBlank(), "cluster.host must be set");
+    require(cluster.port() > 0 && cluster.port() <= 65535, "cluster.port must be 1..65535");
+    require(cluster.eventBusPort() >= 0 && cluster.eventBusPort() <= 65535,
+        "cluster.eventBusPort must be 0..65535");
+    require(cluster.failureDetectionMs() >= 1000, "cluster.failureDetectionMs must be >= 1000");
+    require(!cluster.enabled() || cluster.kubernetesServiceDns() != null || !cluster.members().isEmpty(),
+        "cluster.members must list at least one address (or set cluster.kubernetesServiceDns)");
     for (String t : sockjs.transports()) {
       require(SOCKJS_TRANSPORTS.contains(t),
           "sockjs.transports: unknown transport '" + t + "' (known: " + SOCKJS_TRANSPORTS + ")");

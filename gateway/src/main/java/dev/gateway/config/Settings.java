@@ -31,6 +31,27 @@ public final class Settings {
           "WebSocket subprotocol the gateway selects when a client offers it."),
       new Setting("server.shutdownTimeoutMs", "GATEWAY_SHUTDOWN_TIMEOUT_MS", LONG, 10_000L,
           "How long a stopping node waits for connections to close before it exits."),
+      // cluster
+      new Setting("cluster.enabled", "GATEWAY_CLUSTER", BOOLEAN, false,
+          "Join a Hazelcast cluster so broadcasts reach subscribers on every node."),
+      new Setting("cluster.name", "GATEWAY_CLUSTER_NAME", STRING, "gateway",
+          "Hazelcast cluster name: only nodes with the same name join each other."),
+      new Setting("cluster.host", "GATEWAY_CLUSTER_HOST", STRING, "127.0.0.1",
+          "Interface Hazelcast and the event bus bind to (in Kubernetes: the pod IP)."),
+      new Setting("cluster.publicHost", "GATEWAY_CLUSTER_PUBLIC_HOST", STRING, null,
+          "Address other nodes use to reach this one; unset means `cluster.host`."),
+      new Setting("cluster.port", "GATEWAY_CLUSTER_PORT", INT, 5701,
+          "Hazelcast member port (the next free one up to +20 is taken if busy)."),
+      new Setting("cluster.eventBusPort", "GATEWAY_CLUSTER_EVENTBUS_PORT", INT, 0,
+          "Event-bus TCP port between nodes; 0 picks a free one (fix it when a firewall or"
+              + " NetworkPolicy needs to know)."),
+      new Setting("cluster.members", "GATEWAY_CLUSTER_MEMBERS", LIST, List.of("127.0.0.1"),
+          "TCP/IP discovery: addresses (host or host:port) of nodes to join."),
+      new Setting("cluster.kubernetesServiceDns", "GATEWAY_CLUSTER_KUBERNETES_SERVICE_DNS", STRING,
+          null, "Kubernetes discovery instead of the member list: DNS name of the headless"
+              + " Service, e.g. `gateway-cluster.default.svc.cluster.local`."),
+      new Setting("cluster.failureDetectionMs", "GATEWAY_CLUSTER_FAILURE_DETECTION_MS", LONG, 10_000L,
+          "A node silent this long is declared dead and its registrations dropped."),
       // SockJS
       new Setting("sockjs.transports", "GATEWAY_SOCKJS_TRANSPORTS", LIST,
           List.of("websocket", "xhr", "eventsource"),
