@@ -2,6 +2,7 @@ package dev.gateway;
 
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
+import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.demo.ClockService;
 import dev.gateway.demo.EchoService;
@@ -13,6 +14,9 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.cluster.ClusterManager;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -29,6 +33,7 @@ public final class MainVerticle extends VerticleBase {
   private final GatewayMetrics metrics;
   private final Health health = new Health();
   private final AtomicInteger openConnections = new AtomicInteger();
+  private final PublishStamp stamp = new PublishStamp(UUID.randomUUID().toString());
   private ChannelHub hub;
   private Authenticator authenticator;
 
@@ -48,7 +53,12 @@ public final class MainVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    hub = new ChannelHub(metrics);
+    ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
+    if (cluster != null) {
+      metrics.gauge("gateway.cluster.members", "Members of the cluster as seen by this node",
+          () -> cluster.isActive() ? cluster.getNodes().size() : 0);
+    }
+    hub = new ChannelHub(metrics, stamp);
     authenticator = new Authenticator(vertx, config.auth());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo()).map(lib))
@@ -61,13 +71,13 @@ public final class MainVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     return Future.all(vertx.deployVerticle(new EchoService()),
-        vertx.deployVerticle(new ClockService(config.demo().clockIntervalMs())));
+        vertx.deployVerticle(new ClockService(config.demo().clockIntervalMs(), stamp)));
   }
 
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            openConnections, authenticator),
+            openConnections, authenticator, stamp),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 

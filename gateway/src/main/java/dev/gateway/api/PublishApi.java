@@ -1,6 +1,7 @@
 package dev.gateway.api;
 
 import dev.gateway.auth.Permissions;
+import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ProtocolCodec;
@@ -33,12 +34,15 @@ public final class PublishApi {
   public static final String REVOKE_ADDRESS = "gateway.internal.revoke";
 
   private final EventBus eventBus;
+  private final PublishStamp stamp;
   private final byte[] apiKey;
   private final int maxAddressLength;
   private final GatewayMetrics metrics;
 
-  public PublishApi(EventBus eventBus, GatewayConfig config, GatewayMetrics metrics) {
+  public PublishApi(EventBus eventBus, PublishStamp stamp, GatewayConfig config,
+                    GatewayMetrics metrics) {
     this.eventBus = eventBus;
+    this.stamp = stamp;
     this.apiKey = config.api().key() == null ? null
         : config.api().key().getBytes(StandardCharsets.UTF_8);
     this.maxAddressLength = config.limits().maxAddressLength();
@@ -91,7 +95,7 @@ public final class PublishApi {
         }
       }
     }
-    options.addHeader(ProtocolCodec.PUBLISHED_AT_HEADER, Long.toString(GatewayMetrics.nowMicros()));
+    stamp.stamp(options);
     try {
       eventBus.publish(a, json.getValue("body"), options);
     } catch (IllegalArgumentException e) {

@@ -31,6 +31,7 @@ public final class ChannelHub extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(ChannelHub.class.getName());
 
   private final GatewayMetrics metrics;
+  private final PublishStamp stamp;
   private final Map<String, Registration> registrations = new HashMap<>();
   private final AtomicInteger registrationCount = new AtomicInteger();
   private final AtomicInteger activeCount = new AtomicInteger();
@@ -43,8 +44,9 @@ public final class ChannelHub extends VerticleBase {
     boolean active;
   }
 
-  public ChannelHub(GatewayMetrics metrics) {
+  public ChannelHub(GatewayMetrics metrics, PublishStamp stamp) {
     this.metrics = metrics;
+    this.stamp = stamp;
   }
 
   @Override
@@ -126,7 +128,7 @@ public final class ChannelHub extends VerticleBase {
     if (r.shards.isEmpty()) {
       return;
     }
-    String ts = msg.headers().get(ProtocolCodec.PUBLISHED_AT_HEADER);
+    String ts = msg.headers().get(PublishStamp.PUBLISHED_AT);
     long publishedAt = 0;
     if (ts != null) {
       try {
@@ -137,7 +139,11 @@ public final class ChannelHub extends VerticleBase {
     }
     Outbound out;
     try {
-      out = new Outbound(ProtocolCodec.rec(address, msg.body(), msg.headers()), publishedAt);
+      boolean remote = stamp.isRemote(msg.headers());
+      if (remote) {
+        metrics.clusterMessageReceived();
+      }
+      out = new Outbound(ProtocolCodec.rec(address, msg.body(), msg.headers()), publishedAt, remote);
     } catch (RuntimeException e) {
       // a backend published a body with no JSON form (for example a Buffer): nothing to send
       LOG.log(System.Logger.Level.WARNING, "dropping a message on a channel: its body cannot be encoded as JSON: " + e);

@@ -120,7 +120,7 @@ public final class FanoutShard {
       }
     }
     if (message.publishedAtMicros() > 0) {
-      metrics.recordDelivery(message.publishedAtMicros());
+      metrics.recordDelivery(message.publishedAtMicros(), message.remote());
     }
   }
 

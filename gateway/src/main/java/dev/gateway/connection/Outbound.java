@@ -11,16 +11,23 @@ public final class Outbound {
 
   private final byte[] utf8;
   private final long publishedAtMicros;
+  private final boolean remote;
   private volatile String text;
 
-  public Outbound(byte[] utf8, long publishedAtMicros) {
+  public Outbound(byte[] utf8, long publishedAtMicros, boolean remote) {
     this.utf8 = utf8;
     this.publishedAtMicros = publishedAtMicros;
+    this.remote = remote;
   }
 
   /** A direct reply (err, ack, request reply): not a broadcast, no publish time. */
   public static Outbound direct(byte[] utf8) {
-    return new Outbound(utf8, 0);
+    return new Outbound(utf8, 0, false);
+  }
+
+  /** True for a broadcast published on another node. */
+  public boolean remote() {
+    return remote;
   }
 
   /** The encoded bytes. Never modify them: they are shared. */

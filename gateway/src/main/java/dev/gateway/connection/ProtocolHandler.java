@@ -3,6 +3,7 @@ package dev.gateway.connection;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;
 import dev.gateway.auth.Permissions;
+import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ClientMessage;
@@ -25,6 +26,7 @@ public final class ProtocolHandler {
 
   private final EventBus eventBus;
   private final Authenticator authenticator;
+  private final PublishStamp stamp;
   private final Permissions permissions;
   private final ProtocolCodec codec;
   private final GatewayMetrics metrics;
@@ -32,9 +34,10 @@ public final class ProtocolHandler {
   private final long requestTimeoutMs;
 
   public ProtocolHandler(EventBus eventBus, GatewayConfig config, Authenticator authenticator,
-                         GatewayMetrics metrics) {
+                         PublishStamp stamp, GatewayMetrics metrics) {
     this.eventBus = eventBus;
     this.authenticator = authenticator;
+    this.stamp = stamp;
     this.permissions = new Permissions(config.permissions());
     this.codec = new ProtocolCodec(config.limits().maxAddressLength());
     this.metrics = metrics;
@@ -154,8 +157,7 @@ public final class ProtocolHandler {
       error(c, ErrorCode.ACCESS_DENIED, "may not publish to '" + p.address() + "'");
       return;
     }
-    DeliveryOptions options = deliveryOptions(p.headers());
-    options.addHeader(ProtocolCodec.PUBLISHED_AT_HEADER, Long.toString(GatewayMetrics.nowMicros()));
+    DeliveryOptions options = stamp.stamp(deliveryOptions(p.headers()));
     try {
       eventBus.publish(p.address(), p.body(), options);
     } catch (IllegalArgumentException e) {

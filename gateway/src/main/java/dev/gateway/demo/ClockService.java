@@ -1,7 +1,6 @@
 package dev.gateway.demo;
 
-import dev.gateway.metrics.GatewayMetrics;
-import dev.gateway.protocol.ProtocolCodec;
+import dev.gateway.channel.PublishStamp;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -14,17 +13,18 @@ public final class ClockService extends VerticleBase {
   public static final String ADDRESS = "clock";
 
   private final long intervalMs;
+  private final PublishStamp stamp;
 
-  public ClockService(long intervalMs) {
+  public ClockService(long intervalMs, PublishStamp stamp) {
     this.intervalMs = intervalMs;
+    this.stamp = stamp;
   }
 
   @Override
   public Future<?> start() {
     vertx.setPeriodic(intervalMs, id -> {
       Instant now = Instant.now();
-      DeliveryOptions options = new DeliveryOptions()
-          .addHeader(ProtocolCodec.PUBLISHED_AT_HEADER, Long.toString(GatewayMetrics.nowMicros()));
+      DeliveryOptions options = stamp.stamp(new DeliveryOptions());
       vertx.eventBus().publish(ADDRESS,
           new JsonObject().put("time", now.toString()).put("epochMs", now.toEpochMilli()), options);
     });

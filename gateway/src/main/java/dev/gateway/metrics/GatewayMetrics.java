@@ -33,7 +33,9 @@ public final class GatewayMetrics {
   private final Map<String, Counter> handshakesRejected = new ConcurrentHashMap<>();
   private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
   private final List<LongSupplier> queuedBytesSources = new CopyOnWriteArrayList<>();
-  private final Timer deliveryLatency;
+  private final Timer localDeliveryLatency;
+  private final Timer remoteDeliveryLatency;
+  private final Counter clusterMessagesReceived;
 
   /** Transports whose connection gauges exist from the start (at 0), for dashboards and alerts. */
   public static final List<String> TRANSPORTS = List.of("websocket", "sockjs-websocket",
@@ -42,12 +44,10 @@ public final class GatewayMetrics {
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
     TRANSPORTS.forEach(this::openGauge);
-    this.deliveryLatency = Timer.builder("gateway.delivery.latency")
-        .description("Time from publish (client, HTTP API or clock) to the last local socket write"
-            + " of that message on this node")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(10))
+    this.localDeliveryLatency = latencyTimer(registry, "local");
+    this.remoteDeliveryLatency = latencyTimer(registry, "remote");
+    this.clusterMessagesReceived = Counter.builder("gateway.cluster.messages.received")
+        .description("Broadcasts received on this node that another node published")
         .register(registry);
     Gauge.builder("gateway.outbound.queue.bytes", queuedBytesSources,
             sources -> sources.stream().mapToLong(LongSupplier::getAsLong).sum())
@@ -129,10 +129,25 @@ public final class GatewayMetrics {
     queuedBytesSources.add(source);
   }
 
-  public void recordDelivery(long publishedAtMicros) {
-    long nowMicros = nowMicros();
-    long micros = Math.max(0, nowMicros - publishedAtMicros);
-    deliveryLatency.record(Duration.ofNanos(micros * 1000));
+  /** Publish-to-write latency of one broadcast on one event loop, by origin (this node or another). */
+  public void recordDelivery(long publishedAtMicros, boolean remote) {
+    long micros = Math.max(0, nowMicros() - publishedAtMicros);
+    (remote ? remoteDeliveryLatency : localDeliveryLatency).record(Duration.ofNanos(micros * 1000));
+  }
+
+  public void clusterMessageReceived() {
+    clusterMessagesReceived.increment();
+  }
+
+  private static Timer latencyTimer(MeterRegistry registry, String origin) {
+    return Timer.builder("gateway.delivery.latency")
+        .description("Time from publish (client, HTTP API or clock) to the last local socket write"
+            + " of that message on this node's event loop; origin=remote for cross-node traffic")
+        .tag("origin", origin)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
   }
 
   /** Wall-clock time in microseconds since the epoch (comparable across nodes). */

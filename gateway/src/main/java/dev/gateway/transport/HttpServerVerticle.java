@@ -4,6 +4,7 @@ import dev.gateway.api.PublishApi;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.FanoutShard;
+import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.health.Health;
@@ -43,12 +44,13 @@ public final class HttpServerVerticle extends VerticleBase {
   private final Buffer sockJsLibrary;
   private final AtomicInteger openConnections;
   private final Authenticator authenticator;
+  private final PublishStamp stamp;
   private FanoutShard shard;
   private HttpServer server;
 
   public HttpServerVerticle(GatewayConfig config, ChannelHub hub, GatewayMetrics metrics,
                             Health health, Buffer sockJsLibrary, AtomicInteger openConnections,
-                            Authenticator authenticator) {
+                            Authenticator authenticator, PublishStamp stamp) {
     this.config = config;
     this.hub = hub;
     this.metrics = metrics;
@@ -56,12 +58,14 @@ public final class HttpServerVerticle extends VerticleBase {
     this.sockJsLibrary = sockJsLibrary;
     this.openConnections = openConnections;
     this.authenticator = authenticator;
+    this.stamp = stamp;
   }
 
   @Override
   public Future<?> start() {
     shard = new FanoutShard(vertx, hub, metrics, openConnections);
-    ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, metrics);
+    ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, stamp,
+        metrics);
     int maxMessage = config.limits().maxMessageBytes();
 
     LocalMap<String, Object> sockJsSessions = vertx.sharedData().getLocalMap(SOCKJS_SESSIONS);
@@ -81,7 +85,7 @@ public final class HttpServerVerticle extends VerticleBase {
     if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
-    PublishApi api = new PublishApi(vertx.eventBus(), config, metrics);
+    PublishApi api = new PublishApi(vertx.eventBus(), stamp, config, metrics);
     router.post("/api/publish")
         .handler(BodyHandler.create(false).setBodyLimit(maxMessage))
         .handler(api::handle);
