@@ -3,6 +3,7 @@ package dev.gateway;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
+import dev.gateway.cluster.SockJsForwardTarget;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.demo.ClockService;
 import dev.gateway.demo.EchoService;
@@ -61,7 +62,8 @@ public final class MainVerticle extends VerticleBase {
     hub = new ChannelHub(metrics, stamp);
     authenticator = new Authenticator(vertx, config.auth());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
-        .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo()).map(lib))
+        .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
+            .compose(id -> deployForwardTarget()).map(lib))
         .compose(this::deployServers)
         .onSuccess(id -> health.markReady());
   }
@@ -72,6 +74,14 @@ public final class MainVerticle extends VerticleBase {
     }
     return Future.all(vertx.deployVerticle(new EchoService()),
         vertx.deployVerticle(new ClockService(config.demo().clockIntervalMs(), stamp)));
+  }
+
+  private Future<?> deployForwardTarget() {
+    if (!config.cluster().enabled()) {
+      return Future.succeededFuture();
+    }
+    return vertx.deployVerticle(new SockJsForwardTarget(stamp.nodeId(), config.server().host(),
+        config.server().port(), config.limits().maxConnections()));
   }
 
   private Future<String> deployServers(Buffer sockJsLibrary) {

@@ -36,6 +36,7 @@ public final class GatewayMetrics {
   private final Timer localDeliveryLatency;
   private final Timer remoteDeliveryLatency;
   private final Counter clusterMessagesReceived;
+  private final Counter sockJsForwarded;
 
   /** Transports whose connection gauges exist from the start (at 0), for dashboards and alerts. */
   public static final List<String> TRANSPORTS = List.of("websocket", "sockjs-websocket",
@@ -53,6 +54,9 @@ public final class GatewayMetrics {
             sources -> sources.stream().mapToLong(LongSupplier::getAsLong).sum())
         .description("Bytes written to client connections and not yet flushed, all connections")
         .baseUnit("bytes")
+        .register(registry);
+    this.sockJsForwarded = Counter.builder("gateway.sockjs.forwarded")
+        .description("SockJS requests forwarded to the node owning their session")
         .register(registry);
   }
 
@@ -133,6 +137,10 @@ public final class GatewayMetrics {
   public void recordDelivery(long publishedAtMicros, boolean remote) {
     long micros = Math.max(0, nowMicros() - publishedAtMicros);
     (remote ? remoteDeliveryLatency : localDeliveryLatency).record(Duration.ofNanos(micros * 1000));
+  }
+
+  public void sockJsForwarded() {
+    sockJsForwarded.increment();
   }
 
   public void clusterMessageReceived() {

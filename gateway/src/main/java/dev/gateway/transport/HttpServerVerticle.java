@@ -3,6 +3,7 @@ package dev.gateway.transport;
 import dev.gateway.api.PublishApi;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
+import dev.gateway.cluster.SockJsForwarding;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
@@ -107,7 +108,14 @@ public final class HttpServerVerticle extends VerticleBase {
     router.getWithRegex("/eventbus/iframe[^/]*\\.html").handler(this::iframePage);
     // xhr_send reads the request body: SockJS needs a BodyHandler in front of its POST routes
     router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(maxMessage));
-    router.route("/eventbus/*").subRouter(SockJsEndpoint.router(vertx, config, shard, protocol));
+    SockJsForwarding forwarding = null;
+    if (config.cluster().enabled()) {
+      forwarding = new SockJsForwarding(vertx, stamp.nodeId(), sockJsSessions, metrics,
+          config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000);
+      router.route("/eventbus/*").handler(forwarding::route);
+    }
+    router.route("/eventbus/*").subRouter(
+        SockJsEndpoint.router(vertx, config, shard, protocol, forwarding));
     router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
 
     GatewayConfig.Server s = config.server();
@@ -120,11 +128,12 @@ public final class HttpServerVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
     server = vertx.createHttpServer(options).requestHandler(router);
+    Future<Void> ready = forwarding == null ? Future.succeededFuture() : forwarding.start();
     long pingNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pingIntervalMs());
     long pongNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pongTimeoutMs());
     long tick = Math.max(100, Math.min(1_000, config.limits().pongTimeoutMs() / 4));
     vertx.setPeriodic(tick, t -> shard.checkLiveness(pingNanos, pongNanos));
-    return server.listen();
+    return ready.compose(v -> server.listen());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.gateway.transport;
 
 import dev.gateway.channel.FanoutShard;
+import dev.gateway.cluster.SockJsForwarding;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.Connection;
 import dev.gateway.connection.ProtocolHandler;
@@ -32,7 +33,15 @@ final class SockJsEndpoint {
   private SockJsEndpoint() {
   }
 
-  static Router router(Vertx vertx, GatewayConfig config, FanoutShard shard, ProtocolHandler protocol) {
+  /** The session id of {@code /eventbus/SERVER/SESSION/TRANSPORT}, or null (raw WebSocket). */
+  static String sessionId(String uri) {
+    String path = uri == null ? "" : uri.split("\\?", 2)[0];
+    String[] parts = path.split("/");
+    return parts.length == 5 ? parts[3] : null;
+  }
+
+  static Router router(Vertx vertx, GatewayConfig config, FanoutShard shard, ProtocolHandler protocol,
+                       SockJsForwarding forwarding) {
     GatewayConfig.SockJs sockjs = config.sockjs();
     SockJSHandlerOptions options = new SockJSHandlerOptions()
         .setHeartbeatInterval(sockjs.heartbeatMs())
@@ -50,7 +59,12 @@ final class SockJsEndpoint {
       Connection c = new Connection(new SockJsTransport(sock), shard, limits);
       sock.handler(data -> protocol.handle(c, data.toString()));
       sock.exceptionHandler(err -> c.ended(CloseReason.TRANSPORT_ERROR));
-      sock.closeHandler(v -> c.ended(CloseReason.CLIENT_CLOSED));
+      sock.closeHandler(v -> {
+        c.ended(CloseReason.CLIENT_CLOSED);
+        if (forwarding != null) {
+          forwarding.sessionClosed(sessionId(sock.uri()));
+        }
+      });
     });
   }
 }

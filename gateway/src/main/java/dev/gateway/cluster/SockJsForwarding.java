@@ -1,0 +1,218 @@
+package dev.gateway.cluster;
+
+import dev.gateway.metrics.GatewayMetrics;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.ext.web.RoutingContext;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * SockJS without sticky sessions. A cluster-wide map records which node owns each SockJS session
+ * (written with putIfAbsent before the session is created, so it is authoritative by the time
+ * the client sees the open frame). A request for a session owned by another node is forwarded
+ * over the event bus to the owner, which replays it against its own HTTP server and streams the
+ * response back; the client does not notice. Streams use credit-based flow control: the owner
+ * pauses once {@link SockJsForwardTarget#WINDOW} bytes are unacknowledged, so a slow client on
+ * this node pushes back on the session's bounded queue on the owner instead of growing memory.
+ *
+ * <p>One instance per server verticle (event loop); the reply consumer is per node and demuxes
+ * by request id.
+ */
+public final class SockJsForwarding {
+
+  /** Map of SockJS session id to owning node id. */
+  static final String OWNERS_MAP = "gateway.sockjs.owners";
+  /** Header marking a request the owner replays locally: never forwarded again. */
+  static final String FORWARDED_HEADER = "X-Gateway-Forwarded";
+  /** Safety TTL of ownership entries (removed explicitly when sessions close). */
+  static final long OWNER_TTL_MS = 24 * 3600_000L;
+
+  private static final Set<String> RECEIVING =
+      Set.of("xhr", "xhr_streaming", "eventsource", "htmlfile", "jsonp");
+  private static final Set<String> SENDING = Set.of("xhr_send", "jsonp_send");
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final LocalMap<String, Object> localSessions;
+  private final GatewayMetrics metrics;
+  private final long headTimeoutMs;
+  private final Map<String, Pending> pending = new HashMap<>();
+  private final String replyAddress;
+  private AsyncMap<String, String> owners;
+
+  /** A forwarded request waiting for (or streaming) its response on this node. */
+  private static final class Pending {
+    final RoutingContext rc;
+    final String owner;
+    long timer = -1;
+    boolean headWritten;
+
+    Pending(RoutingContext rc, String owner) {
+      this.rc = rc;
+      this.owner = owner;
+    }
+  }
+
+  public SockJsForwarding(Vertx vertx, String nodeId, LocalMap<String, Object> localSessions,
+                          GatewayMetrics metrics, long headTimeoutMs) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.localSessions = localSessions;
+    this.metrics = metrics;
+    this.headTimeoutMs = headTimeoutMs;
+    this.replyAddress = SockJsForwardTarget.replyAddress(nodeId, UUID.randomUUID().toString());
+  }
+
+  /** Registers this instance's reply consumer and gets the owners map. */
+  public io.vertx.core.Future<Void> start() {
+    vertx.eventBus().<Object>consumer(replyAddress, this::onReply);
+    return vertx.sharedData().<String, String>getAsyncMap(OWNERS_MAP).map(m -> {
+      owners = m;
+      return null;
+    });
+  }
+
+  /** Route handler for {@code /eventbus/SERVER/SESSION/TRANSPORT}, after the body is read. */
+  public void route(RoutingContext rc) {
+    String[] parts = rc.request().path().split("/");
+    if (parts.length != 5 || rc.request().getHeader(FORWARDED_HEADER) != null) {
+      rc.next();
+      return;
+    }
+    String session = parts[3];
+    String transport = parts[4];
+    boolean receiving = RECEIVING.contains(transport);
+    if ((!receiving && !SENDING.contains(transport)) || localSessions.containsKey(session)) {
+      rc.next();
+      return;
+    }
+    owners.get(session).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(503, ar.cause());
+      } else if (ar.result() != null && !ar.result().equals(nodeId)) {
+        forward(rc, session, ar.result());
+      } else if (ar.result() != null || !receiving) {
+        rc.next(); // ours (or unknown: SockJS answers 404 to a send for an unknown session)
+      } else {
+        claim(rc, session);
+      }
+    });
+  }
+
+  /** A new session: take ownership first, so other nodes can find it from the first frame on. */
+  private void claim(RoutingContext rc, String session) {
+    owners.putIfAbsent(session, nodeId, OWNER_TTL_MS).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.fail(503, ar.cause());
+      } else if (ar.result() == null || ar.result().equals(nodeId)) {
+        rc.next();
+      } else {
+        forward(rc, session, ar.result());
+      }
+    });
+  }
+
+  /** The session ended on this node: forget its ownership. */
+  public void sessionClosed(String session) {
+    if (owners != null && session != null) {
+      owners.removeIfPresent(session, nodeId);
+    }
+  }
+
+  private void forward(RoutingContext rc, String session, String owner) {
+    String id = UUID.randomUUID().toString();
+    JsonObject headers = new JsonObject();
+    rc.request().headers().forEach(e -> headers.put(e.getKey(), e.getValue()));
+    Buffer body = rc.body() == null || rc.body().buffer() == null ? Buffer.buffer() : rc.body().buffer();
+    JsonObject request = new JsonObject().put("id", id).put("replyTo", replyAddress)
+        .put("method", rc.request().method().name()).put("uri", rc.request().uri())
+        .put("headers", headers).put("body", body.getBytes());
+    Pending p = new Pending(rc, owner);
+    pending.put(id, p);
+    rc.response().closeHandler(v -> cancel(id));
+    p.timer = vertx.setTimer(headTimeoutMs, t -> fail(id, 504));
+    metrics.sockJsForwarded();
+    vertx.eventBus().request(SockJsForwardTarget.address(owner), request).onFailure(err -> {
+      // the owner is gone (or unreachable): forget it and let the client start over
+      owners.removeIfPresent(session, owner);
+      fail(id, 404);
+    });
+  }
+
+  private void onReply(Message<Object> msg) {
+    String id = msg.headers().get("id");
+    Pending p = id == null ? null : pending.get(id);
+    if (p == null) {
+      return;
+    }
+    HttpServerResponse response = p.rc.response();
+    switch (msg.headers().get("kind")) {
+      case "head" -> {
+        JsonObject head = (JsonObject) msg.body();
+        vertx.cancelTimer(p.timer);
+        p.headWritten = true;
+        response.setStatusCode(head.getInteger("status"));
+        MultiMap h = response.headers();
+        head.getJsonObject("headers").forEach(e -> {
+          String name = e.getKey();
+          if (!HOP_BY_HOP.contains(name.toLowerCase())) {
+            h.add(name, String.valueOf(e.getValue()));
+          }
+        });
+        response.setChunked(true);
+      }
+      case "data" -> {
+        Buffer data = (Buffer) msg.body();
+        response.write(data).onComplete(ar -> vertx.eventBus().send(SockJsForwardTarget.address(p.owner),
+            new JsonObject().put("ack", id).put("bytes", data.length())));
+      }
+      case "end" -> {
+        pending.remove(id);
+        if (!response.ended()) {
+          response.end();
+        }
+      }
+      default -> fail(id, 502);
+    }
+  }
+
+  private void fail(String id, int status) {
+    Pending p = pending.remove(id);
+    if (p == null) {
+      return;
+    }
+    vertx.cancelTimer(p.timer);
+    HttpServerResponse response = p.rc.response();
+    if (!p.headWritten && !response.ended()) {
+      response.setStatusCode(status).end();
+    } else if (!response.ended()) {
+      response.reset();
+    }
+  }
+
+  private void cancel(String id) {
+    Pending p = pending.remove(id);
+    if (p != null) {
+      vertx.cancelTimer(p.timer);
+      vertx.eventBus().send(SockJsForwardTarget.address(p.owner), new JsonObject().put("cancel", id));
+    }
+  }
+
+  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive",
+      "transfer-encoding", "content-length", "upgrade", "proxy-connection", "te", "trailer");
+
+  /** Delivery options for a reply message of a forwarded request. */
+  static DeliveryOptions replyOptions(String id, String kind) {
+    return new DeliveryOptions().addHeader("id", id).addHeader("kind", kind);
+  }
+}

@@ -1,0 +1,140 @@
+package dev.gateway.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.support.BridgeClient;
+import dev.gateway.support.TestGateway;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Native WebSocket handshake: subprotocol negotiation and requests that are not upgrades. */
+class NativeWebSocketHandshakeTest {
+
+  static final String SUBPROTOCOL = "v1.eventbus.gateway";
+
+  static TestGateway gateway;
+  static Vertx client;
+  static WebClient http;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start();
+    client = Vertx.vertx();
+    http = WebClient.create(client);
+  }
+
+  @AfterAll
+  static void stop() {
+    http.close();
+    client.close().await();
+    gateway.close();
+  }
+
+  static WebSocketConnectOptions options(String... subprotocols) {
+    return new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port).setURI("/ws")
+        .setSubProtocols(subprotocols.length == 0 ? null : List.of(subprotocols));
+  }
+
+  /** The connection speaks the protocol: a register is acknowledged. */
+  static void assertWorks(BridgeClient c) {
+    c.register("chat.handshake");
+    c.publish("chat.handshake", "x");
+    assertEquals("x", c.awaitRec("chat.handshake", 5).getValue("body"));
+  }
+
+  @Test
+  void offeringTheGatewaySubprotocolSelectsIt() {
+    try (BridgeClient c = BridgeClient.connect(client, options(SUBPROTOCOL))) {
+      assertEquals(SUBPROTOCOL, c.socket.subProtocol());
+      assertWorks(c);
+    }
+  }
+
+  @Test
+  void offeringSeveralSelectsTheGatewaySubprotocol() {
+    try (BridgeClient c = BridgeClient.connect(client, options("foo", SUBPROTOCOL, "bar"))) {
+      assertEquals(SUBPROTOCOL, c.socket.subProtocol());
+      assertWorks(c);
+    }
+  }
+
+  @Test
+  void offeringNoneConnectsWithNone() {
+    try (BridgeClient c = BridgeClient.connect(client, options())) {
+      assertNull(c.socket.subProtocol());
+      assertWorks(c);
+    }
+  }
+
+  /**
+   * Netty's (so Vert.x's) client refuses a handshake answered without the subprotocol it offered,
+   * stricter than RFC 6455 4.1 and browsers: this one speaks the handshake and frames itself.
+   */
+  @Test
+  void offeringOnlyAnUnknownSubprotocolConnectsWithNone() throws IOException {
+    try (RawWebSocket ws = RawWebSocket.connect(gateway.port, "foo")) {
+      RawWebSocket.Response raw = ws.response;
+      assertEquals(101, raw.status(), raw.head());
+      assertEquals(RawWebSocket.ACCEPT, raw.headers().get("sec-websocket-accept"), raw.head());
+      assertNull(raw.headers().get("sec-websocket-protocol"), "a subprotocol was selected: " + raw.head());
+      // the connection speaks the protocol
+      ws.sendTogether("{\"type\":\"register\",\"address\":\"chat.raw\",\"ack\":\"r1\"}");
+      assertEquals(new JsonObject().put("type", "ack").put("ack", "r1"), new JsonObject(ws.readText()));
+    }
+  }
+
+  @Test
+  void rawHandshakeSelectsTheGatewaySubprotocol() throws IOException {
+    try (RawWebSocket ws = RawWebSocket.connect(gateway.port, "foo, " + SUBPROTOCOL)) {
+      assertEquals(101, ws.response.status(), ws.response.head());
+      assertEquals(SUBPROTOCOL, ws.response.headers().get("sec-websocket-protocol"), ws.response.head());
+    }
+  }
+
+  @Test
+  void plainGetWithoutUpgradeIs400() {
+    HttpResponse<Buffer> resp = await(http.get(gateway.port, "127.0.0.1", "/ws").send());
+    assertEquals(400, resp.statusCode());
+    assertTrue(resp.bodyAsString().toLowerCase(Locale.ROOT).contains("upgrade"), resp.bodyAsString());
+  }
+
+  @Test
+  void upgradeWithoutAKeyIs400() throws IOException {
+    RawWebSocket.Response raw = RawWebSocket.exchange(gateway.port, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    assertEquals(400, raw.status(), raw.head());
+  }
+
+  @Test
+  void aNewConnectionAfterAFailedHandshakeWorks() throws IOException {
+    RawWebSocket.exchange(gateway.port,
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+      assertWorks(c);
+    }
+    assertEquals(new JsonObject().put("status", "UP"), await(http.get(gateway.port, "127.0.0.1", "/health/live")
+        .send()).bodyAsJsonObject());
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("request failed: " + e, e);
+    }
+  }
+}

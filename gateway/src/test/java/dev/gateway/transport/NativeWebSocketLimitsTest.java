@@ -1,0 +1,152 @@
+package dev.gateway.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import dev.gateway.support.BridgeClient;
+import dev.gateway.support.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Native WebSocket message size: {@code limits.maxMessageBytes} is the one configured limit for a
+ * client message, whatever its framing; a message above it closes the connection with 1009
+ * ({@code CloseReason.TOO_BIG}).
+ */
+class NativeWebSocketLimitsTest {
+
+  static final int SMALL_LIMIT = 4096;
+  /** Default limits (maxMessageBytes 256 KiB). */
+  static TestGateway gateway;
+  /** maxMessageBytes 4 KiB. */
+  static TestGateway small;
+  static Vertx client;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start();
+    small = TestGateway.start(new JsonObject().put("limits", new JsonObject().put("maxMessageBytes", SMALL_LIMIT)));
+    client = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    client.close().await();
+    gateway.close();
+    small.close();
+  }
+
+  /** A publish frame of exactly {@code size} bytes. */
+  static String publishOfSize(String address, int size) {
+    String frame = head(address) + "x".repeat(bodyLength(address, size)) + "\"}";
+    assertEquals(size, frame.length());
+    return frame;
+  }
+
+  static int bodyLength(String address, int frameSize) {
+    return frameSize - head(address).length() - 2;
+  }
+
+  private static String head(String address) {
+    return "{\"type\":\"publish\",\"address\":\"" + address + "\",\"body\":\"";
+  }
+
+  @Test
+  void messageUnder64KiBIsDelivered() {
+    try (BridgeClient sub = BridgeClient.connect(client, gateway.port);
+         BridgeClient pub = BridgeClient.connect(client, gateway.port)) {
+      sub.register("chat.mid");
+      pub.socket.writeTextMessage(publishOfSize("chat.mid", 60_000));
+      JsonObject rec = sub.awaitRec("chat.mid", 5);
+      assertNotNull(rec, "a 60 kB message was not delivered");
+      assertEquals(bodyLength("chat.mid", 60_000), rec.getString("body").length());
+    }
+  }
+
+  /**
+   * A 100 kB message is under the default maxMessageBytes (256 KiB). Sent as one frame, as
+   * browsers send messages, it must be delivered and must not cost the connection.
+   */
+  @Test
+  void singleFrameMessageUnderMaxMessageBytesIsDelivered() {
+    try (BridgeClient sub = BridgeClient.connect(client, gateway.port);
+         BridgeClient pub = BridgeClient.connect(client, gateway.port)) {
+      sub.register("chat.large");
+      pub.socket.writeTextMessage(publishOfSize("chat.large", 100_000)); // one frame: client max frame is 1 MiB
+      JsonObject rec = sub.awaitRec("chat.large", 5);
+      assertNotNull(rec, "a 100 kB message (limit 256 KiB) was not delivered; publisher connection closed with "
+          + pub.awaitClose(1));
+      assertEquals(bodyLength("chat.large", 100_000), rec.getString("body").length());
+    }
+  }
+
+  /** The same message in 16 KiB fragments is delivered (the limit is on the message). */
+  @Test
+  void fragmentedMessageUnderMaxMessageBytesIsDelivered() {
+    WebSocketClient fragmenting = client.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(16 * 1024));
+    try (BridgeClient sub = BridgeClient.connect(client, gateway.port)) {
+      sub.register("chat.fragments");
+      WebSocket ws = fragmenting.connect(gateway.port, "127.0.0.1", "/ws").await(10, TimeUnit.SECONDS);
+      ws.writeTextMessage(publishOfSize("chat.fragments", 100_000));
+      JsonObject rec = sub.awaitRec("chat.fragments", 5);
+      assertNotNull(rec, "a fragmented 100 kB message was not delivered");
+      assertEquals(bodyLength("chat.fragments", 100_000), rec.getString("body").length());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    } finally {
+      fragmenting.close();
+    }
+  }
+
+  @Test
+  void messageAtTheLimitIsDelivered() {
+    try (BridgeClient sub = BridgeClient.connect(client, small.port);
+         BridgeClient pub = BridgeClient.connect(client, small.port)) {
+      sub.register("chat.edge");
+      pub.socket.writeTextMessage(publishOfSize("chat.edge", SMALL_LIMIT));
+      assertNotNull(sub.awaitRec("chat.edge", 5), "a message of exactly maxMessageBytes was not delivered");
+    }
+  }
+
+  @Test
+  void messageOverTheLimitClosesWith1009() {
+    try (BridgeClient pub = BridgeClient.connect(client, small.port)) {
+      pub.socket.writeTextMessage(publishOfSize("chat.over", SMALL_LIMIT + 1000));
+      // a following valid message: a connection left open answers it (the oversize one vanished)
+      pub.send(new JsonObject().put("type", "register").put("address", "chat.over").put("ack", "after"));
+      Short code = pub.awaitClose(3);
+      assertEquals(Short.valueOf((short) 1009), code, "oversize message: expected close 1009, got "
+          + (code == null ? "no close; next message " + pub.next(1) : "close " + code));
+    }
+  }
+
+  @Test
+  void fragmentedMessageOverTheLimitClosesWith1009() throws Exception {
+    WebSocketClient fragmenting = client.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1024));
+    try {
+      WebSocket ws = fragmenting.connect(small.port, "127.0.0.1", "/ws").await(10, TimeUnit.SECONDS);
+      AtomicReference<Short> closed = new AtomicReference<>();
+      AtomicReference<String> answer = new AtomicReference<>();
+      ws.closeHandler(v -> closed.set(ws.closeStatusCode()));
+      ws.textMessageHandler(answer::set);
+      ws.writeTextMessage(publishOfSize("chat.over", SMALL_LIMIT * 3));
+      ws.writeTextMessage("{\"type\":\"register\",\"address\":\"chat.over\",\"ack\":\"after\"}");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+      while (closed.get() == null && System.nanoTime() < deadline) {
+        Thread.sleep(10); // polling a flag set by the close handler, bounded
+      }
+      assertEquals(Short.valueOf((short) 1009), closed.get(),
+          "fragmented oversize message: expected close 1009, got " + closed.get() + ", answer " + answer.get());
+    } finally {
+      fragmenting.close();
+    }
+  }
+}
