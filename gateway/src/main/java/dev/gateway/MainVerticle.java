@@ -3,6 +3,7 @@ package dev.gateway;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
+import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.cluster.SockJsForwardTarget;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.demo.ClockService;
@@ -18,7 +19,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Deploys one gateway node: the channel hub, the demo services (when enabled) and one HTTP server
@@ -33,10 +33,10 @@ public final class MainVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final GatewayMetrics metrics;
   private final Health health = new Health();
-  private final AtomicInteger openConnections = new AtomicInteger();
   private final PublishStamp stamp = new PublishStamp(UUID.randomUUID().toString());
   private ChannelHub hub;
   private Authenticator authenticator;
+  private ConnectionSlots slots;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -61,6 +61,7 @@ public final class MainVerticle extends VerticleBase {
     }
     hub = new ChannelHub(metrics, stamp);
     authenticator = new Authenticator(vertx, config.auth());
+    slots = new ConnectionSlots(config.limits().maxConnections());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
             .compose(id -> deployForwardTarget()).map(lib))
@@ -87,7 +88,7 @@ public final class MainVerticle extends VerticleBase {
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            openConnections, authenticator, stamp),
+            slots, authenticator, stamp),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 

@@ -8,6 +8,7 @@ import dev.gateway.protocol.ProtocolCodec;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +19,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * {@code POST /api/publish}: backends publish {@code {"address","body","headers"}} to a channel.
@@ -35,13 +37,15 @@ public final class PublishApi {
 
   private final EventBus eventBus;
   private final PublishStamp stamp;
+  private final Predicate<HttpServerRequest> originAcceptable;
   private final byte[] apiKey;
   private final int maxAddressLength;
   private final GatewayMetrics metrics;
 
   public PublishApi(EventBus eventBus, PublishStamp stamp, GatewayConfig config,
-                    GatewayMetrics metrics) {
+                    GatewayMetrics metrics, Predicate<HttpServerRequest> originAcceptable) {
     this.eventBus = eventBus;
+    this.originAcceptable = originAcceptable;
     this.stamp = stamp;
     this.apiKey = config.api().key() == null ? null
         : config.api().key().getBytes(StandardCharsets.UTF_8);
@@ -62,6 +66,12 @@ public final class PublishApi {
     }
     if (json == null) {
       fail(rc, 400, "invalid_json", "body must be a JSON object");
+      return;
+    }
+    try {
+      ProtocolCodec.checkJson(json);
+    } catch (dev.gateway.protocol.ProtocolException e) {
+      fail(rc, 400, "invalid_json", e.getMessage());
       return;
     }
     Object address = json.getValue("address");
@@ -132,7 +142,29 @@ public final class PublishApi {
         .end("{\"status\":\"revoked\"}");
   }
 
+  /** Failures of the route (a body over the limit): the same JSON errors as everything else. */
+  public void failure(RoutingContext rc) {
+    int status = rc.statusCode() > 0 ? rc.statusCode() : 500;
+    if (rc.response().ended()) {
+      return;
+    }
+    fail(rc, status, status == 413 ? "too_big" : "request_failed",
+        status == 413 ? "body larger than the limit" : "request failed");
+  }
+
   private boolean authorised(RoutingContext rc) {
+    // browsers: a page from a foreign origin must not drive the API (it runs with the user's
+    // network position, possibly loopback), and only JSON bodies are taken, which browsers
+    // cannot send cross-origin without a preflight the gateway does not answer
+    if (rc.request().getHeader(HttpHeaders.ORIGIN) != null && !originAcceptable.test(rc.request())) {
+      fail(rc, 403, "origin_rejected", "origin not allowed");
+      return false;
+    }
+    String type = rc.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      fail(rc, 415, "unsupported_media_type", "Content-Type must be application/json");
+      return false;
+    }
     if (apiKey != null) {
       String auth = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
       byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)

@@ -76,7 +76,9 @@ public final class Authenticator {
       if (jti != null && isRevoked(jti)) {
         return Future.failedFuture("token revoked");
       }
-      long exp = claims.getValue("exp") instanceof Number n ? n.longValue() * 1000 : 0;
+      // the same leeway as at the handshake, so a token accepted is not expired at once
+      long exp = claims.getValue("exp") instanceof Number n
+          ? n.longValue() * 1000 + config.leewaySeconds() * 1000L : 0;
       Permissions permissions = new Permissions(patterns(claims, "subscribe"),
           patterns(claims, "publish"), patterns(claims, "send"));
       String sub = claims.getValue("sub") instanceof String s ? s : null;

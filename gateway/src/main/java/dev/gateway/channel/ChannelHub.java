@@ -30,6 +30,9 @@ public final class ChannelHub extends VerticleBase {
 
   private static final System.Logger LOG = System.getLogger(ChannelHub.class.getName());
 
+  /** Failure code of a request sent to a channel address. */
+  public static final int CHANNEL_REQUEST_FAILURE = 405;
+
   private final GatewayMetrics metrics;
   private final PublishStamp stamp;
   private final Map<String, Registration> registrations = new HashMap<>();
@@ -125,6 +128,11 @@ public final class ChannelHub extends VerticleBase {
   }
 
   private void dispatch(String address, Registration r, Message<Object> msg) {
+    if (msg.replyAddress() != null) {
+      // a request to a channel: subscribers cannot answer, so fail it now rather than let it
+      // time out (the message still reaches this node's subscribers)
+      msg.fail(CHANNEL_REQUEST_FAILURE, "channel subscribers do not reply; publish to channels");
+    }
     if (r.shards.isEmpty()) {
       return;
     }

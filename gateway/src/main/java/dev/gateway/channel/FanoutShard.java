@@ -14,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The connections of one event loop and their channel subscriptions. Confined to that loop.
@@ -30,7 +29,6 @@ public final class FanoutShard {
   private final GatewayMetrics metrics;
   private final Set<Connection> connections = new LinkedHashSet<>();
   private final Map<String, Channel> channels = new HashMap<>();
-  private final AtomicInteger nodeConnections;
   private volatile long queuedBytes;
 
   /** Local subscribers of one channel; {@code ready} completes when the hub registered it. */
@@ -39,13 +37,11 @@ public final class FanoutShard {
     Future<Void> ready;
   }
 
-  public FanoutShard(Vertx vertx, ChannelHub hub, GatewayMetrics metrics,
-                     AtomicInteger nodeConnections) {
+  public FanoutShard(Vertx vertx, ChannelHub hub, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.hub = hub;
     this.metrics = metrics;
-    this.nodeConnections = nodeConnections;
     metrics.addQueuedBytesSource(() -> queuedBytes);
   }
 
@@ -79,6 +75,12 @@ public final class FanoutShard {
     }
     ch.subscribers.add(c);
     return ch.ready;
+  }
+
+  /** Completes when the channel's registration on this loop is complete (at once if unknown). */
+  public Future<Void> ready(String address) {
+    Channel ch = channels.get(address);
+    return ch == null ? Future.succeededFuture() : ch.ready;
   }
 
   /** Removes a local subscriber; the last one releases the node-level registration. */
@@ -130,13 +132,11 @@ public final class FanoutShard {
 
   public void opened(Connection c) {
     connections.add(c);
-    nodeConnections.incrementAndGet();
     metrics.connectionOpened(c.transportName());
   }
 
   public void closed(Connection c, CloseReason reason) {
     if (connections.remove(c)) {
-      nodeConnections.decrementAndGet();
       metrics.connectionClosed(c.transportName(), reason);
     }
   }

@@ -12,7 +12,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
                             Permissions permissions, Limits limits, Api api, Demo demo) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
-                       long shutdownTimeoutMs) {
+                       int sendBufferBytes, long shutdownTimeoutMs) {
   }
 
   public record Cluster(boolean enabled, String name, String host, String publicHost, int port,
@@ -72,14 +72,15 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   /** Returns a copy listening on another port (tests start nodes on free ports). */
   public GatewayConfig withPort(int port) {
     return new GatewayConfig(new Server(server.host(), port, server.eventLoops(),
-        server.subprotocol(), server.shutdownTimeoutMs()), cluster, sockjs, security, auth,
+        server.subprotocol(), server.sendBufferBytes(), server.shutdownTimeoutMs()), cluster, sockjs, security, auth,
         permissions, limits, api, demo);
   }
 
   static GatewayConfig from(Map<String, Object> v) {
     GatewayConfig c = new GatewayConfig(
         new Server(str(v, "server.host"), integer(v, "server.port"), integer(v, "server.eventLoops"),
-            str(v, "server.subprotocol"), lng(v, "server.shutdownTimeoutMs")),
+            str(v, "server.subprotocol"), integer(v, "server.sendBufferBytes"),
+            lng(v, "server.shutdownTimeoutMs")),
         new Cluster(bool(v, "cluster.enabled"), str(v, "cluster.name"), str(v, "cluster.host"),
             blankToNull(str(v, "cluster.publicHost")), integer(v, "cluster.port"),
             integer(v, "cluster.eventBusPort"), list(v, "cluster.members"),
@@ -112,6 +113,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(server.eventLoops() >= 0, "server.eventLoops must be >= 0");
     require(server.subprotocol() != null && !server.subprotocol().isBlank(),
         "server.subprotocol must be set");
+    require(server.sendBufferBytes() >= 0, "server.sendBufferBytes must be >= 0");
     require(server.shutdownTimeoutMs() >= 0, "server.shutdownTimeoutMs must be >= 0");
     require(cluster.name() != null && !cluster.name().isBlank(), "cluster.name must be set");
     require(cluster.host() != null && !cluster.host().isBlank(), "cluster.host must be set");

@@ -29,6 +29,9 @@ public final class Settings {
           "Server verticle instances (one event loop each); 0 means one per CPU core."),
       new Setting("server.subprotocol", "GATEWAY_SUBPROTOCOL", STRING, "v1.eventbus.gateway",
           "WebSocket subprotocol the gateway selects when a client offers it."),
+      new Setting("server.sendBufferBytes", "GATEWAY_SEND_BUFFER_BYTES", INT, 64 * 1024,
+          "Kernel send buffer per connection (SO_SNDBUF); bounds what a non-reading client can"
+              + " hold in the kernel beyond the outbound queue. 0 leaves it to the OS."),
       new Setting("server.shutdownTimeoutMs", "GATEWAY_SHUTDOWN_TIMEOUT_MS", LONG, 10_000L,
           "How long a stopping node waits for connections to close before it exits."),
       // cluster

@@ -40,6 +40,7 @@ public final class Connection {
   private final long slowTimeoutMs;
   private final int maxPending;
   private final RateLimiter rateLimiter;
+  private final ConnectionSlots slots;
   private final Set<String> channels = new HashSet<>();
   private int queuedBytes;
   private long stallTimer = -1;
@@ -52,8 +53,17 @@ public final class Connection {
   private String tokenSeen;
   private long expiryTimer = -1;
 
-  public Connection(ClientTransport transport, FanoutShard shard, GatewayConfig.Limits limits) {
+  /**
+   * Creates a connection that owns one of {@code slots}: the one the handshake gate reserved
+   * ({@code slotReserved}), or a fresh one.
+   */
+  public Connection(ClientTransport transport, FanoutShard shard, GatewayConfig.Limits limits,
+                    ConnectionSlots slots, boolean slotReserved) {
     this.transport = transport;
+    this.slots = slots;
+    if (!slotReserved) {
+      slots.forceReserve();
+    }
     this.shard = shard;
     this.vertx = shard.vertx();
     this.context = vertx.getOrCreateContext();
@@ -269,6 +279,7 @@ public final class Connection {
       shard.unsubscribe(this, channel);
     }
     channels.clear();
+    slots.release();
     shard.closed(this, reason);
   }
 

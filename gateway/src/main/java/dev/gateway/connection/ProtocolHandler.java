@@ -99,7 +99,21 @@ public final class ProtocolHandler {
         c.close(CloseReason.UNAUTHORIZED);
         return;
       }
-      c.grant(ar.result());
+      Grant previous = c.grant();
+      Grant next = ar.result();
+      if (previous != null && previous.subject() != null
+          && !previous.subject().equals(next.subject())) {
+        c.close(CloseReason.UNAUTHORIZED); // a connection does not change hands
+        return;
+      }
+      c.grant(next);
+      // a refreshed token may grant less: leave the channels it no longer allows
+      for (String channel : new java.util.ArrayList<>(c.channels())) {
+        if (!next.permissions().maySubscribe(channel)) {
+          c.channels().remove(channel);
+          c.shard().unsubscribe(c, channel);
+        }
+      }
       dispatch(c, m);
     });
   }
@@ -124,7 +138,12 @@ public final class ProtocolHandler {
       return;
     }
     if (c.channels().contains(address)) {
-      ack(c, r.ack());
+      // already registered, or registering: the ack still means "complete"
+      c.shard().ready(address).onComplete(ar -> {
+        if (ar.succeeded()) {
+          ack(c, r.ack());
+        }
+      });
       return;
     }
     if (c.channels().size() >= maxChannels) {

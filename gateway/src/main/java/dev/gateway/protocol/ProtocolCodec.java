@@ -71,7 +71,53 @@ public final class ProtocolCodec {
     } catch (DecodeException | ClassCastException e) {
       throw new ProtocolException(ErrorCode.INVALID_JSON, "message is not a JSON object");
     }
+    checkValues(json, 0);
     return json;
+  }
+
+  /**
+   * Rejects what JSON parses but cannot carry back out unchanged: numbers beyond the double
+   * range (they would become Infinity) and strings with unpaired surrogates (escaped as
+   * {@code \\udc00}; they would become '?'). Depth is bounded by the parser's own limits.
+   */
+  /** The same checks for JSON decoded elsewhere (the HTTP publish API). */
+  public static void checkJson(Object value) throws ProtocolException {
+    checkValues(value, 0);
+  }
+
+  private static void checkValues(Object value, int depth) throws ProtocolException {
+    if (value instanceof JsonObject o) {
+      for (Map.Entry<String, Object> e : o) {
+        checkString(e.getKey());
+        checkValues(e.getValue(), depth + 1);
+      }
+    } else if (value instanceof io.vertx.core.json.JsonArray a) {
+      for (Object v : a) {
+        checkValues(v, depth + 1);
+      }
+    } else if (value instanceof String s) {
+      checkString(s);
+    } else if (value instanceof Double d && (d.isInfinite() || d.isNaN())) {
+      throw new ProtocolException(ErrorCode.INVALID_JSON, "number out of range");
+    } else if (value instanceof Float f && (f.isInfinite() || f.isNaN())) {
+      throw new ProtocolException(ErrorCode.INVALID_JSON, "number out of range");
+    }
+  }
+
+  private static void checkString(String s) throws ProtocolException {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (Character.isHighSurrogate(ch)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        throw new ProtocolException(ErrorCode.INVALID_JSON, "unpaired surrogate in a string");
+      }
+      if (Character.isLowSurrogate(ch)) {
+        throw new ProtocolException(ErrorCode.INVALID_JSON, "unpaired surrogate in a string");
+      }
+    }
   }
 
   private ClientMessage decode(JsonObject json) throws ProtocolException {

@@ -2,6 +2,7 @@ package dev.gateway.transport;
 
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.config.Origins;
+import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.metrics.GatewayMetrics;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -11,60 +12,92 @@ import io.vertx.ext.web.impl.RoutingContextInternal;
 import java.net.URI;
 import java.util.List;
 import java.util.Set;
-import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
  * Decides, before any upgrade or per-connection state, whether a request to {@code /ws} or
  * {@code /eventbus/*} may go on: Origin allowlist (exact match; with no allowlist only the
- * gateway's own origin), and the node's connection limit for requests that would open a new
- * connection. Refusals are plain HTTP answers (403, 503): no 101 is ever sent. For allowed
- * cross-origin SockJS requests it answers CORS itself, so SockJS never reflects an Origin.
+ * gateway's own origin), WebSocket version, and the node's connection budget, reserved
+ * atomically for requests that would open a connection. Refusals are plain HTTP answers (403,
+ * 426, 503): no 101 is ever sent. For allowed cross-origin SockJS requests it answers CORS itself,
+ * so SockJS never reflects an Origin.
  */
 final class HandshakeGate {
+
+  /** RoutingContext key: a connection slot reserved for the session this request may create. */
+  static final String SLOT_KEY = "gateway.slot";
 
   private final Set<String> allowedOrigins;
   private final boolean anyOrigin;
   private final boolean allowMissingOrigin;
-  private final int maxConnections;
-  private final IntSupplier openConnections;
+  private final ConnectionSlots slots;
   private final Predicate<String> sockJsSessionExists;
+  private final SockJsOpenings openings;
   private final GatewayMetrics metrics;
 
-  HandshakeGate(GatewayConfig config, IntSupplier openConnections,
-                Predicate<String> sockJsSessionExists, GatewayMetrics metrics) {
+  HandshakeGate(GatewayConfig config, ConnectionSlots slots,
+                Predicate<String> sockJsSessionExists, SockJsOpenings openings,
+                GatewayMetrics metrics) {
+    this.openings = openings;
     List<String> origins = config.security().allowedOrigins();
     this.anyOrigin = origins.contains("*");
     this.allowedOrigins = origins.stream().filter(o -> !o.equals("*")).map(Origins::normalize)
         .collect(Collectors.toUnmodifiableSet());
     this.allowMissingOrigin = config.security().allowMissingOrigin();
-    this.maxConnections = config.limits().maxConnections();
-    this.openConnections = openConnections;
+    this.slots = slots;
     this.sockJsSessionExists = sockJsSessionExists;
     this.metrics = metrics;
   }
 
-  /** Gate for the native WebSocket endpoint. */
-  void nativeWebSocket(RoutingContext rc) {
-    if (checkOrigin(rc) && checkCapacity(rc, true)) {
-      rc.next();
+  /**
+   * Gate for the native WebSocket endpoint. True when the request may be upgraded: a slot is
+   * then reserved for it, which the caller hands to the connection or releases. False when the
+   * request has been answered.
+   */
+  boolean admitNativeWebSocket(HttpServerRequest req) {
+    if (!checkOrigin(req)) {
+      return false;
     }
+    String version = req.getHeader("Sec-WebSocket-Version");
+    if (version != null && !version.trim().equals("13")) {
+      req.response().putHeader("Sec-WebSocket-Version", "13");
+      reject(req, 426, "unsupported_version", "only WebSocket version 13 (RFC 6455) is spoken");
+      return false;
+    }
+    return reserve(req);
   }
 
   /** Gate for every SockJS request. */
   void sockJs(RoutingContext rc) {
-    if (!checkOrigin(rc) || !checkCapacity(rc, opensSockJsConnection(rc.request().path()))) {
+    HttpServerRequest req = rc.request();
+    if (!checkOrigin(req)) {
       return;
     }
-    String origin = rc.request().getHeader(HttpHeaders.ORIGIN);
+    if (opensSockJsConnection(req.path())) {
+      if (!reserve(req)) {
+        return;
+      }
+      rc.put(SLOT_KEY, Boolean.TRUE);
+      String[] parts = req.path().split("/");
+      if (parts.length == 5) {
+        openings.creating(rc, parts[3]);
+      }
+      // the request ended without creating a session: give the slot back
+      rc.addEndHandler(ar -> {
+        if (rc.remove(SLOT_KEY) != null) {
+          slots.release();
+        }
+      });
+    }
+    String origin = req.getHeader(HttpHeaders.ORIGIN);
     if (origin != null) {
       // allowed origin: answer CORS here so SockJS's own handler (which reflects any origin) stays out
       var headers = rc.response().headers();
       headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
       headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
       headers.add(HttpHeaders.VARY, "Origin");
-      if (rc.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS) != null) {
+      if (req.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS) != null) {
         headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type");
       }
       ((RoutingContextInternal) rc).visitHandler(RoutingContextInternal.CORS_HANDLER);
@@ -72,20 +105,39 @@ final class HandshakeGate {
     rc.next();
   }
 
-  private boolean checkOrigin(RoutingContext rc) {
-    HttpServerRequest req = rc.request();
+  /** A session is being created for this request: it takes the slot the gate reserved, if any. */
+  static boolean takeSlot(RoutingContext rc) {
+    return rc != null && rc.remove(SLOT_KEY) != null;
+  }
+
+  private boolean reserve(HttpServerRequest req) {
+    if (slots.tryReserve()) {
+      return true;
+    }
+    req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+    reject(req, 503, "connection_limit", "this node is at its connection limit");
+    return false;
+  }
+
+  /** Whether a request's Origin is acceptable (also used by the HTTP API). */
+  boolean originAcceptable(HttpServerRequest req) {
+    String origin = req.getHeader(HttpHeaders.ORIGIN);
+    return origin == null ? allowMissingOrigin : originAllowed(origin, req.getHeader(HttpHeaders.HOST));
+  }
+
+  private boolean checkOrigin(HttpServerRequest req) {
     String origin = req.getHeader(HttpHeaders.ORIGIN);
     if (origin == null) {
       if (allowMissingOrigin) {
         return true;
       }
-      reject(rc, 403, "origin_required", "an Origin header is required");
+      reject(req, 403, "origin_required", "an Origin header is required");
       return false;
     }
     if (originAllowed(origin, req.getHeader(HttpHeaders.HOST))) {
       return true;
     }
-    reject(rc, 403, "origin_rejected", "origin not allowed");
+    reject(req, 403, "origin_rejected", "origin not allowed");
     return false;
   }
 
@@ -126,15 +178,6 @@ final class HandshakeGate {
     return originPort == hostPort;
   }
 
-  private boolean checkCapacity(RoutingContext rc, boolean opensConnection) {
-    if (opensConnection && openConnections.getAsInt() >= maxConnections) {
-      rc.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-      reject(rc, 503, "connection_limit", "this node is at its connection limit");
-      return false;
-    }
-    return true;
-  }
-
   /**
    * True when a SockJS request would open a new connection: the raw WebSocket, or a receiving
    * request ({@code /SERVER/SESSION/TRANSPORT}) for a session that does not exist yet.
@@ -155,9 +198,10 @@ final class HandshakeGate {
     };
   }
 
-  private void reject(RoutingContext rc, int status, String code, String message) {
+  private void reject(HttpServerRequest req, int status, String code, String message) {
     metrics.handshakeRejected(code);
-    rc.response().setStatusCode(status)
+    HttpServerVerticle.securityHeaders(req.response());
+    req.response().setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(new JsonObject().put("error", code).put("message", message).encode());
   }

@@ -7,6 +7,7 @@ import dev.gateway.cluster.SockJsForwarding;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
+import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
@@ -18,6 +19,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.web.Router;
@@ -27,7 +29,6 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One HTTP server instance on one event loop (deployed once per loop; the instances share the
@@ -43,38 +44,44 @@ public final class HttpServerVerticle extends VerticleBase {
   private final GatewayMetrics metrics;
   private final Health health;
   private final Buffer sockJsLibrary;
-  private final AtomicInteger openConnections;
+  private final ConnectionSlots slots;
   private final Authenticator authenticator;
   private final PublishStamp stamp;
   private FanoutShard shard;
   private HttpServer server;
 
   public HttpServerVerticle(GatewayConfig config, ChannelHub hub, GatewayMetrics metrics,
-                            Health health, Buffer sockJsLibrary, AtomicInteger openConnections,
+                            Health health, Buffer sockJsLibrary, ConnectionSlots slots,
                             Authenticator authenticator, PublishStamp stamp) {
     this.config = config;
     this.hub = hub;
     this.metrics = metrics;
     this.health = health;
     this.sockJsLibrary = sockJsLibrary;
-    this.openConnections = openConnections;
+    this.slots = slots;
     this.authenticator = authenticator;
     this.stamp = stamp;
   }
 
   @Override
   public Future<?> start() {
-    shard = new FanoutShard(vertx, hub, metrics, openConnections);
+    shard = new FanoutShard(vertx, hub, metrics);
     ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, stamp,
         metrics);
     int maxMessage = config.limits().maxMessageBytes();
 
     LocalMap<String, Object> sockJsSessions = vertx.sharedData().getLocalMap(SOCKJS_SESSIONS);
-    HandshakeGate gate = new HandshakeGate(config, openConnections::get,
-        sockJsSessions::containsKey, metrics);
+    SockJsOpenings openings = new SockJsOpenings(vertx);
+    HandshakeGate gate = new HandshakeGate(config, slots, sockJsSessions::containsKey, openings,
+        metrics);
+    NativeWebSocketEndpoint nativeWebSocket = new NativeWebSocketEndpoint(shard, protocol,
+        authenticator, gate, slots, metrics, config);
 
     Router router = Router.router(vertx);
-    router.route().handler(HttpServerVerticle::securityHeaders);
+    router.route().handler(rc -> {
+      securityHeaders(rc.response());
+      rc.next();
+    });
     router.get("/health/live").handler(rc -> json(rc, 200, "{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(rc -> {
       if (health.ready()) {
@@ -86,20 +93,21 @@ public final class HttpServerVerticle extends VerticleBase {
     if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
-    PublishApi api = new PublishApi(vertx.eventBus(), stamp, config, metrics);
+    PublishApi api = new PublishApi(vertx.eventBus(), stamp, config, metrics,
+        req -> gate.originAcceptable(req));
     router.post("/api/publish")
         .handler(BodyHandler.create(false).setBodyLimit(maxMessage))
-        .handler(api::handle);
+        .handler(api::handle)
+        .failureHandler(api::failure);
     router.post("/api/revoke")
         .handler(BodyHandler.create(false).setBodyLimit(4096))
-        .handler(api::revoke);
+        .handler(api::revoke)
+        .failureHandler(api::failure);
     vertx.eventBus().<JsonObject>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
       String jti = msg.body().getString("jti");
       authenticator.revoke(jti, msg.body().getLong("expiresAtMillis", 0L));
       shard.closeRevoked(jti);
     });
-    router.get("/ws").handler(gate::nativeWebSocket)
-        .handler(new NativeWebSocketEndpoint(shard, protocol, authenticator, metrics, config)::handle);
     router.get(SockJsEndpoint.LIBRARY_PATH).handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/javascript; charset=utf-8")
         .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
@@ -114,8 +122,13 @@ public final class HttpServerVerticle extends VerticleBase {
           config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000);
       router.route("/eventbus/*").handler(forwarding::route);
     }
+    router.route("/eventbus/*").handler(openings::route);
     router.route("/eventbus/*").subRouter(
-        SockJsEndpoint.router(vertx, config, shard, protocol, forwarding));
+        SockJsEndpoint.router(vertx, config, shard, protocol, forwarding, slots, openings));
+    // SockJS answers its greeting on the base URL with and without the trailing slash
+    router.get("/eventbus").handler(rc -> rc.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=UTF-8")
+        .end("Welcome to SockJS!\n"));
     router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
 
     GatewayConfig.Server s = config.server();
@@ -127,7 +140,17 @@ public final class HttpServerVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(maxMessage)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
-    server = vertx.createHttpServer(options).requestHandler(router);
+    if (s.sendBufferBytes() > 0) {
+      options.setSendBufferSize(s.sendBufferBytes());
+    }
+    // /ws is served by the server itself (Vert.x's own socket, no router wrapper); the rest by the router
+    server = vertx.createHttpServer(options).requestHandler(req -> {
+      if (req.path().equals("/ws")) {
+        nativeWebSocket.handle(req);
+      } else {
+        router.handle(req);
+      }
+    });
     Future<Void> ready = forwarding == null ? Future.succeededFuture() : forwarding.start();
     long pingNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pingIntervalMs());
     long pongNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pongTimeoutMs());
@@ -148,11 +171,10 @@ public final class HttpServerVerticle extends VerticleBase {
   }
 
   /** Nothing the gateway serves may be framed, except SockJS's iframe page when enabled. */
-  private static void securityHeaders(RoutingContext rc) {
-    rc.response().putHeader("X-Frame-Options", "DENY")
+  static void securityHeaders(HttpServerResponse response) {
+    response.putHeader("X-Frame-Options", "DENY")
         .putHeader("Content-Security-Policy", "frame-ancestors 'none'")
         .putHeader("X-Content-Type-Options", "nosniff");
-    rc.next();
   }
 
   private void iframePage(RoutingContext rc) {

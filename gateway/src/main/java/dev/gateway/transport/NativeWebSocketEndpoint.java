@@ -5,14 +5,16 @@ import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.Connection;
+import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.CloseReason;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code GET /ws}: the native WebSocket endpoint. Text messages carry the bridge protocol; binary
@@ -24,70 +26,88 @@ final class NativeWebSocketEndpoint {
   private final FanoutShard shard;
   private final ProtocolHandler protocol;
   private final Authenticator authenticator;
+  private final HandshakeGate gate;
+  private final ConnectionSlots slots;
   private final GatewayMetrics metrics;
   private final GatewayConfig.Limits limits;
 
   NativeWebSocketEndpoint(FanoutShard shard, ProtocolHandler protocol, Authenticator authenticator,
-                          GatewayMetrics metrics, GatewayConfig config) {
+                          HandshakeGate gate, ConnectionSlots slots, GatewayMetrics metrics,
+                          GatewayConfig config) {
     this.shard = shard;
     this.protocol = protocol;
     this.authenticator = authenticator;
+    this.gate = gate;
+    this.slots = slots;
     this.metrics = metrics;
     this.limits = config.limits();
   }
 
-  void handle(RoutingContext rc) {
-    String upgrade = rc.request().getHeader(HttpHeaders.UPGRADE);
-    if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
-      rc.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
+  /**
+   * Handles {@code /ws} straight from the HTTP server (not through the router), so the socket is
+   * Vert.x's own and its channel can be flushed and closed when a client misbehaves.
+   */
+  void handle(HttpServerRequest req) {
+    String upgrade = req.getHeader(HttpHeaders.UPGRADE);
+    if (req.method() != HttpMethod.GET || upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
+      HttpServerVerticle.securityHeaders(req.response());
+      req.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
           .end("WebSocket upgrade required\n");
       return;
     }
-    String token = token(rc);
+    if (!gate.admitNativeWebSocket(req)) {
+      return;
+    }
+    // from here on a connection slot is reserved: the connection takes it, or it is released
+    String token = token(req);
     if (token == null || !authenticator.enabled()) {
       if (authenticator.required()) {
-        unauthorized(rc, "missing_token", "a token is required (?token= or Authorization: Bearer)");
+        unauthorized(req, "missing_token", "a token is required (?token= or Authorization: Bearer)");
         return;
       }
-      upgrade(rc, null, null);
+      upgrade(req, null, null);
       return;
     }
     authenticator.verify(token).onComplete(ar -> {
       if (ar.failed()) {
-        unauthorized(rc, "invalid_token", "token rejected: " + ar.cause().getMessage());
+        unauthorized(req, "invalid_token", "token rejected: " + ar.cause().getMessage());
       } else {
-        upgrade(rc, token, ar.result());
+        upgrade(req, token, ar.result());
       }
     });
   }
 
   /** The token from {@code Authorization: Bearer} or the {@code token} query parameter. */
-  static String token(RoutingContext rc) {
-    String auth = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+  static String token(HttpServerRequest req) {
+    String auth = req.getHeader(HttpHeaders.AUTHORIZATION);
     if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return auth.substring(7).trim();
     }
-    return rc.request().getParam("token");
+    return req.getParam("token");
   }
 
-  private void unauthorized(RoutingContext rc, String reason, String message) {
+  private void unauthorized(HttpServerRequest req, String reason, String message) {
+    slots.release();
     metrics.authFailure(reason);
     metrics.handshakeRejected("unauthorized");
-    rc.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer")
+    HttpServerVerticle.securityHeaders(req.response());
+    req.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer")
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(new JsonObject().put("error", reason).put("message", message).encode());
   }
 
-  private void upgrade(RoutingContext rc, String token, Grant grant) {
-    rc.request().toWebSocket().onSuccess(ws -> accept(ws, token, grant)).onFailure(err -> {
-      if (!rc.response().ended()) {
-        rc.response().setStatusCode(400).end();
+  private void upgrade(HttpServerRequest req, String token, Grant grant) {
+    req.toWebSocket().onSuccess(ws -> accept(ws, token, grant)).onFailure(err -> {
+      slots.release();
+      if (!req.response().ended()) {
+        req.response().setStatusCode(400).end();
       }
     });
   }
 
   private void accept(ServerWebSocket ws, String token, Grant grant) {
-    Connection c = new Connection(new WebSocketTransport(ws), shard, limits);
+    Connection c = new Connection(new WebSocketTransport(shard.vertx(), ws), shard, limits, slots,
+        true);
     if (grant != null) {
       c.authenticated(token, grant);
     }
@@ -108,11 +128,14 @@ final class NativeWebSocketEndpoint {
     ws.exceptionHandler(err -> {
       // Netty's decoder found a frame-level violation; Vert.x does not close by itself
       if (err instanceof CorruptedWebSocketFrameException corrupt) {
-        c.close(corrupt.closeStatus().code() == 1009 ? CloseReason.TOO_BIG : CloseReason.PROTOCOL_ERROR);
+        int code = corrupt.closeStatus().code();
+        c.close(code == 1009 ? CloseReason.TOO_BIG
+            : code == 1007 ? CloseReason.BAD_PAYLOAD : CloseReason.PROTOCOL_ERROR);
       }
       // other errors (resets) are followed by the close handler
     });
-    ws.closeHandler(v -> c.ended(ws.closeStatusCode() == null
+    // no close frame from the client (1006 in Vert.x 5): the transport failed
+    ws.closeHandler(v -> c.ended(ws.closeStatusCode() == null || ws.closeStatusCode() == 1006
         ? CloseReason.TRANSPORT_ERROR : CloseReason.CLIENT_CLOSED));
   }
 }

@@ -4,13 +4,17 @@ import dev.gateway.channel.FanoutShard;
 import dev.gateway.cluster.SockJsForwarding;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.Connection;
+import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.protocol.CloseReason;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import io.vertx.ext.web.handler.sockjs.Transport;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -30,6 +34,10 @@ final class SockJsEndpoint {
       "htmlfile", Transport.HTML_FILE,
       "jsonp", Transport.JSON_P);
 
+  /** Sockets already adapted to a connection (identity; entries leave when sessions close). */
+  private static final Map<SockJSSocket, Boolean> ADAPTED =
+      Collections.synchronizedMap(new IdentityHashMap<>());
+
   private SockJsEndpoint() {
   }
 
@@ -41,7 +49,8 @@ final class SockJsEndpoint {
   }
 
   static Router router(Vertx vertx, GatewayConfig config, FanoutShard shard, ProtocolHandler protocol,
-                       SockJsForwarding forwarding) {
+                       SockJsForwarding forwarding, ConnectionSlots slots,
+                       SockJsOpenings openings) {
     GatewayConfig.SockJs sockjs = config.sockjs();
     SockJSHandlerOptions options = new SockJSHandlerOptions()
         .setHeartbeatInterval(sockjs.heartbeatMs())
@@ -56,10 +65,17 @@ final class SockJsEndpoint {
     });
     GatewayConfig.Limits limits = config.limits();
     return SockJSHandler.create(vertx, options).socketHandler(sock -> {
-      Connection c = new Connection(new SockJsTransport(sock), shard, limits);
+      openings.opened(sessionId(sock.uri()));
+      if (ADAPTED.putIfAbsent(sock, Boolean.TRUE) != null) {
+        return; // the socket handler ran twice for one session (see SockJsOpenings): keep the first
+      }
+      // the session takes the slot the gate reserved for the request that creates it
+      Connection c = new Connection(new SockJsTransport(sock), shard, limits, slots,
+          HandshakeGate.takeSlot(sock.routingContext()));
       sock.handler(data -> protocol.handle(c, data.toString()));
       sock.exceptionHandler(err -> c.ended(CloseReason.TRANSPORT_ERROR));
       sock.closeHandler(v -> {
+        ADAPTED.remove(sock);
         c.ended(CloseReason.CLIENT_CLOSED);
         if (forwarding != null) {
           forwarding.sessionClosed(sessionId(sock.uri()));

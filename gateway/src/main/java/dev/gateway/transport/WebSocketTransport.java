@@ -4,6 +4,8 @@ import dev.gateway.connection.ClientTransport;
 import dev.gateway.connection.Outbound;
 import dev.gateway.protocol.CloseReason;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
@@ -14,9 +16,14 @@ final class WebSocketTransport implements ClientTransport {
 
   static final String NAME = "websocket";
 
+  /** How long a closed socket may take to flush its close frame before its TCP connection is cut. */
+  static final long CLOSE_GRACE_MS = 1_000;
+
+  private final Vertx vertx;
   private final ServerWebSocket socket;
 
-  WebSocketTransport(ServerWebSocket socket) {
+  WebSocketTransport(Vertx vertx, ServerWebSocket socket) {
+    this.vertx = vertx;
     this.socket = socket;
   }
 
@@ -34,6 +41,19 @@ final class WebSocketTransport implements ClientTransport {
   @Override
   public void close(CloseReason reason) {
     socket.close((short) reason.code(), reason.text());
+    if (socket instanceof WebSocketInternal internal) {
+      // a close frame written while Vert.x is in the middle of a read is held back, and a
+      // protocol error then closes the channel at once: flush it so the client sees the code
+      internal.channelHandlerContext().flush();
+      // a client that does not read never gets the close frame (it waits behind the queued
+      // data) and Vert.x's closing timeout only starts once it is written: cut the TCP
+      // connection so its queued bytes are freed
+      vertx.setTimer(CLOSE_GRACE_MS, t -> {
+        if (internal.channelHandlerContext().channel().isActive()) {
+          internal.channelHandlerContext().close();
+        }
+      });
+    }
   }
 
   @Override

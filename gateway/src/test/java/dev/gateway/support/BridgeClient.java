@@ -26,6 +26,7 @@ public final class BridgeClient implements AutoCloseable {
   private BridgeClient(WebSocketClient client, WebSocket socket) {
     this.client = client;
     this.socket = socket;
+    // called on the socket's event loop as the connection completes, before any frame is handled
     socket.textMessageHandler(t -> received.add(new JsonObject(t)));
     socket.closeHandler(v -> {
       closeCode = socket.closeStatusCode();
@@ -42,8 +43,8 @@ public final class BridgeClient implements AutoCloseable {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(1024 * 1024).setMaxMessageSize(4 * 1024 * 1024));
     try {
-      WebSocket ws = client.connect(options).await(10, TimeUnit.SECONDS);
-      return new BridgeClient(client, ws);
+      return client.connect(options).map(ws -> new BridgeClient(client, ws))
+          .await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       client.close();
       throw new IllegalStateException("connect failed: " + e, e);

@@ -1,0 +1,254 @@
+package dev.gateway.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.support.BridgeClient;
+import dev.gateway.support.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code auth.mode=required} with an HS256 secret on the native WebSocket: the token at the
+ * handshake (header or query), what the claims grant, expiry while connected, revocation.
+ */
+class JwtAuthTest {
+
+  static final String SECRET = "0123456789abcdef0123456789abcdef-test-secret";
+  static final JsonObject NEWS = new JsonObject()
+      .put("subscribe", new JsonArray().add("news.*"))
+      .put("publish", new JsonArray().add("news.*"));
+
+  static TestGateway gateway;
+  static Vertx client;
+  static JWTAuth signer;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start(new JsonObject()
+        .put("demo", new JsonObject().put("enabled", false))
+        .put("auth", new JsonObject().put("mode", "required").put("hs256Secret", SECRET).put("leewaySeconds", 0)));
+    client = Vertx.vertx();
+    signer = hs256(client, SECRET);
+  }
+
+  @AfterAll
+  static void stop() {
+    client.close();
+    gateway.close();
+  }
+
+  static JWTAuth hs256(Vertx vertx, String secret) {
+    return JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
+  }
+
+  /** A token valid for a minute with the given claims (plus a fresh jti unless given). */
+  static String token(JWTAuth auth, String alg, JsonObject claims) {
+    JsonObject c = claims.copy();
+    if (!c.containsKey("jti")) {
+      c.put("jti", UUID.randomUUID().toString());
+    }
+    JWTOptions options = new JWTOptions().setAlgorithm(alg);
+    if (!c.containsKey("exp")) {
+      options.setExpiresInSeconds(60);
+    }
+    return auth.generateToken(c, options);
+  }
+
+  static WebSocketConnectOptions ws(int port, String uri) {
+    return new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
+  }
+
+  static WebSocketConnectOptions bearer(int port, String token) {
+    return ws(port, "/ws").addHeader("Authorization", "Bearer " + token);
+  }
+
+  /** The handshake's HTTP status: 101 when upgraded (then closed), else the refusal status. */
+  static int handshakeStatus(Vertx vertx, WebSocketConnectOptions options) {
+    WebSocketClient wsc = vertx.createWebSocketClient();
+    try {
+      WebSocket socket = wsc.connect(options).await(10, TimeUnit.SECONDS);
+      socket.close();
+      return 101;
+    } catch (UpgradeRejectedException e) {
+      return e.getStatus();
+    } catch (Exception e) {
+      throw new AssertionError("handshake failed without an HTTP answer: " + e, e);
+    } finally {
+      wsc.close();
+    }
+  }
+
+  @Test
+  void validTokenConnectsViaBearerHeaderAndQueryParameter() {
+    String t = token(signer, "HS256", NEWS);
+    try (BridgeClient viaHeader = BridgeClient.connect(client, bearer(gateway.port, t));
+         BridgeClient viaQuery = BridgeClient.connect(client, ws(gateway.port, "/ws?token=" + t))) {
+      viaHeader.register("news.both");
+      viaQuery.register("news.both");
+    }
+  }
+
+  @Test
+  void claimsGrantExactlyWhatTheyList() {
+    String t = token(signer, "HS256", NEWS);
+    try (BridgeClient a = BridgeClient.connect(client, bearer(gateway.port, t));
+         BridgeClient b = BridgeClient.connect(client, bearer(gateway.port, t))) {
+      a.register("news.a");
+      b.send(new JsonObject().put("type", "register").put("address", "sport.a").put("ack", "s1"));
+      JsonObject denied = b.await(m -> "err".equals(m.getString("type")), 5);
+      assertNotNull(denied, "no err for register sport.a");
+      assertEquals("access_denied", denied.getString("body"), denied.encode());
+
+      b.publish("news.a", new JsonObject().put("n", 1));
+      JsonObject rec = a.awaitRec("news.a", 5);
+      assertNotNull(rec, "publish to news.a not delivered");
+      assertEquals(1, rec.getJsonObject("body").getInteger("n"));
+
+      // chat.* is open to anonymous connections by default, but not granted by this token
+      b.publish("chat.x", "hi");
+      JsonObject err = b.await(m -> "err".equals(m.getString("type")), 5);
+      assertNotNull(err, "no err for publish chat.x");
+      assertEquals("access_denied", err.getString("body"), err.encode());
+      // and send (echo is open to anonymous) is not granted either
+      b.send(new JsonObject().put("type", "send").put("address", "echo").put("body", "x")
+          .put("replyAddress", "r1"));
+      JsonObject sendErr = b.await(m -> "err".equals(m.getString("type")), 5);
+      assertNotNull(sendErr, "no err for send echo");
+      assertEquals("ACCESS_DENIED", sendErr.getString("failureType"), sendErr.encode());
+    }
+  }
+
+  @Test
+  void badTokensRefusedWith401AtHandshake() {
+    long now = System.currentTimeMillis() / 1000;
+    String expired = token(signer, "HS256", NEWS.copy().put("exp", now - 120));
+    String wrongKey = token(hs256(client, "another-secret-another-secret-xx!"), "HS256", NEWS);
+    String valid = token(signer, "HS256", NEWS);
+    String tampered = valid.substring(0, valid.lastIndexOf('.') + 1) + "AAAA";
+    String algNone = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "."
+        + b64(NEWS.copy().put("exp", now + 60).encode()) + ".";
+    double before = gateway.metric("gateway_handshakes_rejected_total{reason=\"unauthorized\"}");
+    assertEquals(401, handshakeStatus(client, bearer(gateway.port, expired)), "expired");
+    assertEquals(401, handshakeStatus(client, bearer(gateway.port, wrongKey)), "wrong key");
+    assertEquals(401, handshakeStatus(client, bearer(gateway.port, "not.a.jwt")), "malformed");
+    assertEquals(401, handshakeStatus(client, bearer(gateway.port, "garbage")), "malformed");
+    assertEquals(401, handshakeStatus(client, bearer(gateway.port, tampered)), "bad signature");
+    assertEquals(401, handshakeStatus(client, bearer(gateway.port, algNone)), "alg none");
+    assertEquals(401, handshakeStatus(client, ws(gateway.port, "/ws?token=" + algNone)), "alg none");
+    assertEquals(401, handshakeStatus(client, ws(gateway.port, "/ws")), "no token");
+    assertEquals(401, handshakeStatus(client, ws(gateway.port, "/ws?token=")), "empty token");
+    assertEquals(before + 9,
+        gateway.metric("gateway_handshakes_rejected_total{reason=\"unauthorized\"}"), 0.0);
+    assertTrue(gateway.metric("gateway_auth_failures_total{reason=\"missing_token\"}") >= 1);
+    assertTrue(gateway.metric("gateway_auth_failures_total{reason=\"invalid_token\"}") >= 7);
+  }
+
+  @Test
+  void refusalIsJsonWithWwwAuthenticate() throws Exception {
+    WebSocketClient wsc = client.createWebSocketClient();
+    try {
+      wsc.connect(ws(gateway.port, "/ws")).await(10, TimeUnit.SECONDS);
+      throw new AssertionError("connected without a token");
+    } catch (UpgradeRejectedException e) {
+      assertEquals(401, e.getStatus());
+      assertEquals("Bearer", e.getHeaders().get("WWW-Authenticate"));
+      assertEquals("missing_token", new JsonObject(e.getBody()).getString("error"));
+    } finally {
+      wsc.close();
+    }
+  }
+
+  @Test
+  void tokenExpiringWhileConnectedClosesWith4004() {
+    long exp = System.currentTimeMillis() / 1000 + 2;
+    String t = token(signer, "HS256", NEWS.copy().put("exp", exp));
+    try (BridgeClient c = BridgeClient.connect(client, bearer(gateway.port, t))) {
+      c.register("news.expiring"); // open and working right after the handshake
+      Short code = c.awaitClose(8);
+      assertNotNull(code, "not closed after the token expired");
+      assertEquals(4004, code.intValue(), "close reason " + c.closeReason());
+      assertTrue(System.currentTimeMillis() >= exp * 1000 - 1000, "closed well before exp");
+    }
+    assertTrue(gateway.metric(
+        "gateway_connections_closed_total{reason=\"token_expired\",transport=\"websocket\"}") >= 1);
+  }
+
+  @Test
+  void revokedTokenClosesWith4501AndIsRefusedAfterwards() throws Exception {
+    String jti = "rev-" + UUID.randomUUID();
+    String revoked = token(signer, "HS256", NEWS.copy().put("jti", jti));
+    String other = token(signer, "HS256", NEWS);
+    double closedBefore = gateway.metric(
+        "gateway_connections_closed_total{reason=\"token_revoked\",transport=\"websocket\"}");
+    try (BridgeClient victim = BridgeClient.connect(client, bearer(gateway.port, revoked));
+         BridgeClient victim2 = BridgeClient.connect(client, ws(gateway.port, "/ws?token=" + revoked));
+         BridgeClient bystander = BridgeClient.connect(client, bearer(gateway.port, other))) {
+      victim.register("news.rev");
+      victim2.register("news.rev");
+      bystander.register("news.rev");
+
+      HttpResponse<String> r = post(gateway, "/api/revoke", new JsonObject().put("jti", jti));
+      assertEquals(202, r.statusCode(), r.body());
+
+      Short code = victim.awaitClose(5);
+      assertNotNull(code, "revoked connection not closed");
+      assertEquals(4501, code.intValue(), "close reason " + victim.closeReason());
+      Short code2 = victim2.awaitClose(5);
+      assertNotNull(code2, "second revoked connection not closed");
+      assertEquals(4501, code2.intValue());
+
+      // the other token's connection is untouched
+      bystander.publish("news.rev", "still here");
+      assertNotNull(bystander.awaitRec("news.rev", 5), "bystander lost its connection");
+      assertNull(bystander.awaitClose(0));
+    }
+    assertEquals(401, handshakeStatus(client, bearer(gateway.port, revoked)), "revoked token reused");
+    assertEquals(401, handshakeStatus(client, ws(gateway.port, "/ws?token=" + revoked)));
+    assertEquals(101, handshakeStatus(client, bearer(gateway.port, other)));
+    assertEquals(closedBefore + 2, gateway.metric(
+        "gateway_connections_closed_total{reason=\"token_revoked\",transport=\"websocket\"}"), 0.0);
+  }
+
+  @Test
+  void revokeWithoutJtiIsBadRequest() throws Exception {
+    assertEquals(400, post(gateway, "/api/revoke", new JsonObject().put("sub", "x")).statusCode());
+  }
+
+  static HttpResponse<String> post(TestGateway gw, String path, JsonObject body) throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    return http.send(HttpRequest.newBuilder(URI.create(gw.httpUrl(path)))
+        .timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String b64(String s) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,189 @@
+package dev.gateway.connection;
+
+import dev.gateway.support.TestGateway;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+
+/** Measurements of a {@link TestGateway} for load tests: metric sums, heap and direct memory, a queue sampler. */
+final class GatewayProbe {
+
+  static final String QUEUE_BYTES = "gateway_outbound_queue_bytes";
+  static final String CLOSED = "gateway_connections_closed_total";
+  static final String SLOW_CONSUMER = "reason=\"slow_consumer\"";
+  static final String DROPPED = "gateway_messages_dropped_total";
+
+  private GatewayProbe() {
+  }
+
+  /**
+   * Sum of every sample of the metric {@code name} whose labels contain all the given
+   * fragments (e.g. {@code reason="slow_consumer"}), whatever the label order.
+   */
+  static double sum(TestGateway gw, String name, String... labelFragments) {
+    return sum(gw.scrape(), name, labelFragments);
+  }
+
+  static double sum(String scrape, String name, String... labelFragments) {
+    double total = 0;
+    for (String line : scrape.split("\n")) {
+      if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+        continue;
+      }
+      int space = line.lastIndexOf(' ');
+      String labels = line.substring(name.length(), space);
+      boolean all = true;
+      for (String f : labelFragments) {
+        all &= labels.contains(f);
+      }
+      if (all) {
+        total += Double.parseDouble(line.substring(space + 1));
+      }
+    }
+    return total;
+  }
+
+  /** {@code gateway_outbound_queue_bytes}, read from the registry (no scrape: cheap enough to sample often). */
+  static double queueBytes(TestGateway gw) {
+    return gw.registry.get("gateway.outbound.queue.bytes").gauge().value();
+  }
+
+  /** {@code gateway_connections_closed_total{reason="slow_consumer"}} over every transport, from the registry. */
+  static double slowConsumerCloses(TestGateway gw) {
+    return gw.registry.find("gateway.connections.closed").tag("reason", "slow_consumer").counters()
+        .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+  }
+
+  /** {@code gateway_connections_closed_total{transport=T}} over every reason, from the registry. */
+  static double closes(TestGateway gw, String transport) {
+    return gw.registry.find("gateway.connections.closed").tag("transport", transport).counters()
+        .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+  }
+
+  /** Polls until the value satisfies the bound or the deadline passes; returns the last value. */
+  static double awaitAtLeast(DoubleSupplier value, double bound, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    double v = value.getAsDouble();
+    while (v < bound && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      v = value.getAsDouble();
+    }
+    return v;
+  }
+
+  /** As {@link #awaitAtLeast}, for a value that must fall to the bound. */
+  static double awaitAtMost(DoubleSupplier value, double bound, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    double v = value.getAsDouble();
+    while (v > bound && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      v = value.getAsDouble();
+    }
+    return v;
+  }
+
+  /** Used heap of this JVM (gateway and clients) right after a full collection. */
+  static long usedHeapAfterGc() {
+    ManagementFactory.getMemoryMXBean().gc();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** Direct memory in use: the JDK's direct buffer pool plus Netty's own counter (when it keeps one). */
+  static long directBytes() {
+    long total = 0;
+    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        total += pool.getMemoryUsed();
+      }
+    }
+    long netty = io.netty.util.internal.PlatformDependent.usedDirectMemory();
+    return total + Math.max(0, netty);
+  }
+
+  static String mib(double bytes) {
+    return String.format("%.1f MiB", bytes / (1024.0 * 1024.0));
+  }
+
+  /**
+   * Samples the gateway's meters every 50 ms on its own thread: keeps the peak of
+   * {@code gateway_outbound_queue_bytes} and when the slow-consumer closes first reached
+   * {@code closesTarget}; runs {@code onPeak} once, on that thread, the first time the queue
+   * bytes reach {@code trigger}.
+   */
+  static final class Sampler implements AutoCloseable {
+    private final TestGateway gw;
+    private final long trigger;
+    private final Runnable onPeak;
+    private final double closesTarget;
+    private final long start = System.nanoTime();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile double peak;
+    private volatile long peakAtMs = -1;
+    private volatile long closesReachedAtMs = -1;
+    private volatile int samples;
+    private volatile boolean triggered;
+
+    Sampler(TestGateway gw, long trigger, Runnable onPeak, double closesTarget) {
+      this.gw = gw;
+      this.trigger = trigger;
+      this.onPeak = onPeak;
+      this.closesTarget = closesTarget;
+      this.thread = new Thread(this::run, "gateway-sampler");
+      this.thread.setDaemon(true);
+      this.thread.start();
+    }
+
+    private void run() {
+      while (running) {
+        double v = queueBytes(gw);
+        long now = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        if (v > peak) {
+          peak = v;
+          peakAtMs = now;
+        }
+        if (closesReachedAtMs < 0 && slowConsumerCloses(gw) >= closesTarget) {
+          closesReachedAtMs = now;
+        }
+        samples++;
+        if (!triggered && v >= trigger) {
+          triggered = true;
+          onPeak.run();
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    double peak() {
+      return peak;
+    }
+
+    long peakAtMs() {
+      return peakAtMs;
+    }
+
+    /** Milliseconds from the sampler's start until the slow-consumer closes reached the target, or -1. */
+    long closesReachedAtMs() {
+      return closesReachedAtMs;
+    }
+
+    int samples() {
+      return samples;
+    }
+
+    boolean triggered() {
+      return triggered;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(5_000);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package dev.gateway.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.support.BridgeClient;
+import dev.gateway.support.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * One gateway per test class with tiny size limits, and a healthy {@link BridgeClient} registered
+ * to {@code chat.health} before any attack. After every test a sequence-numbered message is
+ * published through {@code POST /api/publish} and the healthy client must receive it: an attack
+ * on one connection must not hurt the others.
+ */
+abstract class RawFrameTestBase {
+
+  static final int MAX_FRAME = 1024;
+  static final int MAX_MESSAGE = 4096;
+  static final String HEALTH = "chat.health";
+
+  static TestGateway gateway;
+  static Vertx clientVertx;
+  static BridgeClient healthy;
+  static HttpClient http;
+  private static final AtomicInteger SEQ = new AtomicInteger();
+
+  @BeforeAll
+  static void startGateway() {
+    gateway = TestGateway.start(new JsonObject()
+        .put("limits", new JsonObject().put("maxFrameBytes", MAX_FRAME).put("maxMessageBytes", MAX_MESSAGE))
+        .put("demo", new JsonObject().put("clockIntervalMs", 60_000)));
+    clientVertx = Vertx.vertx();
+    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    healthy = BridgeClient.connect(clientVertx, gateway.port).register(HEALTH);
+  }
+
+  @AfterAll
+  static void stopGateway() throws Exception {
+    if (healthy != null) {
+      healthy.close();
+    }
+    if (clientVertx != null) {
+      clientVertx.close().await(10, TimeUnit.SECONDS);
+    }
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  /** The healthy client, registered before the attack, still gets broadcasts after it. */
+  @AfterEach
+  void healthyClientStillReceives() {
+    int seq = SEQ.incrementAndGet();
+    assertEquals(202, apiPublish(HEALTH, new JsonObject().put("seq", seq)), "POST /api/publish");
+    JsonObject rec = healthy.await(m -> "rec".equals(m.getString("type"))
+        && HEALTH.equals(m.getString("address"))
+        && m.getJsonObject("body") != null
+        && Integer.valueOf(seq).equals(m.getJsonObject("body").getInteger("seq")), 5);
+    assertNotNull(rec, "healthy client did not receive message #" + seq + " after the attack");
+    assertTrue(healthy.awaitClose(0) == null, "healthy client was closed");
+  }
+
+  /** Publishes through the HTTP API; returns the status. */
+  static int apiPublish(String address, Object body) {
+    String json = new JsonObject().put("address", address).put("body", body).encode();
+    HttpRequest req = HttpRequest.newBuilder(URI.create(gateway.httpUrl("/api/publish")))
+        .timeout(Duration.ofSeconds(5))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+    try {
+      return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (IOException e) {
+      throw new AssertionError("publish failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /**
+   * Asserts {@code sub} got nothing on {@code address} so far: publishes a marker through the
+   * HTTP API and requires it to be the first message that arrives there. Anything the attacker's
+   * connection published went to the event bus before its connection was closed, so before the
+   * marker.
+   */
+  static void assertNothingBeforeMarker(BridgeClient sub, String address) {
+    String marker = "marker-" + SEQ.incrementAndGet();
+    assertEquals(202, apiPublish(address, marker), "POST /api/publish");
+    JsonObject first = sub.awaitRec(address, 5);
+    assertNotNull(first, "marker not received on " + address);
+    assertEquals(marker, first.getValue("body"), "a message reached " + address + " before the marker");
+  }
+
+  /** A fresh raw connection upgraded on {@code /ws}. */
+  static RawFrameSocket raw() {
+    return RawFrameSocket.connect(gateway.port);
+  }
+
+  /**
+   * Asserts the server answers with a close frame carrying {@code code} and then ends the TCP
+   * connection (after the client's close reply, as in a clean closing handshake).
+   */
+  static void assertClosedWith(RawFrameSocket ws, int code) {
+    int actual = ws.awaitCloseCode(5);
+    assertEquals(code, actual, "close code");
+    try {
+      ws.send(RawFrame.frame(RawFrame.CLOSE, RawFrame.closePayload(code, "")));
+    } catch (RuntimeException alreadyGone) {
+      // the server may already have ended the TCP connection
+    }
+    assertTrue(ws.awaitTcpClose(5), "server did not close the TCP connection after close " + code);
+  }
+}

@@ -1,0 +1,194 @@
+package dev.gateway.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.support.BridgeClient;
+import io.vertx.core.json.JsonObject;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Hand-written upgrade requests to {@code /ws} (RFC 6455 section 4): malformed or refused
+ * handshakes get a plain HTTP answer and never a 101.
+ */
+class RawHandshakeTest extends RawFrameTestBase {
+
+  @Test
+  void validUpgradeIs101WithAcceptAndNoExtension() {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      String key = RawFrameSocket.newKey();
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, key);
+      h.put("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits");
+      RawFrameSocket.HttpHead head = send(ws, "GET", h);
+      assertEquals(101, head.status(), head.toString());
+      assertEquals(RawFrameSocket.acceptFor(key), head.header("Sec-WebSocket-Accept"));
+      assertNull(head.header("Sec-WebSocket-Extensions"), "an extension was negotiated: " + head);
+      RawFrameProtocolTest.assertRegisterAcked(ws, "chat.handshake-ok");
+    }
+  }
+
+  @Test
+  void sameOriginIsAccepted() {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      h.put("Origin", "http://127.0.0.1:" + gateway.port);
+      assertEquals(101, send(ws, "GET", h).status());
+    }
+  }
+
+  @Test
+  void foreignOriginIs403() {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      h.put("Origin", "https://evil.example");
+      RawFrameSocket.HttpHead head = send(ws, "GET", h);
+      assertEquals(403, head.status(), head.toString());
+      String body = new String(ws.readBytes(bodyLength(head), 5), StandardCharsets.UTF_8);
+      assertTrue(body.contains("origin_rejected"), body);
+      assertTrue(head.header("Sec-WebSocket-Accept") == null, "accept header on a refusal");
+    }
+  }
+
+  @Test
+  void missingKeyIs400() {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, "unused");
+      h.remove("Sec-WebSocket-Key");
+      assertEquals(400, send(ws, "GET", h).status());
+    }
+  }
+
+  /**
+   * RFC 6455 4.2.2/4.4: a version the server does not speak gets 426 with the version it
+   * supports. (Netty, hence the gateway, also still accepts the pre-RFC drafts 7 and 8: 101.)
+   */
+  @ParameterizedTest(name = "Sec-WebSocket-Version: {0}")
+  @ValueSource(strings = {"12", "99", "0", "abc"})
+  void wrongVersionIs426WithSupportedVersion(String version) {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      h.put("Sec-WebSocket-Version", version);
+      RawFrameSocket.HttpHead head = send(ws, "GET", h);
+      assertEquals(426, head.status(), head.toString());
+      assertEquals("13", head.header("Sec-WebSocket-Version"), head.toString());
+    }
+  }
+
+  /** No version at all is a malformed handshake (RFC 6455 4.2.1): 400, not 101. */
+  @Test
+  void missingVersionIs400() {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      h.remove("Sec-WebSocket-Version");
+      assertEquals(400, send(ws, "GET", h).status());
+    }
+  }
+
+  @Test
+  void missingUpgradeHeaderIs400() {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      h.remove("Upgrade");
+      h.put("Connection", "keep-alive");
+      assertEquals(400, send(ws, "GET", h).status());
+    }
+  }
+
+  /** RFC 6455 4.1: the handshake MUST be a GET; a POST with upgrade headers is not upgraded. */
+  @Test
+  void postUpgradeIsNot101() {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      h.put("Content-Length", "0");
+      RawFrameSocket.HttpHead head = send(ws, "POST", h);
+      assertNotEquals(101, head.status(), head.toString());
+      assertTrue(head.status() >= 400 && head.status() < 500, head.toString());
+    }
+  }
+
+  /** Header block of ~100 KB (default limit 8 KB): refused with 431 (or 400), never upgraded. */
+  @Test
+  void hugeHeaderIsRefused() {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      h.put("X-Filler", "a".repeat(100 * 1024));
+      RawFrameSocket.HttpHead head = send(ws, "GET", h);
+      assertTrue(head.status() == 431 || head.status() == 400, "status for a 100 KB header: " + head);
+    }
+  }
+
+  /**
+   * An upgrade GET announcing (and sending) a 1 MB body: refused with 413 (Vert.x's limit on a
+   * handshake body), never 101, and the connection is closed.
+   */
+  @Test
+  void upgradeWithLargeBodyIs413() throws InterruptedException {
+    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      int size = 1024 * 1024;
+      h.put("Content-Length", String.valueOf(size));
+      ws.write(RawFrameSocket.request("GET", "/ws", h));
+      // the body goes out on its own thread: the server may stop reading once it has answered
+      Thread writer = new Thread(() -> {
+        try {
+          byte[] chunk = new byte[16 * 1024];
+          for (int sent = 0; sent < size; sent += chunk.length) {
+            ws.write(chunk);
+          }
+        } catch (UncheckedIOException closed) {
+          // the server ended the connection: fine
+        }
+      }, "body-writer");
+      writer.setDaemon(true);
+      writer.start();
+      RawFrameSocket.HttpHead head = ws.readHttpHead(10);
+      assertEquals(413, head.status(), "status for a handshake with a 1 MB body: " + head);
+      assertTrue(ws.awaitTcpClose(5), "connection kept open after 413");
+      ws.close();
+      writer.join(TimeUnit.SECONDS.toMillis(5));
+    }
+  }
+
+  /**
+   * A small body after the handshake headers (here: a complete, masked publish frame) is read
+   * as HTTP content, never as a WebSocket frame; frames after the 101 work normally.
+   */
+  @Test
+  void smallHandshakeBodyIsNotTakenAsFrame() {
+    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.smuggle");
+         RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+      byte[] smuggled = RawFrame.text(new JsonObject().put("type", "publish")
+          .put("address", "chat.smuggle").put("body", "in-body").encode()).bytes();
+      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      h.put("Content-Length", String.valueOf(smuggled.length));
+      ws.write(RawFrame.concat(RawFrameSocket.request("GET", "/ws", h), smuggled));
+      RawFrameSocket.HttpHead head = ws.readHttpHead(5);
+      if (head.status() == 101) {
+        RawFrameProtocolTest.assertRegisterAcked(ws, "chat.after-body");
+      }
+      assertNothingBeforeMarker(sub, "chat.smuggle");
+    }
+  }
+
+  private static RawFrameSocket.HttpHead send(RawFrameSocket ws, String method, Map<String, String> headers) {
+    try {
+      ws.write(RawFrameSocket.request(method, "/ws", headers));
+    } catch (UncheckedIOException refusedEarly) {
+      // the server may answer and close before reading a huge request: read what it said
+    }
+    return ws.readHttpHead(5);
+  }
+
+  private static int bodyLength(RawFrameSocket.HttpHead head) {
+    String cl = head.header("Content-Length");
+    return cl == null ? 0 : Integer.parseInt(cl);
+  }
+}

@@ -1,0 +1,64 @@
+package dev.gateway.transport;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+
+/**
+ * xhr-polling: {@code POST <session>/xhr} returns exactly one frame per request ({@code o\n}
+ * first, then {@code a[...]\n}, {@code h\n} or {@code c[...]\n}); the client polls again at once
+ * until the session is closed or the client stops.
+ *
+ * <p>One exception: after the open frame it waits {@link #REPOLL_AFTER_OPEN_MS} before the
+ * second poll. A second poll arriving while the server is still finishing the open makes it open
+ * the session twice (a known server race, shown by
+ * {@code SockJsConcurrentReceiverTest.immediateSecondPollNeverOpensTheSessionTwice}); the delay keeps
+ * every other test independent of that race.
+ */
+final class SockJsPollingClient extends SockJsHttpSession {
+
+  static final long REPOLL_AFTER_OPEN_MS = 50;
+
+  /** Number of polls answered so far. */
+  private volatile int polls;
+
+  SockJsPollingClient(Vertx vertx, int port, String session) {
+    super(vertx, port, session);
+    poll();
+  }
+
+  private void poll() {
+    if (stopped || closeFrame() != null) {
+      return;
+    }
+    exchange(HttpMethod.POST, session + "/xhr", null).onComplete(ar -> {
+      if (stopped) {
+        return;
+      }
+      if (ar.failed()) {
+        fail(ar.cause());
+        return;
+      }
+      Reply r = ar.result();
+      if (r.status() != 200 || !r.body().endsWith("\n")) {
+        fail(new IllegalStateException("poll answered " + r.status() + ": " + r.body()));
+        return;
+      }
+      String frame = r.body().substring(0, r.body().length() - 1);
+      if (frame.indexOf('\n') >= 0) {
+        fail(new IllegalStateException("a poll carries one frame, got: " + r.body()));
+        return;
+      }
+      polls++;
+      onFrame(frame);
+      if (frame.equals("o")) {
+        vertx.setTimer(REPOLL_AFTER_OPEN_MS, t -> poll());
+      } else {
+        poll();
+      }
+    });
+  }
+
+  int polls() {
+    return polls;
+  }
+}

@@ -1,0 +1,46 @@
+package dev.gateway.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Raw WebSocket under the SockJS prefix: {@code /eventbus/websocket}, one bridge message per
+ * plain text frame both ways, no SockJS framing.
+ */
+class SockJsRawWebSocketTest extends SockJsTransportContract {
+
+  @Override
+  protected SockJsClient open() {
+    return SockJsClient.rawWebSocket(client, gateway.port);
+  }
+
+  @Override
+  protected String transportTag() {
+    return "sockjs-raw-websocket";
+  }
+
+  @Test
+  void framesArePlainBridgeMessagesWithoutSockJsFraming() {
+    try (SockJsClient s = open()) {
+      s.send(new JsonObject().put("type", "send").put("address", "echo").put("body", "raw")
+          .put("replyAddress", "r-raw"));
+      JsonObject rec = s.awaitRec("r-raw", 10);
+      assertNotNull(rec);
+      assertEquals("raw", rec.getString("body"));
+      assertTrue(s.frames().isEmpty(), "raw WebSocket carried SockJS frames: " + s.frames());
+    }
+  }
+
+  @Test
+  void sockJsArrayFrameIsNotUnwrappedOnRawWebSocket() {
+    try (SockJsClient s = open()) {
+      // a SockJS-style frame is just text here: not a JSON object, so invalid_json
+      ((SockJsWebSocketClient) s).sendFrame("[\"{\\\"type\\\":\\\"ping\\\"}\"]");
+      assertNotNull(s.awaitErr("invalid_json", 10));
+    }
+  }
+}
