@@ -71,7 +71,7 @@ public final class HttpServerVerticle extends VerticleBase {
     int maxMessage = config.limits().maxMessageBytes();
 
     LocalMap<String, Object> sockJsSessions = vertx.sharedData().getLocalMap(SOCKJS_SESSIONS);
-    SockJsOpenings openings = new SockJsOpenings(vertx);
+    SockJsOpenings openings = new SockJsOpenings(vertx, sockJsSessions);
     HandshakeGate gate = new HandshakeGate(config, slots, sockJsSessions::containsKey, openings,
         metrics);
     NativeWebSocketEndpoint nativeWebSocket = new NativeWebSocketEndpoint(shard, protocol,

@@ -59,6 +59,21 @@ final class SockJsCloser {
   private SockJsCloser() {
   }
 
+  /**
+   * Whether the session currently has a receiving request attached. False if the internals are
+   * not reachable (callers then leave the request to SockJS).
+   */
+  static boolean hasReceiver(Object session) {
+    if (SESSION == null || !SESSION.isInstance(session)) {
+      return false;
+    }
+    try {
+      return LISTENER.get(session) != null;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
   static void close(SockJSSocket socket, CloseReason reason) {
     if (SESSION == null || !SESSION.isInstance(socket)) {
       socket.close(reason.code(), reason.text()); // raw WebSocket honours the code

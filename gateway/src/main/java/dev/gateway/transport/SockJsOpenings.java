@@ -24,10 +24,26 @@ final class SockJsOpenings {
 
   private final Vertx vertx;
   private final LocalMap<String, Long> opening;
+  private final LocalMap<String, Object> sessions;
 
-  SockJsOpenings(Vertx vertx) {
+  SockJsOpenings(Vertx vertx, LocalMap<String, Object> sessions) {
     this.vertx = vertx;
     this.opening = vertx.sharedData().getLocalMap(MAP);
+    this.sessions = sessions;
+  }
+
+  /**
+   * A second concurrent poll for a session that has one waiting: answer SockJS's 2010 refusal
+   * here. vertx-web would answer it too, but would also detach the waiting poll, which then
+   * hears nothing until the next poll or the session timeout.
+   */
+  private void refuseSecondPoll(RoutingContext rc, String session) {
+    if (rc.request().path().endsWith("/xhr") && SockJsCloser.hasReceiver(sessions.get(session))) {
+      rc.response().putHeader("Content-Type", "application/javascript; charset=UTF-8")
+          .end("c[2010,\"Another connection still open\"]\n");
+      return;
+    }
+    rc.next();
   }
 
   /** The request will create the session: later requests for it wait until it is open. */
@@ -57,10 +73,10 @@ final class SockJsOpenings {
   private void waitThenNext(RoutingContext rc, String session) {
     Long deadline = opening.get(session);
     if (deadline == null) {
-      rc.next();
+      refuseSecondPoll(rc, session);
     } else if (System.nanoTime() - deadline > 0) {
       opening.remove(session, deadline); // a creator that never opened it (refused, failed)
-      rc.next();
+      refuseSecondPoll(rc, session);
     } else {
       vertx.setTimer(RETRY_MS, t -> waitThenNext(rc, session));
     }
