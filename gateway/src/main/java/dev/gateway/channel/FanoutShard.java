@@ -126,6 +126,10 @@ public final class FanoutShard {
     }
   }
 
+  public void readPaused(String transport) {
+    metrics.readPaused(transport);
+  }
+
   public void countSent(String transport, int n, long bytes) {
     metrics.messagesSent(transport, n, bytes);
   }

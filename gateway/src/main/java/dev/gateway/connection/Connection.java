@@ -151,6 +151,7 @@ public final class Connection {
   public void requestStarted() {
     if (++pending >= maxPending && !paused) {
       paused = true;
+      shard.readPaused(transport.name());
       transport.pause();
     }
   }

@@ -32,6 +32,7 @@ public final class GatewayMetrics {
   private final Map<String, Counter> apiPublishes = new ConcurrentHashMap<>();
   private final Map<String, Counter> handshakesRejected = new ConcurrentHashMap<>();
   private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
+  private final Map<String, Counter> readsPaused = new ConcurrentHashMap<>();
   private final List<LongSupplier> queuedBytesSources = new CopyOnWriteArrayList<>();
   private final Timer localDeliveryLatency;
   private final Timer remoteDeliveryLatency;
@@ -116,6 +117,12 @@ public final class GatewayMetrics {
   public void authFailure(String reason) {
     counter(authFailures, "gateway.auth.failures", "Tokens refused, by reason", "reason", reason)
         .increment();
+  }
+
+  public void readPaused(String transport) {
+    counter(readsPaused, "gateway.reads.paused",
+        "Times a connection stopped being read because maxPendingRequests were in flight",
+        "transport", transport).increment();
   }
 
   public void handshakeRejected(String reason) {

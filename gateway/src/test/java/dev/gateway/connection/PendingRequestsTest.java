@@ -1,0 +1,66 @@
+package dev.gateway.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.support.BridgeClient;
+import dev.gateway.support.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * limits.maxPendingRequests: with that many requests in flight the gateway stops reading the
+ * connection (TCP pushes back on the client) and reads again once half of them finished.
+ */
+class PendingRequestsTest {
+
+  static TestGateway gateway;
+  static Vertx client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    gateway = TestGateway.start(new JsonObject()
+        .put("permissions", new JsonObject().put("send", new JsonArray().add("slow.*")))
+        .put("limits", new JsonObject().put("maxPendingRequests", 2).put("requestTimeoutMs", 1500)));
+    // a backend that never answers: requests end by timeout
+    gateway.vertx.eventBus().consumer("slow.service", msg -> { }).completion()
+        .await(5, TimeUnit.SECONDS);
+    client = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    client.close();
+    gateway.close();
+  }
+
+  @Test
+  void readingPausesAtTheCapAndResumesWhenRequestsFinish() {
+    String paused = "gateway_reads_paused_total{transport=\"websocket\"}";
+    double pausedBefore = gateway.metric(paused);
+    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+      for (int i = 0; i < 2; i++) {
+        c.send(new JsonObject().put("type", "send").put("address", "slow.service").put("body", i)
+            .put("replyAddress", "r" + i));
+      }
+      // read only once the two requests have timed out
+      c.send(new JsonObject().put("type", "register").put("address", "chat.after").put("ack", "late"));
+      assertNull(c.await(m -> "late".equals(m.getString("ack")), 1),
+          "the register was read while two requests were in flight");
+      JsonObject timeout = c.await(m -> "r0".equals(m.getString("address")), 5);
+      assertNotNull(timeout, "the first request never ended");
+      assertEquals("TIMEOUT", timeout.getString("failureType"), timeout.encode());
+      assertNotNull(c.await(m -> "late".equals(m.getString("ack")), 5),
+          "reading did not resume after the requests finished");
+    }
+    // at least once; the register read after the first timeout may pause it once more
+    assertTrue(gateway.metric(paused) >= pausedBefore + 1, "reads paused counter did not move");
+  }
+}
