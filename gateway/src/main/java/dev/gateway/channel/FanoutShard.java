@@ -83,6 +83,12 @@ public final class FanoutShard {
     return ch == null ? Future.succeededFuture() : ch.ready;
   }
 
+  /** True while {@code ready} is still the registration of the address on this loop. */
+  public boolean isCurrent(String address, Future<Void> ready) {
+    Channel ch = channels.get(address);
+    return ch != null && ch.ready == ready;
+  }
+
   /** Removes a local subscriber; the last one releases the node-level registration. */
   public void unsubscribe(Connection c, String address) {
     Channel ch = channels.get(address);

@@ -31,12 +31,20 @@ public final class SockJsForwardTarget extends VerticleBase {
   private final Map<String, Stream> streams = new HashMap<>();
   private HttpClient client;
 
+  /** A paused stream whose forwarding node sends no ack for this long is abandoned. */
+  static final long ACK_TIMEOUT_NANOS = 60_000_000_000L;
+  /** What may be replayed: a SockJS session request, nothing else on this node. */
+  private static final java.util.regex.Pattern REPLAYABLE =
+      java.util.regex.Pattern.compile("/eventbus/[^/?]+/[^/?]+/[a-z_]+(\\?.*)?");
+
   private static final class Stream {
     final String replyTo;
     HttpClientRequest request;
     HttpClientResponse response;
     long unacked;
     boolean paused;
+    boolean cancelled;
+    long lastAck = System.nanoTime();
 
     Stream(String replyTo) {
       this.replyTo = replyTo;
@@ -63,6 +71,20 @@ public final class SockJsForwardTarget extends VerticleBase {
   @Override
   public Future<?> start() {
     client = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(Math.max(16, maxStreams)));
+    // a forwarding node that stopped acknowledging (it died, or the cluster split): let go
+    vertx.setPeriodic(5_000, t -> {
+      long now = System.nanoTime();
+      streams.entrySet().removeIf(e -> {
+        Stream s = e.getValue();
+        if (s.paused && now - s.lastAck > ACK_TIMEOUT_NANOS) {
+          if (s.request != null) {
+            s.request.reset();
+          }
+          return true;
+        }
+        return false;
+      });
+    });
     return vertx.eventBus().<JsonObject>consumer(address(nodeId), this::onMessage).completion();
   }
 
@@ -71,6 +93,7 @@ public final class SockJsForwardTarget extends VerticleBase {
     if (body.containsKey("ack")) {
       Stream s = streams.get(body.getString("ack"));
       if (s != null) {
+        s.lastAck = System.nanoTime();
         s.unacked -= body.getLong("bytes", 0L);
         if (s.paused && s.unacked < WINDOW / 2 && s.response != null) {
           s.paused = false;
@@ -79,8 +102,11 @@ public final class SockJsForwardTarget extends VerticleBase {
       }
     } else if (body.containsKey("cancel")) {
       Stream s = streams.remove(body.getString("cancel"));
-      if (s != null && s.request != null) {
-        s.request.reset();
+      if (s != null) {
+        s.cancelled = true; // a request not created yet is reset as soon as it is
+        if (s.request != null) {
+          s.request.reset();
+        }
       }
     } else {
       msg.reply("accepted");
@@ -91,6 +117,12 @@ public final class SockJsForwardTarget extends VerticleBase {
   private void replay(JsonObject forwarded) {
     String id = forwarded.getString("id");
     Stream stream = new Stream(forwarded.getString("replyTo"));
+    String method = forwarded.getString("method");
+    if (!REPLAYABLE.matcher(forwarded.getString("uri", "")).matches()
+        || !(method.equals("GET") || method.equals("POST"))) {
+      vertx.eventBus().send(stream.replyTo, null, SockJsForwarding.replyOptions(id, "error"));
+      return;
+    }
     streams.put(id, stream);
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.valueOf(forwarded.getString("method")))
@@ -106,6 +138,9 @@ public final class SockJsForwardTarget extends VerticleBase {
     Buffer body = Buffer.buffer(forwarded.getBinary("body"));
     client.request(options).compose(req -> {
       stream.request = req;
+      if (stream.cancelled) {
+        req.reset();
+      }
       return req.send(body);
     }).onSuccess(resp -> relay(id, stream, resp)).onFailure(err -> {
       if (streams.remove(id) != null) {

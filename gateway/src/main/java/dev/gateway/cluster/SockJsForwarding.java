@@ -6,6 +6,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
@@ -15,6 +18,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * SockJS without sticky sessions. A cluster-wide map records which node owns each SockJS session
@@ -37,15 +41,15 @@ public final class SockJsForwarding {
   /** Safety TTL of ownership entries (removed explicitly when sessions close). */
   static final long OWNER_TTL_MS = 24 * 3600_000L;
 
-  private static final Set<String> RECEIVING =
-      Set.of("xhr", "xhr_streaming", "eventsource", "htmlfile", "jsonp");
   private static final Set<String> SENDING = Set.of("xhr_send", "jsonp_send");
 
   private final Vertx vertx;
   private final String nodeId;
   private final LocalMap<String, Object> localSessions;
   private final GatewayMetrics metrics;
-  private final long headTimeoutMs;
+  private final long idleTimeoutMs;
+  private final Set<String> receiving;
+  private final Consumer<RoutingContext> onForward;
   private final Map<String, Pending> pending = new HashMap<>();
   private final String replyAddress;
   private AsyncMap<String, String> owners;
@@ -63,13 +67,23 @@ public final class SockJsForwarding {
     }
   }
 
+  /**
+   * @param receiving URL segments of the enabled receiving transports (sessions are claimed for
+   *     those only)
+   * @param idleTimeoutMs a forwarded request hearing nothing from the owner this long fails
+   *     (the owner answers or sends a heartbeat well within it)
+   * @param onForward called with a request about to be forwarded (it opens nothing here)
+   */
   public SockJsForwarding(Vertx vertx, String nodeId, LocalMap<String, Object> localSessions,
-                          GatewayMetrics metrics, long headTimeoutMs) {
+                          GatewayMetrics metrics, long idleTimeoutMs, Set<String> receiving,
+                          Consumer<RoutingContext> onForward) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.localSessions = localSessions;
     this.metrics = metrics;
-    this.headTimeoutMs = headTimeoutMs;
+    this.idleTimeoutMs = idleTimeoutMs;
+    this.receiving = receiving;
+    this.onForward = onForward;
     this.replyAddress = SockJsForwardTarget.replyAddress(nodeId, UUID.randomUUID().toString());
   }
 
@@ -85,13 +99,13 @@ public final class SockJsForwarding {
   /** Route handler for {@code /eventbus/SERVER/SESSION/TRANSPORT}, after the body is read. */
   public void route(RoutingContext rc) {
     String[] parts = rc.request().path().split("/");
-    if (parts.length != 5 || rc.request().getHeader(FORWARDED_HEADER) != null) {
+    if (parts.length != 5 || rc.request().method() == HttpMethod.OPTIONS || isReplay(rc)) {
       rc.next();
       return;
     }
     String session = parts[3];
     String transport = parts[4];
-    boolean receiving = RECEIVING.contains(transport);
+    boolean receiving = this.receiving.contains(transport);
     if ((!receiving && !SENDING.contains(transport)) || localSessions.containsKey(session)) {
       rc.next();
       return;
@@ -115,6 +129,12 @@ public final class SockJsForwarding {
       if (ar.failed()) {
         rc.fail(503, ar.cause());
       } else if (ar.result() == null || ar.result().equals(nodeId)) {
+        // the request may end without creating the session (refused, failed): then forget it
+        rc.addEndHandler(end -> {
+          if (!localSessions.containsKey(session)) {
+            owners.removeIfPresent(session, nodeId);
+          }
+        });
         rc.next();
       } else {
         forward(rc, session, ar.result());
@@ -129,7 +149,19 @@ public final class SockJsForwarding {
     }
   }
 
+  /** A replay by the owner of a request forwarded to it: served locally, never forwarded again. */
+  private static boolean isReplay(RoutingContext rc) {
+    return rc.request().getHeader(FORWARDED_HEADER) != null
+        && rc.request().remoteAddress() != null
+        && isLoopback(rc.request().remoteAddress().hostAddress());
+  }
+
+  private static boolean isLoopback(String ip) {
+    return ip != null && (ip.startsWith("127.") || ip.equals("0:0:0:0:0:0:0:1") || ip.equals("::1"));
+  }
+
   private void forward(RoutingContext rc, String session, String owner) {
+    onForward.accept(rc);
     String id = UUID.randomUUID().toString();
     JsonObject headers = new JsonObject();
     rc.request().headers().forEach(e -> headers.put(e.getKey(), e.getValue()));
@@ -140,11 +172,13 @@ public final class SockJsForwarding {
     Pending p = new Pending(rc, owner);
     pending.put(id, p);
     rc.response().closeHandler(v -> cancel(id));
-    p.timer = vertx.setTimer(headTimeoutMs, t -> fail(id, 504));
+    p.timer = vertx.setTimer(idleTimeoutMs, t -> idle(id));
     metrics.sockJsForwarded();
     vertx.eventBus().request(SockJsForwardTarget.address(owner), request).onFailure(err -> {
-      // the owner is gone (or unreachable): forget it and let the client start over
-      owners.removeIfPresent(session, owner);
+      if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+        // the owner left the cluster: forget it and let the client start over
+        owners.removeIfPresent(session, owner);
+      }
       fail(id, 404);
     });
   }
@@ -156,28 +190,38 @@ public final class SockJsForwarding {
       return;
     }
     HttpServerResponse response = p.rc.response();
+    vertx.cancelTimer(p.timer);
+    p.timer = vertx.setTimer(idleTimeoutMs, t -> idle(id));
     switch (msg.headers().get("kind")) {
       case "head" -> {
         JsonObject head = (JsonObject) msg.body();
-        vertx.cancelTimer(p.timer);
         p.headWritten = true;
         response.setStatusCode(head.getInteger("status"));
         MultiMap h = response.headers();
-        head.getJsonObject("headers").forEach(e -> {
-          String name = e.getKey();
-          if (!HOP_BY_HOP.contains(name.toLowerCase())) {
-            h.add(name, String.valueOf(e.getValue()));
+        JsonObject owned = head.getJsonObject("headers");
+        // the owner's answer wins (CORS was computed there too): never send a header twice
+        owned.fieldNames().forEach(h::remove);
+        owned.forEach(e -> {
+          if (!HOP_BY_HOP.contains(e.getKey().toLowerCase())) {
+            h.add(e.getKey(), String.valueOf(e.getValue()));
           }
         });
         response.setChunked(true);
       }
       case "data" -> {
         Buffer data = (Buffer) msg.body();
-        response.write(data).onComplete(ar -> vertx.eventBus().send(SockJsForwardTarget.address(p.owner),
-            new JsonObject().put("ack", id).put("bytes", data.length())));
+        response.write(data).onComplete(ar -> {
+          if (ar.succeeded()) {
+            vertx.eventBus().send(SockJsForwardTarget.address(p.owner),
+                new JsonObject().put("ack", id).put("bytes", data.length()));
+          } else {
+            cancel(id);
+          }
+        });
       }
       case "end" -> {
         pending.remove(id);
+        vertx.cancelTimer(p.timer);
         if (!response.ended()) {
           response.end();
         }
@@ -197,6 +241,15 @@ public final class SockJsForwarding {
       response.setStatusCode(status).end();
     } else if (!response.ended()) {
       response.reset();
+    }
+  }
+
+  /** Nothing from the owner for too long (it died, or the cluster split): end the request. */
+  private void idle(String id) {
+    Pending p = pending.get(id);
+    if (p != null) {
+      vertx.eventBus().send(SockJsForwardTarget.address(p.owner), new JsonObject().put("cancel", id));
+      fail(id, 504);
     }
   }
 

@@ -12,7 +12,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
                             Permissions permissions, Limits limits, Api api, Demo demo) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
-                       int sendBufferBytes, long shutdownTimeoutMs) {
+                       int sendBufferBytes, boolean compression, long shutdownTimeoutMs) {
   }
 
   public record Cluster(boolean enabled, String name, String host, String publicHost, int port,
@@ -72,7 +72,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   /** Returns a copy listening on another port (tests start nodes on free ports). */
   public GatewayConfig withPort(int port) {
     return new GatewayConfig(new Server(server.host(), port, server.eventLoops(),
-        server.subprotocol(), server.sendBufferBytes(), server.shutdownTimeoutMs()), cluster, sockjs, security, auth,
+        server.subprotocol(), server.sendBufferBytes(), server.compression(),
+        server.shutdownTimeoutMs()), cluster, sockjs, security, auth,
         permissions, limits, api, demo);
   }
 
@@ -80,7 +81,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     GatewayConfig c = new GatewayConfig(
         new Server(str(v, "server.host"), integer(v, "server.port"), integer(v, "server.eventLoops"),
             str(v, "server.subprotocol"), integer(v, "server.sendBufferBytes"),
-            lng(v, "server.shutdownTimeoutMs")),
+            bool(v, "server.compression"), lng(v, "server.shutdownTimeoutMs")),
         new Cluster(bool(v, "cluster.enabled"), str(v, "cluster.name"), str(v, "cluster.host"),
             blankToNull(str(v, "cluster.publicHost")), integer(v, "cluster.port"),
             integer(v, "cluster.eventBusPort"), list(v, "cluster.members"),
@@ -120,6 +121,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(cluster.port() > 0 && cluster.port() <= 65535, "cluster.port must be 1..65535");
     require(cluster.eventBusPort() >= 0 && cluster.eventBusPort() <= 65535,
         "cluster.eventBusPort must be 0..65535");
+    require(!cluster.enabled() || server.port() != 0,
+        "server.port must be fixed (not 0) when clustered: nodes replay SockJS requests to it");
     require(cluster.failureDetectionMs() >= 1000, "cluster.failureDetectionMs must be >= 1000");
     require(!cluster.enabled() || cluster.kubernetesServiceDns() != null || !cluster.members().isEmpty(),
         "cluster.members must list at least one address (or set cluster.kubernetesServiceDns)");

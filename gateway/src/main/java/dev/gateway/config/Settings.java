@@ -32,6 +32,10 @@ public final class Settings {
       new Setting("server.sendBufferBytes", "GATEWAY_SEND_BUFFER_BYTES", INT, 64 * 1024,
           "Kernel send buffer per connection (SO_SNDBUF); bounds what a non-reading client can"
               + " hold in the kernel beyond the outbound queue. 0 leaves it to the OS."),
+      new Setting("server.compression", "GATEWAY_COMPRESSION", BOOLEAN, false,
+          "Offer permessage-deflate. Inflated messages are capped at `limits.maxMessageBytes`"
+              + " inside the inflater (close 1009), so a small compressed frame cannot expand"
+              + " without bound."),
       new Setting("server.shutdownTimeoutMs", "GATEWAY_SHUTDOWN_TIMEOUT_MS", LONG, 10_000L,
           "How long a stopping node waits for connections to close before it exits."),
       // cluster

@@ -27,8 +27,12 @@ public interface ClientTransport {
    */
   boolean ping();
 
-  /** Stops reading from the client (inbound backpressure). */
-  void pause();
+  /**
+   * Stops reading from the client (inbound backpressure). Returns false when the transport
+   * cannot push back (SockJS keeps accepting xhr_send bodies): the connection then refuses
+   * further requests instead.
+   */
+  boolean pause();
 
   /** Reads from the client again. */
   void resume();

@@ -49,6 +49,7 @@ public final class Connection {
   private long pingSent;
   private int pending;
   private boolean paused;
+  private boolean cannotPause;
   private Grant grant;
   private String tokenSeen;
   private long expiryTimer = -1;
@@ -147,12 +148,22 @@ public final class Connection {
     }
   }
 
+  /**
+   * Whether another request may start: always on a transport that stops being read at the cap
+   * (the client is not read meanwhile), otherwise only below the cap.
+   */
+  public boolean mayStartRequest() {
+    return pending < maxPending || paused;
+  }
+
   /** A request or registration started: stops reading from the client at the cap. */
   public void requestStarted() {
-    if (++pending >= maxPending && !paused) {
-      paused = true;
-      shard.readPaused(transport.name());
-      transport.pause();
+    if (++pending >= maxPending && !paused && !cannotPause) {
+      paused = transport.pause();
+      cannotPause = !paused;
+      if (paused) {
+        shard.readPaused(transport.name());
+      }
     }
   }
 

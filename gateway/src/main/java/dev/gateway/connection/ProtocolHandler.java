@@ -11,6 +11,7 @@ import dev.gateway.protocol.CloseReason;
 import dev.gateway.protocol.ErrorCode;
 import dev.gateway.protocol.ProtocolCodec;
 import dev.gateway.protocol.ProtocolException;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -133,7 +134,9 @@ public final class ProtocolHandler {
 
   private void register(Connection c, ClientMessage.Register r) {
     String address = r.address();
-    if (!permissions(c).maySubscribe(address)) {
+    // service addresses (the ones clients may send to) are never channels: a registration
+    // would take a share of the service's point-to-point traffic and read other clients' requests
+    if (!permissions(c).maySubscribe(address) || permissions.maySend(address)) {
       error(c, ErrorCode.ACCESS_DENIED, "may not register to '" + address + "'");
       return;
     }
@@ -150,13 +153,19 @@ public final class ProtocolHandler {
       error(c, ErrorCode.TOO_MANY_CHANNELS, "at most " + maxChannels + " channels per connection");
       return;
     }
+    if (!c.mayStartRequest()) {
+      error(c, ErrorCode.TOO_MANY_PENDING, "too many requests in flight");
+      return;
+    }
     c.channels().add(address);
     c.requestStarted();
-    c.shard().subscribe(c, address).onComplete(ar -> {
+    Future<Void> ready = c.shard().subscribe(c, address);
+    ready.onComplete(ar -> {
       c.requestFinished();
       if (ar.succeeded()) {
         ack(c, r.ack());
-      } else if (!c.isClosed()) {
+      } else if (!c.isClosed() && c.shard().isCurrent(address, ready)) {
+        // only undo this attempt: a later register of the same address has its own
         c.channels().remove(address);
         c.shard().unsubscribe(c, address);
         error(c, ErrorCode.REGISTRATION_FAILED, "could not register '" + address + "', retry");
@@ -204,6 +213,12 @@ public final class ProtocolHandler {
         return;
       }
       options.setSendTimeout(requestTimeoutMs);
+      if (!c.mayStartRequest()) {
+        metrics.clientError(ErrorCode.TOO_MANY_PENDING.wire());
+        c.reply(Outbound.direct(ProtocolCodec.replyFailure(replyAddress, -1, "TOO_MANY_PENDING",
+            "too many requests in flight", ErrorCode.TOO_MANY_PENDING)));
+        return;
+      }
       c.requestStarted();
       eventBus.request(s.address(), s.body(), options).onComplete(ar -> {
         c.requestFinished();

@@ -23,6 +23,11 @@ public enum ErrorCode {
   TOO_MANY_CHANNELS("too_many_channels"),
   /** The event bus could not register the channel (cluster trouble); the client may retry. */
   REGISTRATION_FAILED("registration_failed"),
+  /**
+   * {@code limits.maxPendingRequests} requests are in flight on a transport that cannot stop
+   * being read (SockJS); the request was refused.
+   */
+  TOO_MANY_PENDING("too_many_pending"),
   /** The connection sends faster than its rate limit; the message was discarded. */
   RATE_LIMITED("rate_limited");
 

@@ -34,12 +34,14 @@ final class HandshakeGate {
   private final ConnectionSlots slots;
   private final Predicate<String> sockJsSessionExists;
   private final SockJsOpenings openings;
+  private final Set<String> receivingTransports;
   private final GatewayMetrics metrics;
 
   HandshakeGate(GatewayConfig config, ConnectionSlots slots,
                 Predicate<String> sockJsSessionExists, SockJsOpenings openings,
                 GatewayMetrics metrics) {
     this.openings = openings;
+    this.receivingTransports = receivingTransports(config.sockjs().transports());
     List<String> origins = config.security().allowedOrigins();
     this.anyOrigin = origins.contains("*");
     this.allowedOrigins = origins.stream().filter(o -> !o.equals("*")).map(Origins::normalize)
@@ -74,19 +76,21 @@ final class HandshakeGate {
     if (!checkOrigin(req)) {
       return;
     }
-    if (opensSockJsConnection(req.path())) {
+    if (req.method() != io.vertx.core.http.HttpMethod.OPTIONS && opensSockJsConnection(req.path())) {
       if (!reserve(req)) {
         return;
       }
       rc.put(SLOT_KEY, Boolean.TRUE);
       String[] parts = req.path().split("/");
-      if (parts.length == 5) {
-        openings.creating(rc, parts[3]);
+      String session = parts.length == 5 ? parts[3] : null;
+      if (session != null) {
+        openings.creating(rc, session);
       }
-      // the request ended without creating a session: give the slot back
+      // the request ended without creating a session: give the slot back, forget the opening
       rc.addEndHandler(ar -> {
         if (rc.remove(SLOT_KEY) != null) {
           slots.release();
+          openings.opened(session);
         }
       });
     }
@@ -191,11 +195,40 @@ final class HandshakeGate {
     if (parts.length != 5) {
       return false;
     }
-    return switch (parts[4]) {
-      case "websocket", "xhr", "xhr_streaming", "eventsource", "htmlfile", "jsonp" ->
-          parts[4].equals("websocket") || !sockJsSessionExists.test(parts[3]);
-      default -> false;
-    };
+    String transport = parts[4];
+    if (!receivingTransports.contains(transport)) {
+      return false; // sends, or transports that are switched off (SockJS answers 404)
+    }
+    return transport.equals("websocket") || !sockJsSessionExists.test(parts[3]);
+  }
+
+  /** URL segments of the receiving requests of the enabled SockJS transports. */
+  static Set<String> receivingTransports(List<String> enabled) {
+    java.util.HashSet<String> out = new java.util.HashSet<>();
+    if (enabled.contains("websocket")) {
+      out.add("websocket");
+    }
+    if (enabled.contains("xhr")) {
+      out.add("xhr");
+      out.add("xhr_streaming");
+    }
+    if (enabled.contains("eventsource")) {
+      out.add("eventsource");
+    }
+    if (enabled.contains("htmlfile")) {
+      out.add("htmlfile");
+    }
+    if (enabled.contains("jsonp")) {
+      out.add("jsonp");
+    }
+    return Set.copyOf(out);
+  }
+
+  /** A request forwarded to another node opens no connection here: give its slot back. */
+  void forwarded(RoutingContext rc) {
+    if (rc.remove(SLOT_KEY) != null) {
+      slots.release();
+    }
   }
 
   private void reject(HttpServerRequest req, int status, String code, String message) {

@@ -119,7 +119,8 @@ public final class HttpServerVerticle extends VerticleBase {
     SockJsForwarding forwarding = null;
     if (config.cluster().enabled()) {
       forwarding = new SockJsForwarding(vertx, stamp.nodeId(), sockJsSessions, metrics,
-          config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000);
+          config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000,
+          HandshakeGate.receivingTransports(config.sockjs().transports()), gate::forwarded);
       router.route("/eventbus/*").handler(forwarding::route);
     }
     router.route("/eventbus/*").handler(openings::route);
@@ -138,13 +139,17 @@ public final class HttpServerVerticle extends VerticleBase {
         .setWebSocketSubProtocols(List.of(s.subprotocol()))
         .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
         .setMaxWebSocketMessageSize(maxMessage)
-        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(s.compression())
         .setPerFrameWebSocketCompressionSupported(false);
     if (s.sendBufferBytes() > 0) {
       options.setSendBufferSize(s.sendBufferBytes());
     }
     // /ws is served by the server itself (Vert.x's own socket, no router wrapper); the rest by the router
-    server = vertx.createHttpServer(options).requestHandler(req -> {
+    server = vertx.createHttpServer(options);
+    if (s.compression()) {
+      server.connectionHandler(conn -> Compression.capInflation(conn, maxMessage));
+    }
+    server.requestHandler(req -> {
       if (req.path().equals("/ws")) {
         nativeWebSocket.handle(req);
       } else {

@@ -132,6 +132,9 @@ final class NativeWebSocketEndpoint {
         c.close(code == 1009 ? CloseReason.TOO_BIG
             : code == 1007 ? CloseReason.BAD_PAYLOAD : CloseReason.PROTOCOL_ERROR);
       }
+      if (Compression.isInflationLimit(err)) {
+        c.close(CloseReason.TOO_BIG); // a compressed message inflating past the limit
+      }
       // other errors (resets) are followed by the close handler
     });
     // no close frame from the client (1006 in Vert.x 5): the transport failed

@@ -57,12 +57,14 @@ final class SockJsTransport implements ClientTransport {
   }
 
   @Override
-  public void pause() {
-    socket.pause();
+  public boolean pause() {
+    // SockJSSession.pause() only holds messages in an unbounded queue; xhr_send still answers
+    // 204: refusing requests at the cap is the bounded choice
+    return false;
   }
 
   @Override
   public void resume() {
-    socket.resume();
+    // nothing was paused
   }
 }

@@ -63,8 +63,9 @@ final class WebSocketTransport implements ClientTransport {
   }
 
   @Override
-  public void pause() {
+  public boolean pause() {
     socket.pause();
+    return true;
   }
 
   @Override
