@@ -17,6 +17,7 @@ public final class Permissions {
   private final List<Pattern> subscribe;
   private final List<Pattern> publish;
   private final List<Pattern> send;
+  private final List<Pattern> services;
 
   public Permissions(GatewayConfig.Permissions config) {
     this(config.subscribe(), config.publish(), config.send());
@@ -26,6 +27,15 @@ public final class Permissions {
     this.subscribe = compile(subscribe);
     this.publish = compile(publish);
     this.send = compile(send);
+    this.services = compile(send.stream().filter(p -> !p.equals("*")).toList());
+  }
+
+  /**
+   * A service address: one named by a send pattern (a bare {@code *} names none). Clients may
+   * not register to services: they would share the service's point-to-point traffic.
+   */
+  public boolean isService(String address) {
+    return allowed(services, address);
   }
 
   public boolean maySubscribe(String address) {

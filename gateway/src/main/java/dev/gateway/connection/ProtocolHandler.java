@@ -136,7 +136,7 @@ public final class ProtocolHandler {
     String address = r.address();
     // service addresses (the ones clients may send to) are never channels: a registration
     // would take a share of the service's point-to-point traffic and read other clients' requests
-    if (!permissions(c).maySubscribe(address) || permissions.maySend(address)) {
+    if (!permissions(c).maySubscribe(address) || permissions.isService(address)) {
       error(c, ErrorCode.ACCESS_DENIED, "may not register to '" + address + "'");
       return;
     }

@@ -87,12 +87,13 @@ final class HandshakeGate {
         openings.creating(rc, session);
       }
       // the request ended without creating a session: give the slot back, forget the opening
-      rc.addEndHandler(ar -> {
+      // (deferred a turn: vertx-web ends a poll inside the open, before the socket handler runs)
+      rc.addEndHandler(ar -> rc.vertx().runOnContext(v -> {
         if (rc.remove(SLOT_KEY) != null) {
           slots.release();
           openings.opened(session);
         }
-      });
+      }));
     }
     String origin = req.getHeader(HttpHeaders.ORIGIN);
     if (origin != null) {

@@ -3,8 +3,10 @@ package dev.gateway.transport;
 import dev.gateway.connection.ClientTransport;
 import dev.gateway.connection.Outbound;
 import dev.gateway.protocol.CloseReason;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import java.util.concurrent.TimeUnit;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -19,11 +21,9 @@ final class WebSocketTransport implements ClientTransport {
   /** How long a closed socket may take to flush its close frame before its TCP connection is cut. */
   static final long CLOSE_GRACE_MS = 1_000;
 
-  private final Vertx vertx;
   private final ServerWebSocket socket;
 
-  WebSocketTransport(Vertx vertx, ServerWebSocket socket) {
-    this.vertx = vertx;
+  WebSocketTransport(ServerWebSocket socket) {
     this.socket = socket;
   }
 
@@ -42,17 +42,21 @@ final class WebSocketTransport implements ClientTransport {
   public void close(CloseReason reason) {
     socket.close((short) reason.code(), reason.text());
     if (socket instanceof WebSocketInternal internal) {
+      ChannelHandlerContext ctx = internal.channelHandlerContext();
+      Channel channel = ctx.channel();
       // a close frame written while Vert.x is in the middle of a read is held back, and a
       // protocol error then closes the channel at once: flush it so the client sees the code
-      internal.channelHandlerContext().flush();
+      channel.flush();
       // a client that does not read never gets the close frame (it waits behind the queued
-      // data) and Vert.x's closing timeout only starts once it is written: cut the TCP
-      // connection so its queued bytes are freed
-      vertx.setTimer(CLOSE_GRACE_MS, t -> {
-        if (internal.channelHandlerContext().channel().isActive()) {
-          internal.channelHandlerContext().close();
+      // data) and Vert.x's closing timeout only starts once it is written: cut the connection
+      // after a grace period so its queued bytes are freed. (Closing below Vert.x's handler:
+      // Vert.x holds a close back while its own graceful close waits; it then logs that its
+      // close promise was already completed, which is harmless.)
+      channel.eventLoop().schedule(() -> {
+        if (channel.isActive()) {
+          ctx.close();
         }
-      });
+      }, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
     }
   }
 
