@@ -51,7 +51,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   public record Limits(int maxConnections, int maxFrameBytes, int messagesPerSecond,
                        int messageBurst, int rateLimitStrikes, int maxPendingRequests,
                        long pingIntervalMs, long pongTimeoutMs, int outboundQueueBytes,
-                       long slowConsumerTimeoutMs, int maxAddressLength,
+                       long slowConsumerTimeoutMs, int slowConsumerMaxDrops, int maxAddressLength,
                        int maxChannelsPerConnection, int maxMessageBytes, long requestTimeoutMs) {
   }
 
@@ -99,7 +99,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
             integer(v, "limits.messagesPerSecond"), integer(v, "limits.messageBurst"),
             integer(v, "limits.rateLimitStrikes"), integer(v, "limits.maxPendingRequests"),
             lng(v, "limits.pingIntervalMs"), lng(v, "limits.pongTimeoutMs"),
-            integer(v, "limits.outboundQueueBytes"), lng(v, "limits.slowConsumerTimeoutMs"),
+            integer(v, "limits.outboundQueueBytes"), lng(v, "limits.slowConsumerTimeoutMs"), integer(v, "limits.slowConsumerMaxDrops"),
             integer(v, "limits.maxAddressLength"), integer(v, "limits.maxChannelsPerConnection"),
             integer(v, "limits.maxMessageBytes"), lng(v, "limits.requestTimeoutMs")),
         new Api(blankToNull((String) v.get("api.key"))),
@@ -153,6 +153,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
           "security.allowedOrigins: not an origin (scheme://host[:port]): '" + origin + "'");
     }
     require(limits.outboundQueueBytes() > 0, "limits.outboundQueueBytes must be > 0");
+    require(limits.slowConsumerMaxDrops() > 0, "limits.slowConsumerMaxDrops must be > 0");
     require(limits.slowConsumerTimeoutMs() > 0, "limits.slowConsumerTimeoutMs must be > 0");
     require(limits.maxAddressLength() > 0, "limits.maxAddressLength must be > 0");
     require(limits.maxChannelsPerConnection() > 0, "limits.maxChannelsPerConnection must be > 0");

@@ -125,6 +125,9 @@ public final class Settings {
               + " dropped."),
       new Setting("limits.slowConsumerTimeoutMs", "GATEWAY_SLOW_CONSUMER_TIMEOUT_MS", LONG, 2_000L,
           "A connection whose outbound queue stays full this long is closed as a slow consumer."),
+      new Setting("limits.slowConsumerMaxDrops", "GATEWAY_SLOW_CONSUMER_MAX_DROPS", INT, 10_000,
+          "Broadcasts dropped for one connection in a row (no write in between) after which it"
+              + " is closed as a slow consumer even before the timeout."),
       new Setting("limits.maxAddressLength", "GATEWAY_MAX_ADDRESS_LENGTH", INT, 255,
           "Longest address (channel name) a client may use."),
       new Setting("limits.maxChannelsPerConnection", "GATEWAY_MAX_CHANNELS_PER_CONNECTION", INT, 128,

@@ -39,6 +39,8 @@ public final class Connection {
   private final int queueCap;
   private final long slowTimeoutMs;
   private final int maxPending;
+  private final int maxDrops;
+  private int drops;
   private final RateLimiter rateLimiter;
   private final ConnectionSlots slots;
   private final Set<String> channels = new HashSet<>();
@@ -71,6 +73,7 @@ public final class Connection {
     this.queueCap = limits.outboundQueueBytes();
     this.slowTimeoutMs = limits.slowConsumerTimeoutMs();
     this.maxPending = limits.maxPendingRequests();
+    this.maxDrops = limits.slowConsumerMaxDrops();
     this.rateLimiter = new RateLimiter(limits.messagesPerSecond(), limits.messageBurst(),
         limits.rateLimitStrikes(), STRIKE_WINDOW_NANOS, lastSeen);
     shard.opened(this);
@@ -217,8 +220,12 @@ public final class Connection {
     }
     if (queuedBytes >= queueCap) {
       startStallTimer();
+      if (++drops > maxDrops) {
+        close(CloseReason.SLOW_CONSUMER);
+      }
       return false;
     }
+    drops = 0;
     write(message);
     return true;
   }

@@ -229,6 +229,10 @@ final class HandshakeGate {
   void forwarded(RoutingContext rc) {
     if (rc.remove(SLOT_KEY) != null) {
       slots.release();
+      String[] parts = rc.request().path().split("/");
+      if (parts.length == 5) {
+        openings.opened(parts[3]); // the session opens on its owner, not here
+      }
     }
   }
 

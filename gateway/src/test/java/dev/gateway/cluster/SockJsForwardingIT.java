@@ -1,0 +1,199 @@
+package dev.gateway.cluster;
+
+import static dev.gateway.cluster.ClusterNode.fresh;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.support.BridgeClient;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * SockJS without sticky sessions: one session's HTTP requests land on either of two clustered
+ * nodes; the node that does not own the session forwards them to the owner over the event bus.
+ * The client must not notice: one open frame, no close frame, every message delivered, the
+ * same response headers as from the owner.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SockJsForwardingIT {
+
+  static final String FORWARDED = "gateway_sockjs_forwarded_total";
+
+  static ClusterNode a;
+  static ClusterNode b;
+  static Vertx client;
+  /** A new connection per request: SockJS closes polling connections (see SockJsSession). */
+  static HttpClientAgent http;
+  static HttpClientAgent api;
+
+  @BeforeAll
+  static void start() {
+    String cluster = ClusterNode.uniqueClusterName(SockJsForwardingIT.class);
+    int base = ClusterNode.freeClusterBasePort();
+    a = ClusterNode.start("A", cluster, base, new JsonObject()
+        .put("demo", new JsonObject().put("enabled", true).put("clockIntervalMs", 600_000)));
+    b = ClusterNode.start("B", cluster, base, new JsonObject()
+        .put("demo", new JsonObject().put("enabled", false)));
+    client = Vertx.vertx();
+    http = client.createHttpClient(new HttpClientOptions().setKeepAlive(false),
+        new PoolOptions().setHttp1MaxSize(8));
+    api = client.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(1));
+    a.awaitMembers(2);
+    b.awaitMembers(2);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (client != null) {
+      client.close().await();
+    }
+    if (b != null) {
+      b.close();
+    }
+    if (a != null) {
+      a.close();
+    }
+  }
+
+  static JsonObject register(String address, String ack) {
+    return new JsonObject().put("type", "register").put("address", address).put("ack", ack);
+  }
+
+  static JsonObject echo(Object body, String replyAddress) {
+    return new JsonObject().put("type", "send").put("address", "echo").put("body", body)
+        .put("replyAddress", replyAddress);
+  }
+
+  static Predicate<JsonObject> ack(String id) {
+    return m -> "ack".equals(m.getString("type")) && id.equals(m.getString("ack"));
+  }
+
+  static Predicate<JsonObject> rec(String address, String key, Object value) {
+    return m -> "rec".equals(m.getString("type")) && address.equals(m.getString("address"))
+        && m.getJsonObject("body") != null && value.equals(m.getJsonObject("body").getValue(key));
+  }
+
+  @Test
+  void aPollingSessionAlternatingBetweenNodesWorksAsIfOnOneNode() {
+    double forwardedA = a.metric(FORWARDED);
+    double forwardedB = b.metric(FORWARDED);
+    String channel = fresh("chat.alt");
+    SockJsSession s = new SockJsSession(http);
+    assertEquals("o", s.poll(a), "open on A");
+    s.send(b, register(channel, "reg"));
+    s.await(b, ack("reg"), "the register ack (sent via B, polled via B)");
+    for (int round = 0; round < 30; round++) {
+      ClusterNode x = round % 2 == 0 ? a : b;
+      ClusterNode y = x == a ? b : a;
+      assertEquals(202, x.apiPublish(api, channel, new JsonObject().put("n", round)));
+      s.await(x, rec(channel, "n", round), "round " + round + ": published on " + x.name);
+      assertEquals(202, y.apiPublish(api, channel, new JsonObject().put("m", round)));
+      s.await(y, rec(channel, "m", round), "round " + round + ": published on " + y.name);
+      String reply = "reply-" + round;
+      s.send(y, echo(new JsonObject().put("echo", round), reply));
+      JsonObject r = s.await(x, m -> reply.equals(m.getString("address")),
+          "round " + round + ": echo reply (sent via " + y.name + ", polled via " + x.name + ")");
+      assertEquals("rec", r.getString("type"), "echo failed: " + r);
+      assertEquals(round, r.getJsonObject("body").getInteger("echo"));
+    }
+    assertEquals(1, s.opens(), "open frames: " + s.frames);
+    assertTrue(s.inbox.isEmpty(), "unexpected messages: " + s.inbox);
+    // every request that reached B was forwarded to A (the owner); A forwarded none
+    assertEquals(forwardedB + s.requests.get("B"), b.metric(FORWARDED), "forwarded by B");
+    assertEquals(forwardedA, a.metric(FORWARDED), "forwarded by A (the owner)");
+  }
+
+  @Test
+  void xhrStreamingOnTheOtherNodeReceivesMessagesPublishedAnywhere() throws Exception {
+    double forwardedB = b.metric(FORWARDED);
+    String channel = fresh("chat.stream");
+    SockJsSession s = new SockJsSession(http);
+    assertEquals("o", s.poll(a), "session created on A");
+    SockJsSession.Stream stream = s.stream(b);
+    try (BridgeClient wsOnB = BridgeClient.connect(client, b.port)) {
+      s.send(a, register(channel, "st"));
+      stream.await(ack("st"), "the register ack (sent via A)");
+      assertEquals(200, stream.head.await(5, TimeUnit.SECONDS).statusCode(), "xhr_streaming via B");
+      assertEquals(202, a.apiPublish(api, channel, new JsonObject().put("k", "api-A")));
+      stream.await(rec(channel, "k", "api-A"), "a publish via the API on A");
+      assertEquals(202, b.apiPublish(api, channel, new JsonObject().put("k", "api-B")));
+      stream.await(rec(channel, "k", "api-B"), "a publish via the API on B");
+      wsOnB.publish(channel, new JsonObject().put("k", "ws-B"));
+      stream.await(rec(channel, "k", "ws-B"), "a publish by a WebSocket client on B");
+      a.vertx.eventBus().publish(channel, new JsonObject().put("k", "backend-A"));
+      stream.await(rec(channel, "k", "backend-A"), "a publish on A's event bus");
+      b.vertx.eventBus().publish(channel, new JsonObject().put("k", "backend-B"));
+      stream.await(rec(channel, "k", "backend-B"), "a publish on B's event bus");
+      s.send(b, echo(new JsonObject().put("k", "echo"), "st-reply"));
+      JsonObject r = stream.await(m -> "st-reply".equals(m.getString("address")), "the echo reply");
+      assertEquals("rec", r.getString("type"), "echo failed: " + r);
+    } finally {
+      stream.cancel();
+    }
+    assertEquals(1, s.opens(), "open frames: " + s.frames);
+    assertEquals(forwardedB + 2, b.metric(FORWARDED), "B forwarded the stream and one xhr_send");
+  }
+
+  /** Headers a response must carry exactly once, forwarded or not. */
+  static final List<String> SINGLE_HEADERS = List.of("Access-Control-Allow-Origin",
+      "Access-Control-Allow-Credentials", "X-Frame-Options", "Content-Security-Policy",
+      "X-Content-Type-Options", "Content-Type", "Cache-Control");
+
+  static void assertHeadersOnce(SockJsSession.Reply r, String origin, String what) {
+    for (String name : SINGLE_HEADERS) {
+      assertEquals(1, r.headers().getAll(name).size(),
+          what + ": header " + name + " values " + r.headers().getAll(name));
+    }
+    assertEquals(origin, r.headers().get("Access-Control-Allow-Origin"), what);
+  }
+
+  @Test
+  void forwardedResponsesCarryEachHeaderOnceLikeTheOwnersOwn() {
+    SockJsSession s = new SockJsSession(http);
+    String originA = "http://127.0.0.1:" + a.port;
+    String originB = "http://127.0.0.1:" + b.port;
+    MultiMap fromA = MultiMap.caseInsensitiveMultiMap().add("Origin", originA);
+    MultiMap fromB = MultiMap.caseInsensitiveMultiMap().add("Origin", originB);
+    String send = new JsonArray().add(register(fresh("chat.h"), "h").encode()).encode();
+    SockJsSession.Reply open = SockJsSession.post(http, a, s.path + "/xhr", null, fromA);
+    assertEquals("o\n", open.body());
+    assertHeadersOnce(open, originA, "poll answered by the owner A");
+    SockJsSession.Reply local = SockJsSession.post(http, a, s.path + "/xhr_send", send, fromA);
+    assertEquals(204, local.status());
+    assertHeadersOnce(local, originA, "xhr_send answered by the owner A");
+    SockJsSession.Reply forwarded = SockJsSession.post(http, b, s.path + "/xhr_send", send, fromB);
+    assertEquals(204, forwarded.status());
+    assertHeadersOnce(forwarded, originB, "xhr_send via B, forwarded to A");
+    SockJsSession.Reply poll = SockJsSession.post(http, b, s.path + "/xhr", null, fromB);
+    assertTrue(poll.body().startsWith("a["), poll.body());
+    assertHeadersOnce(poll, originB, "poll via B, forwarded to A");
+  }
+
+  @Test
+  void aNodeThatOnlyForwardsASessionKeepsNoOpeningMarkerForIt() {
+    SockJsSession s = new SockJsSession(http);
+    assertEquals("o", s.poll(a));
+    s.send(a, register(fresh("chat.mark"), "m"));
+    s.await(b, ack("m"), "the ack, polled via B");
+    // the owner's marker went when the session opened; B never opens the session, so a marker
+    // there would never be removed (one entry per forwarded session, for the node's lifetime)
+    assertFalse(a.vertx.sharedData().getLocalMap("gateway.sockjs.opening").containsKey(s.id),
+        "opening marker on the owner A");
+    assertFalse(b.vertx.sharedData().getLocalMap("gateway.sockjs.opening").containsKey(s.id),
+        "opening marker left on B, which only forwarded the session's poll");
+  }
+}

@@ -1,0 +1,67 @@
+package dev.gateway.connection;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.support.BridgeClient;
+import dev.gateway.support.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The second tier of the slow-consumer policy: a connection whose broadcasts keep being dropped
+ * is closed once limits.slowConsumerMaxDrops pass, long before limits.slowConsumerTimeoutMs.
+ */
+class SlowConsumerDropsTest {
+
+  static TestGateway gateway;
+  static Vertx client;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start(new JsonObject()
+        .put("server", new JsonObject().put("sendBufferBytes", 4096))
+        .put("limits", new JsonObject().put("outboundQueueBytes", 8192)
+            .put("slowConsumerTimeoutMs", 120_000).put("slowConsumerMaxDrops", 50)));
+    client = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    client.close();
+    gateway.close();
+  }
+
+  @Test
+  void aConnectionDroppingTooManyBroadcastsIsClosedBeforeTheTimeout() throws Exception {
+    String slowCloses = "gateway_connections_closed_total{reason=\"slow_consumer\",transport=\"websocket\"}";
+    double before = gateway.metric(slowCloses);
+    try (RawWebSocket slow = RawWebSocket.connect(gateway.port, "/ws", 4096);
+         BridgeClient healthy = BridgeClient.connect(client, gateway.port)) {
+      slow.sendText(new JsonObject().put("type", "register").put("address", "chat.drops")
+          .put("ack", "s").encode());
+      assertNotNull(slow.awaitText("\"ack\":\"s\""), "slow client not registered");
+      healthy.register("chat.drops");
+      String body = "x".repeat(1000);
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      int sent = 0;
+      // publish until the slow client is closed (bounded in count and time)
+      while (gateway.metric(slowCloses) < before + 1 && sent < 20_000 && System.nanoTime() < deadline) {
+        for (int i = 0; i < 5; i++) {
+          gateway.vertx.eventBus().publish("chat.drops", body);
+          sent++;
+        }
+        Thread.sleep(10);
+      }
+      assertTrue(gateway.metric(slowCloses) >= before + 1,
+          "not closed as a slow consumer after " + sent + " broadcasts");
+      assertTrue(System.nanoTime() < deadline, "closed only near the 120 s timeout");
+      healthy.publish("chat.drops", "still-here");
+      assertNotNull(healthy.await(m -> "still-here".equals(m.getValue("body")), 10),
+          "the healthy client stopped receiving");
+    }
+  }
+}
