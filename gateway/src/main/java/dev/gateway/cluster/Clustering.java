@@ -48,8 +48,8 @@ public final class Clustering {
         .setProperty("hazelcast.graceful.shutdown.max.wait", "20")
         .setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(heartbeatSeconds))
         .setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(noHeartbeatSeconds))
-        .setProperty("hazelcast.merge.first.run.delay.seconds", "5")
-        .setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+        .setProperty("hazelcast.merge.first.run.delay.seconds", "2")
+        .setProperty("hazelcast.merge.next.run.delay.seconds", "2");
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(true).setPortCount(20);
