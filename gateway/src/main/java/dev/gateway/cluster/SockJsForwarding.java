@@ -105,6 +105,12 @@ public final class SockJsForwarding {
     }
     String session = parts[3];
     String transport = parts[4];
+    if (transport.equals("websocket")) {
+      // a WebSocket session is one request and never forwarded; and an upgrade must not wait
+      // (Vert.x refuses to upgrade a request it has finished reading)
+      rc.next();
+      return;
+    }
     boolean receiving = this.receiving.contains(transport);
     if ((!receiving && !SENDING.contains(transport)) || localSessions.containsKey(session)) {
       rc.next();

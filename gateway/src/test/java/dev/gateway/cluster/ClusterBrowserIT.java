@@ -1,0 +1,209 @@
+package dev.gateway.cluster;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Real headless Chromium (driven by Playwright, launched as {@code BrowserIT} does) against two
+ * clustered gateway nodes in one JVM: one chat page on each node, each same-origin with its own
+ * node, in the same room; what is typed on one page shows up on the other, carried across the
+ * cluster's event bus. The demo services are off, so the only cross-node broadcasts are the chat
+ * messages and each node's {@code gateway_cluster_messages_received_total} counts exactly the
+ * one message typed on the other node's page. The pages' HTTP and WebSocket traffic is reported
+ * with any failure.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClusterBrowserIT {
+
+  static final Path CHROMIUM = Paths.get(System.getenv().getOrDefault("GATEWAY_CHROMIUM", "/usr/bin/chromium"));
+  static final String CLUSTER_RECEIVED = "gateway_cluster_messages_received_total";
+
+  static ClusterNode one;
+  static ClusterNode two;
+  static Playwright playwright;
+  static Browser browser;
+
+  final List<BrowserContext> contexts = new CopyOnWriteArrayList<>();
+  final List<String> pageErrors = new CopyOnWriteArrayList<>();
+  final List<String> network = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    assertTrue(Files.isExecutable(CHROMIUM), "No Chromium at " + CHROMIUM + ": the browser tests need"
+        + " Debian's chromium (apt-get install chromium), or GATEWAY_CHROMIUM set to a Chromium binary");
+    String cluster = ClusterNode.uniqueClusterName(ClusterBrowserIT.class);
+    int base = ClusterNode.freeClusterBasePort();
+    JsonObject config = new JsonObject().put("demo", new JsonObject().put("enabled", false));
+    one = ClusterNode.start("1", cluster, base, config.copy());
+    two = ClusterNode.start("2", cluster, base, config.copy());
+    one.awaitMembers(2);
+    two.awaitMembers(2);
+    playwright = Playwright.create(new Playwright.CreateOptions()
+        .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+    browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
+        .setExecutablePath(CHROMIUM)
+        .setHeadless(true)
+        .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync")));
+    PlaywrightAssertions.setDefaultAssertionTimeout(20_000);
+  }
+
+  @AfterAll
+  static void stop() {
+    try {
+      if (playwright != null) {
+        playwright.close(); // closes the browser too
+      }
+    } finally {
+      try {
+        if (two != null) {
+          two.close();
+        }
+      } finally {
+        if (one != null) {
+          one.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void chatPagesOnDifferentNodesExchangeMessagesThroughTheCluster() throws Exception {
+    String room = ClusterNode.fresh("chat.xnode");
+    try {
+      Page alice = openChat(one);
+      Page bob = openChat(two);
+      join(alice, "alice", room);
+      join(bob, "bob", room);
+      // the pages register the room without an ack: wait until both nodes' consumers are known
+      // cluster-wide (to each node), so a publish on either node reaches the other one
+      awaitClusterSubscribers(one, room);
+      awaitClusterSubscribers(two, room);
+      double receivedOne = one.metric(CLUSTER_RECEIVED);
+      double receivedTwo = two.metric(CLUSTER_RECEIVED);
+
+      String fromAlice = "hello bob, from node 1 ✓ <i>not markup</i>";
+      say(alice, fromAlice);
+      awaitMessage(bob, "alice", fromAlice);
+      awaitMessage(alice, "alice", fromAlice);
+      say(bob, "hi alice, from node 2");
+      awaitMessage(alice, "bob", "hi alice, from node 2");
+      awaitMessage(bob, "bob", "hi alice, from node 2");
+
+      for (Page p : List.of(alice, bob)) {
+        assertThat(p.locator("#messages li.msg")).hasCount(2);
+        assertThat(p.locator("#messages i")).hasCount(0);
+        assertThat(p.locator("#status")).hasText("connected");
+        assertThat(p.locator("#room-title")).hasText(room);
+      }
+      assertEquals(receivedTwo + 1, two.awaitMetric(CLUSTER_RECEIVED, v -> v >= receivedTwo + 1, 5),
+          "node 2 counts the message typed on node 1's page as a broadcast from another node");
+      assertEquals(receivedOne + 1, one.awaitMetric(CLUSTER_RECEIVED, v -> v >= receivedOne + 1, 5),
+          "node 1 counts the message typed on node 2's page as a broadcast from another node");
+      Path shots = Paths.get("target", "browser-it");
+      Files.createDirectories(shots);
+      alice.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("cluster-chat-node1.png")));
+      bob.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("cluster-chat-node2.png")));
+      assertEquals(List.of(), pageErrors, "errors in the pages");
+    } catch (AssertionError | RuntimeException e) {
+      throw withNetworkLog(e);
+    }
+  }
+
+  /**
+   * The chat page's sockjs-client on a clustered node gets the WebSocket transport, as it does
+   * on a single node ({@code BrowserIT}), instead of failing the handshake and falling back.
+   */
+  @Test
+  void chatPageOnAClusteredNodeConnectsOverSockJsWebSocket() {
+    String opened = "gateway_connections_opened_total{transport=\"sockjs-websocket\"}";
+    double before = two.metric(opened);
+    try {
+      Page page = openChat(two);
+      assertEquals("websocket", page.evaluate("() => chat.eventBus.sockJSConn.transport"),
+          "sockjs-client's transport on node 2");
+      assertEquals(before + 1, two.metric(opened), "node 2 saw one sockjs-websocket session");
+    } catch (AssertionError | RuntimeException e) {
+      throw withNetworkLog(e);
+    }
+  }
+
+  @AfterEach
+  void closeContexts() {
+    contexts.forEach(BrowserContext::close);
+    contexts.clear();
+  }
+
+  /** The failure, with the pages' HTTP and WebSocket traffic. */
+  private AssertionError withNetworkLog(Throwable e) {
+    return new AssertionError(e.getMessage() + "\nTraffic:\n  " + String.join("\n  ", network), e);
+  }
+
+  /** Polls the node's view of the cluster's subscriptions to the room until both nodes hold one. */
+  private static void awaitClusterSubscribers(ClusterNode node, String room) {
+    double held = ClusterNode.awaitValue(() -> node.clusterRegistrations(room).size(), v -> v == 2, 20);
+    assertEquals(2.0, held, "subscriptions to " + room + " node " + node.name + " sees in the cluster");
+  }
+
+  private Page openChat(ClusterNode node) {
+    BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(820, 640));
+    contexts.add(context);
+    Page page = context.newPage();
+    page.setDefaultTimeout(20_000);
+    String tag = "[node " + node.name + "] ";
+    page.onPageError(error -> pageErrors.add(tag + error));
+    page.onResponse(r -> network.add(tag + r.status() + " " + r.request().method() + " " + r.url()));
+    page.onRequestFailed(r -> network.add(tag + "failed " + r.method() + " " + r.url() + ": " + r.failure()));
+    page.onWebSocket(ws -> {
+      network.add(tag + "websocket " + ws.url());
+      ws.onSocketError(e -> network.add(tag + "websocket error " + ws.url() + ": " + e));
+      ws.onClose(w -> network.add(tag + "websocket closed " + w.url()));
+    });
+    page.navigate(node.httpUrl("/"));
+    assertThat(page.locator("#status")).hasText("connected");
+    return page;
+  }
+
+  private static void join(Page page, String nick, String room) {
+    page.fill("#nick", nick);
+    page.fill("#room", room);
+    page.click("#join");
+    assertThat(page.locator("#room-title")).hasText(room);
+    assertThat(page.locator("#send")).isEnabled();
+  }
+
+  private static void say(Page page, String text) {
+    page.fill("#message", text);
+    page.click("#send");
+    assertThat(page.locator("#message")).hasValue("");
+  }
+
+  private static void awaitMessage(Page page, String nick, String text) {
+    Locator msg = page.locator("#messages li.msg").filter(new Locator.FilterOptions().setHasText(text));
+    assertThat(msg).hasCount(1);
+    assertThat(msg.locator(".nick")).hasText(nick);
+    assertThat(msg.locator(".text")).hasText(text);
+  }
+}
