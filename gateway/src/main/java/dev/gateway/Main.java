@@ -42,7 +42,13 @@ public final class Main {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      main.health().markDraining();
+      try {
+        // paced drain first (readiness fails at once), then stop and leave the cluster
+        main.drain().toCompletionStage().toCompletableFuture()
+            .get(config.server().drainWindowMs() + 5_000, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        System.err.println("gateway: drain did not complete: " + e);
+      }
       try {
         vertx.close().toCompletionStage().toCompletableFuture()
             .get(config.server().shutdownTimeoutMs() + 30_000, TimeUnit.MILLISECONDS);

@@ -8,6 +8,7 @@ import dev.gateway.cluster.SockJsForwardTarget;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.demo.ClockService;
 import dev.gateway.demo.EchoService;
+import dev.gateway.health.Drain;
 import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.transport.HttpServerVerticle;
@@ -37,6 +38,7 @@ public final class MainVerticle extends VerticleBase {
   private ChannelHub hub;
   private Authenticator authenticator;
   private ConnectionSlots slots;
+  private Drain drain;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -45,6 +47,14 @@ public final class MainVerticle extends VerticleBase {
 
   public Health health() {
     return health;
+  }
+
+  /**
+   * Paced drain (SIGTERM): fails readiness, refuses new connections, closes open ones in
+   * batches over {@code server.drainWindowMs}. Completes when all were asked to close.
+   */
+  public Future<Void> drain() {
+    return drain.start();
   }
 
   /** The node's channel hub (available once started). */
@@ -62,6 +72,7 @@ public final class MainVerticle extends VerticleBase {
     hub = new ChannelHub(metrics, stamp);
     authenticator = new Authenticator(vertx, config.auth());
     slots = new ConnectionSlots(config.limits().maxConnections());
+    drain = new Drain(vertx, health, config.server().drainWindowMs());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
             .compose(id -> deployForwardTarget()).map(lib))
@@ -88,7 +99,7 @@ public final class MainVerticle extends VerticleBase {
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            slots, authenticator, stamp),
+            slots, authenticator, stamp, drain),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 

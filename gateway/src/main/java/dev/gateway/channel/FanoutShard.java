@@ -49,7 +49,8 @@ public final class FanoutShard {
     return vertx;
   }
 
-  Context context() {
+  /** The event loop this shard is confined to. */
+  public Context context() {
     return context;
   }
 
@@ -183,6 +184,17 @@ public final class FanoutShard {
       if (c.grant() != null && tokenId.equals(c.grant().tokenId())) {
         c.close(CloseReason.TOKEN_REVOKED);
       }
+    }
+  }
+
+  /** Closes up to {@code count} of this loop's connections (a paced drain's batch). */
+  public void closeSome(int count, CloseReason reason) {
+    int n = 0;
+    for (Connection c : new ArrayList<>(connections)) {
+      if (n++ >= count) {
+        return;
+      }
+      c.close(reason);
     }
   }
 

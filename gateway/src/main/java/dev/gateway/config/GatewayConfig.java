@@ -12,7 +12,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
                             Permissions permissions, Limits limits, Api api, Demo demo) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
-                       int sendBufferBytes, boolean compression, long shutdownTimeoutMs) {
+                       int sendBufferBytes, boolean compression, long drainWindowMs,
+                       long shutdownTimeoutMs) {
   }
 
   public record Cluster(boolean enabled, String name, String host, String publicHost, int port,
@@ -73,7 +74,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   public GatewayConfig withPort(int port) {
     return new GatewayConfig(new Server(server.host(), port, server.eventLoops(),
         server.subprotocol(), server.sendBufferBytes(), server.compression(),
-        server.shutdownTimeoutMs()), cluster, sockjs, security, auth,
+        server.drainWindowMs(), server.shutdownTimeoutMs()), cluster, sockjs, security, auth,
         permissions, limits, api, demo);
   }
 
@@ -81,7 +82,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     GatewayConfig c = new GatewayConfig(
         new Server(str(v, "server.host"), integer(v, "server.port"), integer(v, "server.eventLoops"),
             str(v, "server.subprotocol"), integer(v, "server.sendBufferBytes"),
-            bool(v, "server.compression"), lng(v, "server.shutdownTimeoutMs")),
+            bool(v, "server.compression"), lng(v, "server.drainWindowMs"),
+            lng(v, "server.shutdownTimeoutMs")),
         new Cluster(bool(v, "cluster.enabled"), str(v, "cluster.name"), str(v, "cluster.host"),
             blankToNull(str(v, "cluster.publicHost")), integer(v, "cluster.port"),
             integer(v, "cluster.eventBusPort"), list(v, "cluster.members"),
@@ -114,6 +116,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(server.eventLoops() >= 0, "server.eventLoops must be >= 0");
     require(server.subprotocol() != null && !server.subprotocol().isBlank(),
         "server.subprotocol must be set");
+    require(server.drainWindowMs() >= 0, "server.drainWindowMs must be >= 0");
     require(server.sendBufferBytes() >= 0, "server.sendBufferBytes must be >= 0");
     require(server.shutdownTimeoutMs() >= 0, "server.shutdownTimeoutMs must be >= 0");
     require(cluster.name() != null && !cluster.name().isBlank(), "cluster.name must be set");

@@ -36,6 +36,10 @@ public final class Settings {
           "Offer permessage-deflate. Inflated messages are capped at `limits.maxMessageBytes`"
               + " inside the inflater (close 1009), so a small compressed frame cannot expand"
               + " without bound."),
+      new Setting("server.drainWindowMs", "GATEWAY_DRAIN_WINDOW_MS", LONG, 10_000L,
+          "On SIGTERM: readiness fails at once, new connections are refused, and open ones are"
+              + " closed with 1001 in batches spread over this window (keep it below the"
+              + " orchestrator's grace period minus the shutdown timeout)."),
       new Setting("server.shutdownTimeoutMs", "GATEWAY_SHUTDOWN_TIMEOUT_MS", LONG, 10_000L,
           "How long a stopping node waits for connections to close before it exits."),
       // cluster

@@ -3,6 +3,7 @@ package dev.gateway.transport;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.config.Origins;
 import dev.gateway.connection.ConnectionSlots;
+import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -34,12 +35,14 @@ final class HandshakeGate {
   private final ConnectionSlots slots;
   private final Predicate<String> sockJsSessionExists;
   private final SockJsOpenings openings;
+  private final Health health;
   private final Set<String> receivingTransports;
   private final GatewayMetrics metrics;
 
   HandshakeGate(GatewayConfig config, ConnectionSlots slots,
                 Predicate<String> sockJsSessionExists, SockJsOpenings openings,
-                GatewayMetrics metrics) {
+                Health health, GatewayMetrics metrics) {
+    this.health = health;
     this.openings = openings;
     this.receivingTransports = receivingTransports(config.sockjs().transports());
     List<String> origins = config.security().allowedOrigins();
@@ -116,6 +119,11 @@ final class HandshakeGate {
   }
 
   private boolean reserve(HttpServerRequest req) {
+    if (health.draining()) {
+      req.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+      reject(req, 503, "draining", "this node is shutting down; connect to another one");
+      return false;
+    }
     if (slots.tryReserve()) {
       return true;
     }

@@ -9,6 +9,7 @@ import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.ProtocolHandler;
+import dev.gateway.health.Drain;
 import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.CloseReason;
@@ -43,6 +44,7 @@ public final class HttpServerVerticle extends VerticleBase {
   private final ChannelHub hub;
   private final GatewayMetrics metrics;
   private final Health health;
+  private final Drain drain;
   private final Buffer sockJsLibrary;
   private final ConnectionSlots slots;
   private final Authenticator authenticator;
@@ -52,7 +54,7 @@ public final class HttpServerVerticle extends VerticleBase {
 
   public HttpServerVerticle(GatewayConfig config, ChannelHub hub, GatewayMetrics metrics,
                             Health health, Buffer sockJsLibrary, ConnectionSlots slots,
-                            Authenticator authenticator, PublishStamp stamp) {
+                            Authenticator authenticator, PublishStamp stamp, Drain drain) {
     this.config = config;
     this.hub = hub;
     this.metrics = metrics;
@@ -61,11 +63,13 @@ public final class HttpServerVerticle extends VerticleBase {
     this.slots = slots;
     this.authenticator = authenticator;
     this.stamp = stamp;
+    this.drain = drain;
   }
 
   @Override
   public Future<?> start() {
     shard = new FanoutShard(vertx, hub, metrics);
+    drain.register(shard);
     ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, stamp,
         metrics);
     int maxMessage = config.limits().maxMessageBytes();
@@ -73,7 +77,7 @@ public final class HttpServerVerticle extends VerticleBase {
     LocalMap<String, Object> sockJsSessions = vertx.sharedData().getLocalMap(SOCKJS_SESSIONS);
     SockJsOpenings openings = new SockJsOpenings(vertx, sockJsSessions);
     HandshakeGate gate = new HandshakeGate(config, slots, sockJsSessions::containsKey, openings,
-        metrics);
+        health, metrics);
     NativeWebSocketEndpoint nativeWebSocket = new NativeWebSocketEndpoint(shard, protocol,
         authenticator, gate, slots, metrics, config);
 

@@ -78,6 +78,7 @@ public final class GatewayProcess implements AutoCloseable {
     vars.put("GATEWAY_CLUSTER_HOST", "127.0.0.1");
     vars.put("GATEWAY_CLUSTER_FAILURE_DETECTION_MS", Long.toString(FAILURE_DETECTION_MS));
     vars.put("GATEWAY_EVENT_LOOPS", "1");
+    vars.put("GATEWAY_DRAIN_WINDOW_MS", "1000");
     vars.put("GATEWAY_DEMO_CLOCK_INTERVAL_MS", "60000");
     vars.put("GATEWAY_MESSAGES_PER_SECOND", "10000");
     vars.put("GATEWAY_MESSAGE_BURST", "10000");

@@ -48,6 +48,7 @@ class GracefulShutdownIT {
   void sigtermDrainsClosesWith1001LeavesTheClusterAndExits() throws Exception {
     nodes.addAll(GatewayProcess.startCluster(GatewayProcess.uniqueClusterName("graceful"), 2,
         Map.of("GATEWAY_SHUTDOWN_TIMEOUT_MS", Long.toString(SHUTDOWN_TIMEOUT_MS),
+            "GATEWAY_DRAIN_WINDOW_MS", "1000",
             "GATEWAY_CLUSTER_FAILURE_DETECTION_MS", Long.toString(FAILURE_DETECTION_MS))));
     GatewayProcess n1 = nodes.get(0);
     GatewayProcess n2 = nodes.get(1);
