@@ -1,5 +1,6 @@
 package dev.gateway.api;
 
+import dev.gateway.auth.Loopback;
 import dev.gateway.auth.Permissions;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
@@ -12,10 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
@@ -57,13 +55,7 @@ public final class PublishApi {
     if (!authorised(rc)) {
       return;
     }
-    JsonObject json;
-    try {
-      json = rc.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      fail(rc, 400, "invalid_json", "body must be a JSON object");
-      return;
-    }
+    JsonObject json = bodyObject(rc);
     if (json == null) {
       fail(rc, 400, "invalid_json", "body must be a JSON object");
       return;
@@ -126,12 +118,7 @@ public final class PublishApi {
     if (!authorised(rc)) {
       return;
     }
-    JsonObject json;
-    try {
-      json = rc.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      json = null;
-    }
+    JsonObject json = bodyObject(rc);
     if (json == null || !(json.getValue("jti") instanceof String jti) || jti.isEmpty()) {
       fail(rc, 400, "invalid_field", "body must be {\"jti\": \"<token id>\"}");
       return;
@@ -176,22 +163,19 @@ public final class PublishApi {
       }
       return true;
     }
-    if (!isLoopback(rc.request().remoteAddress())) {
+    if (!Loopback.isLoopback(rc.request().remoteAddress())) {
       fail(rc, 403, "access_denied", "without an API key only loopback clients may publish");
       return false;
     }
     return true;
   }
 
-  static boolean isLoopback(SocketAddress address) {
-    if (address == null || address.hostAddress() == null) {
-      return false;
-    }
+  /** The request body as a JSON object, or null when it is not one. */
+  private static JsonObject bodyObject(RoutingContext rc) {
     try {
-      // a literal IP address: no name lookup happens
-      return InetAddress.getByName(address.hostAddress()).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
+      return rc.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      return null;
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.gateway.cluster;
 
+import dev.gateway.auth.Loopback;
 import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.transport.SockJsPath;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -98,13 +100,13 @@ public final class SockJsForwarding {
 
   /** Route handler for {@code /eventbus/SERVER/SESSION/TRANSPORT}, after the body is read. */
   public void route(RoutingContext rc) {
-    String[] parts = rc.request().path().split("/");
-    if (parts.length != 5 || rc.request().method() == HttpMethod.OPTIONS || isReplay(rc)) {
+    SockJsPath path = SockJsPath.parse(rc.request().path());
+    if (path == null || rc.request().method() == HttpMethod.OPTIONS || isReplay(rc)) {
       rc.next();
       return;
     }
-    String session = parts[3];
-    String transport = parts[4];
+    String session = path.session();
+    String transport = path.transport();
     if (transport.equals("websocket")) {
       // a WebSocket session is one request and never forwarded; and an upgrade must not wait
       // (Vert.x refuses to upgrade a request it has finished reading)
@@ -158,12 +160,7 @@ public final class SockJsForwarding {
   /** A replay by the owner of a request forwarded to it: served locally, never forwarded again. */
   private static boolean isReplay(RoutingContext rc) {
     return rc.request().getHeader(FORWARDED_HEADER) != null
-        && rc.request().remoteAddress() != null
-        && isLoopback(rc.request().remoteAddress().hostAddress());
-  }
-
-  private static boolean isLoopback(String ip) {
-    return ip != null && (ip.startsWith("127.") || ip.equals("0:0:0:0:0:0:0:1") || ip.equals("::1"));
+        && Loopback.isLoopback(rc.request().remoteAddress());
   }
 
   private void forward(RoutingContext rc, String session, String owner) {

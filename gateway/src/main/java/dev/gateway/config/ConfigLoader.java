@@ -27,20 +27,7 @@ public final class ConfigLoader {
 
   /** Loads from the given file (may be null) and the given environment. */
   public static GatewayConfig load(Path file, Map<String, String> env) {
-    Map<String, Object> values = new LinkedHashMap<>();
-    for (Setting s : Settings.ALL) {
-      values.put(s.path(), s.defaultValue());
-    }
-    if (file != null) {
-      flatten("", readFile(file), values);
-    }
-    for (Setting s : Settings.ALL) {
-      String v = env.get(s.env());
-      if (v != null) {
-        values.put(s.path(), s.parse(v));
-      }
-    }
-    return GatewayConfig.from(values);
+    return resolve(file == null ? Map.of() : readFile(file), env);
   }
 
   /** Loads with the file named by {@code --config PATH} or {@code GATEWAY_CONFIG}, if any. */
@@ -58,11 +45,16 @@ public final class ConfigLoader {
 
   /** Parses a JSON object given as a config (used by tests and embedders). */
   public static GatewayConfig fromJson(JsonObject json, Map<String, String> env) {
+    return resolve(json.getMap(), env);
+  }
+
+  /** Defaults, then the file's (or JSON's) values, then the environment, which wins. */
+  private static GatewayConfig resolve(Map<?, ?> file, Map<String, String> env) {
     Map<String, Object> values = new LinkedHashMap<>();
     for (Setting s : Settings.ALL) {
       values.put(s.path(), s.defaultValue());
     }
-    flatten("", json.getMap(), values);
+    flatten("", file, values);
     for (Setting s : Settings.ALL) {
       String v = env.get(s.env());
       if (v != null) {

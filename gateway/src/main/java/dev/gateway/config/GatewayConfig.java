@@ -70,14 +70,6 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     return server.eventLoops() > 0 ? server.eventLoops() : Runtime.getRuntime().availableProcessors();
   }
 
-  /** Returns a copy listening on another port (tests start nodes on free ports). */
-  public GatewayConfig withPort(int port) {
-    return new GatewayConfig(new Server(server.host(), port, server.eventLoops(),
-        server.subprotocol(), server.sendBufferBytes(), server.compression(),
-        server.drainWindowMs(), server.shutdownTimeoutMs()), cluster, sockjs, security, auth,
-        permissions, limits, api, demo);
-  }
-
   static GatewayConfig from(Map<String, Object> v) {
     GatewayConfig c = new GatewayConfig(
         new Server(str(v, "server.host"), integer(v, "server.port"), integer(v, "server.eventLoops"),

@@ -84,8 +84,7 @@ public final class Connection {
    * Returns what to do with the message.
    */
   RateLimiter.Verdict inbound() {
-    lastSeen = System.nanoTime();
-    pingSent = 0;
+    touch();
     return rateLimiter.onMessage(lastSeen);
   }
 

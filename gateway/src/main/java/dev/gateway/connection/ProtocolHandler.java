@@ -198,9 +198,7 @@ public final class ProtocolHandler {
     if (!permissions(c).maySend(s.address())) {
       String message = "may not send to '" + s.address() + "'";
       if (replyAddress != null) {
-        metrics.clientError(ErrorCode.ACCESS_DENIED.wire());
-        c.reply(Outbound.direct(ProtocolCodec.replyFailure(replyAddress, -1, "ACCESS_DENIED",
-            message, ErrorCode.ACCESS_DENIED)));
+        requestError(c, replyAddress, ErrorCode.ACCESS_DENIED, "ACCESS_DENIED", message);
       } else {
         error(c, ErrorCode.ACCESS_DENIED, message);
       }
@@ -214,9 +212,8 @@ public final class ProtocolHandler {
       }
       options.setSendTimeout(requestTimeoutMs);
       if (!c.mayStartRequest()) {
-        metrics.clientError(ErrorCode.TOO_MANY_PENDING.wire());
-        c.reply(Outbound.direct(ProtocolCodec.replyFailure(replyAddress, -1, "TOO_MANY_PENDING",
-            "too many requests in flight", ErrorCode.TOO_MANY_PENDING)));
+        requestError(c, replyAddress, ErrorCode.TOO_MANY_PENDING, "TOO_MANY_PENDING",
+            "too many requests in flight");
         return;
       }
       c.requestStarted();
@@ -245,6 +242,13 @@ public final class ProtocolHandler {
   private Permissions permissions(Connection c) {
     Grant g = c.grant();
     return g != null ? g.permissions() : permissions;
+  }
+
+  /** A request the gateway refuses itself: an err addressed to the client's reply address. */
+  private void requestError(Connection c, String replyAddress, ErrorCode code, String failureType,
+                            String message) {
+    metrics.clientError(code.wire());
+    c.reply(Outbound.direct(ProtocolCodec.replyFailure(replyAddress, -1, failureType, message, code)));
   }
 
   private static byte[] failure(String replyAddress, Throwable cause) {

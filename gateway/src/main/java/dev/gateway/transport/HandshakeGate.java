@@ -84,8 +84,8 @@ final class HandshakeGate {
         return;
       }
       rc.put(SLOT_KEY, Boolean.TRUE);
-      String[] parts = req.path().split("/");
-      String session = parts.length == 5 ? parts[3] : null;
+      SockJsPath path = SockJsPath.parse(req.path());
+      String session = path == null ? null : path.session();
       if (session != null) {
         openings.creating(rc, session);
       }
@@ -196,19 +196,14 @@ final class HandshakeGate {
    * request ({@code /SERVER/SESSION/TRANSPORT}) for a session that does not exist yet.
    */
   private boolean opensSockJsConnection(String path) {
-    String[] parts = path.split("/");
-    // ["", "eventbus", "websocket"] or ["", "eventbus", server, session, transport]
-    if (parts.length == 3 && parts[2].equals("websocket")) {
-      return true;
+    if (path.equals("/eventbus/websocket")) {
+      return true; // the raw WebSocket
     }
-    if (parts.length != 5) {
-      return false;
-    }
-    String transport = parts[4];
-    if (!receivingTransports.contains(transport)) {
+    SockJsPath p = SockJsPath.parse(path);
+    if (p == null || !receivingTransports.contains(p.transport())) {
       return false; // sends, or transports that are switched off (SockJS answers 404)
     }
-    return transport.equals("websocket") || !sockJsSessionExists.test(parts[3]);
+    return p.transport().equals("websocket") || !sockJsSessionExists.test(p.session());
   }
 
   /** URL segments of the receiving requests of the enabled SockJS transports. */
@@ -237,9 +232,9 @@ final class HandshakeGate {
   void forwarded(RoutingContext rc) {
     if (rc.remove(SLOT_KEY) != null) {
       slots.release();
-      String[] parts = rc.request().path().split("/");
-      if (parts.length == 5) {
-        openings.opened(parts[3]); // the session opens on its owner, not here
+      SockJsPath path = SockJsPath.parse(rc.request().path());
+      if (path != null) {
+        openings.opened(path.session()); // the session opens on its owner, not here
       }
     }
   }

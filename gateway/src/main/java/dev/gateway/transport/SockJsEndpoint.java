@@ -43,9 +43,8 @@ final class SockJsEndpoint {
 
   /** The session id of {@code /eventbus/SERVER/SESSION/TRANSPORT}, or null (raw WebSocket). */
   static String sessionId(String uri) {
-    String path = uri == null ? "" : uri.split("\\?", 2)[0];
-    String[] parts = path.split("/");
-    return parts.length == 5 ? parts[3] : null;
+    SockJsPath path = SockJsPath.parse(uri);
+    return path == null ? null : path.session();
   }
 
   static Router router(Vertx vertx, GatewayConfig config, FanoutShard shard, ProtocolHandler protocol,

@@ -62,12 +62,12 @@ final class SockJsOpenings {
 
   /** Route handler for {@code /eventbus/SERVER/SESSION/*}: waits while the session opens. */
   void route(RoutingContext rc) {
-    String[] parts = rc.request().path().split("/");
-    if (parts.length != 5 || parts[3].equals(rc.get(CREATOR_KEY))) {
+    SockJsPath path = SockJsPath.parse(rc.request().path());
+    if (path == null || path.session().equals(rc.get(CREATOR_KEY))) {
       rc.next();
       return;
     }
-    waitThenNext(rc, parts[3]);
+    waitThenNext(rc, path.session());
   }
 
   private void waitThenNext(RoutingContext rc, String session) {

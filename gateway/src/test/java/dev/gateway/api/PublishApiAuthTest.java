@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.gateway.auth.Loopback;
 import dev.gateway.support.BridgeClient;
 import dev.gateway.support.TestGateway;
 import io.vertx.core.Future;
@@ -159,19 +160,19 @@ class PublishApiAuthTest {
 
   @Test
   void isLoopbackRecognisesLoopbackAddressesOnly() {
-    assertTrue(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "127.0.0.1")));
-    assertTrue(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "127.10.20.30")));
-    assertTrue(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "::1")));
-    assertTrue(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "::ffff:127.0.0.1")));
-    assertFalse(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "10.0.0.1")));
-    assertFalse(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "192.0.2.7")));
-    assertFalse(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "::ffff:10.0.0.1")));
-    assertFalse(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "2001:db8::1")));
-    assertFalse(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "0.0.0.0")));
+    assertTrue(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "127.0.0.1")));
+    assertTrue(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "127.10.20.30")));
+    assertTrue(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "::1")));
+    assertTrue(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "::ffff:127.0.0.1")));
+    assertFalse(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "10.0.0.1")));
+    assertFalse(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "192.0.2.7")));
+    assertFalse(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "::ffff:10.0.0.1")));
+    assertFalse(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "2001:db8::1")));
+    assertFalse(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "0.0.0.0")));
     // a name is never looked up: an unresolved "localhost" is not trusted
-    assertFalse(PublishApi.isLoopback(SocketAddress.inetSocketAddress(1234, "localhost")));
-    assertFalse(PublishApi.isLoopback(SocketAddress.domainSocketAddress("/tmp/gateway.sock")));
-    assertFalse(PublishApi.isLoopback(null));
+    assertFalse(Loopback.isLoopback(SocketAddress.inetSocketAddress(1234, "localhost")));
+    assertFalse(Loopback.isLoopback(SocketAddress.domainSocketAddress("/tmp/gateway.sock")));
+    assertFalse(Loopback.isLoopback(null));
   }
 
   /** A non-loopback IPv4 address of this host, or the test is skipped (no such interface). */

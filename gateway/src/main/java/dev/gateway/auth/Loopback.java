@@ -1,0 +1,25 @@
+package dev.gateway.auth;
+
+import io.vertx.core.net.SocketAddress;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** Whether a peer is on this host: the one loopback check of the gateway. */
+public final class Loopback {
+
+  private Loopback() {
+  }
+
+  /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback peers. */
+  public static boolean isLoopback(SocketAddress address) {
+    if (address == null || address.hostAddress() == null) {
+      return false;
+    }
+    try {
+      // a connection's peer is a literal IP address: no name lookup happens
+      return InetAddress.getByName(address.hostAddress()).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+}
