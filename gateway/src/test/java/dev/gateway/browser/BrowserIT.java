@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
-import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.PlaywrightException;
@@ -19,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +34,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class BrowserIT {
 
-  static final Path CHROMIUM = Paths.get(System.getenv().getOrDefault("GATEWAY_CHROMIUM", "/usr/bin/chromium"));
   static final Path SCREENSHOTS = Paths.get("target", "browser-it");
   static final String OPENED = "gateway_connections_opened_total{transport=\"%s\"}";
   static final String RECEIVED = "gateway_messages_received_total{transport=\"%s\"}";
@@ -52,16 +48,10 @@ class BrowserIT {
 
   @BeforeAll
   static void start() {
-    assertTrue(Files.isExecutable(CHROMIUM), "No Chromium at " + CHROMIUM + ": the browser tests need"
-        + " Debian's chromium (apt-get install chromium), or GATEWAY_CHROMIUM set to a Chromium binary");
+    Chromium.requireInstalled();
     gw = TestGateway.start(new JsonObject().put("demo", new JsonObject().put("clockIntervalMs", 300)));
-    playwright = Playwright.create(new Playwright.CreateOptions()
-        .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-    browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-        .setExecutablePath(CHROMIUM)
-        .setHeadless(true)
-        .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync")));
+    playwright = Chromium.playwright();
+    browser = Chromium.launch(playwright);
     PlaywrightAssertions.setDefaultAssertionTimeout(10_000);
   }
 
@@ -85,19 +75,19 @@ class BrowserIT {
     String room = "chat.it-" + UUID.randomUUID().toString().substring(0, 8);
     Page alice = openChat();
     Page bob = openChat();
-    join(alice, "alice", room);
-    join(bob, "bob", room);
+    Chromium.join(alice, "alice", room);
+    Chromium.join(bob, "bob", room);
     // a fresh tick after joining: the clock is live, and the room registration has had time
     awaitClockTick(alice);
     awaitClockTick(bob);
 
     String fromAlice = "hello bob <b>bold?</b> & \"quotes\"";
-    say(alice, fromAlice);
-    awaitMessage(bob, "alice", fromAlice);
-    awaitMessage(alice, "alice", fromAlice);
-    say(bob, "hi alice");
-    awaitMessage(alice, "bob", "hi alice");
-    awaitMessage(bob, "bob", "hi alice");
+    Chromium.say(alice, fromAlice);
+    Chromium.awaitMessage(bob, "alice", fromAlice);
+    Chromium.awaitMessage(alice, "alice", fromAlice);
+    Chromium.say(bob, "hi alice");
+    Chromium.awaitMessage(alice, "bob", "hi alice");
+    Chromium.awaitMessage(bob, "bob", "hi alice");
 
     // user text is shown as text: no element came out of the markup alice typed
     assertThat(bob.locator("#messages b")).hasCount(0);
@@ -118,8 +108,8 @@ class BrowserIT {
     String room = "chat.it-" + UUID.randomUUID().toString().substring(0, 8);
     Page alice = openChat();
     Page bob = openChat();
-    join(alice, "alice", room);
-    join(bob, "bob", room);
+    Chromium.join(alice, "alice", room);
+    Chromium.join(bob, "bob", room);
     awaitClockTick(bob);
     double opened = gw.metric(OPENED.formatted("sockjs-websocket"));
 
@@ -132,8 +122,8 @@ class BrowserIT {
     assertEquals(opened + 1, gw.metric(OPENED.formatted("sockjs-websocket")), "alice reconnected once");
     awaitClockTick(alice); // the room was registered before the clock: it is back too
 
-    say(bob, "are you back?");
-    awaitMessage(alice, "bob", "are you back?");
+    Chromium.say(bob, "are you back?");
+    Chromium.awaitMessage(alice, "bob", "are you back?");
     assertEquals(List.of(), pageErrors, "errors in the page");
   }
 
@@ -221,27 +211,6 @@ class BrowserIT {
     page.navigate(gw.httpUrl("/"));
     assertThat(page.locator("#status")).hasText("connected");
     return page;
-  }
-
-  private static void join(Page page, String nick, String room) {
-    page.fill("#nick", nick);
-    page.fill("#room", room);
-    page.click("#join");
-    assertThat(page.locator("#room-title")).hasText(room);
-    assertThat(page.locator("#send")).isEnabled();
-  }
-
-  private static void say(Page page, String text) {
-    page.fill("#message", text);
-    page.click("#send");
-    assertThat(page.locator("#message")).hasValue("");
-  }
-
-  private static void awaitMessage(Page page, String nick, String text) {
-    Locator msg = page.locator("#messages li.msg").filter(new Locator.FilterOptions().setHasText(text));
-    assertThat(msg).hasCount(1);
-    assertThat(msg.locator(".nick")).hasText(nick);
-    assertThat(msg.locator(".text")).hasText(text);
   }
 
   /** Waits until the clock shows a time, then until it shows a newer one. */

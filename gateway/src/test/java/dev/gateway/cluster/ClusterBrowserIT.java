@@ -1,13 +1,11 @@
 package dev.gateway.cluster;
 
+import dev.gateway.browser.Chromium;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
-import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
@@ -16,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +34,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterBrowserIT {
 
-  static final Path CHROMIUM = Paths.get(System.getenv().getOrDefault("GATEWAY_CHROMIUM", "/usr/bin/chromium"));
   static final String CLUSTER_RECEIVED = "gateway_cluster_messages_received_total";
 
   static ClusterNode one;
@@ -51,8 +47,7 @@ class ClusterBrowserIT {
 
   @BeforeAll
   static void start() {
-    assertTrue(Files.isExecutable(CHROMIUM), "No Chromium at " + CHROMIUM + ": the browser tests need"
-        + " Debian's chromium (apt-get install chromium), or GATEWAY_CHROMIUM set to a Chromium binary");
+    Chromium.requireInstalled();
     String cluster = ClusterNode.uniqueClusterName(ClusterBrowserIT.class);
     int base = ClusterNode.freeClusterBasePort();
     JsonObject config = new JsonObject().put("demo", new JsonObject().put("enabled", false));
@@ -60,13 +55,8 @@ class ClusterBrowserIT {
     two = ClusterNode.start("2", cluster, base, config.copy());
     one.awaitMembers(2);
     two.awaitMembers(2);
-    playwright = Playwright.create(new Playwright.CreateOptions()
-        .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-    browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-        .setExecutablePath(CHROMIUM)
-        .setHeadless(true)
-        .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync")));
+    playwright = Chromium.playwright();
+    browser = Chromium.launch(playwright);
     PlaywrightAssertions.setDefaultAssertionTimeout(20_000);
   }
 
@@ -95,8 +85,8 @@ class ClusterBrowserIT {
     try {
       Page alice = openChat(one);
       Page bob = openChat(two);
-      join(alice, "alice", room);
-      join(bob, "bob", room);
+      Chromium.join(alice, "alice", room);
+      Chromium.join(bob, "bob", room);
       // the pages register the room without an ack: wait until both nodes' consumers are known
       // cluster-wide (to each node), so a publish on either node reaches the other one
       awaitClusterSubscribers(one, room);
@@ -105,12 +95,12 @@ class ClusterBrowserIT {
       double receivedTwo = two.metric(CLUSTER_RECEIVED);
 
       String fromAlice = "hello bob, from node 1 ✓ <i>not markup</i>";
-      say(alice, fromAlice);
-      awaitMessage(bob, "alice", fromAlice);
-      awaitMessage(alice, "alice", fromAlice);
-      say(bob, "hi alice, from node 2");
-      awaitMessage(alice, "bob", "hi alice, from node 2");
-      awaitMessage(bob, "bob", "hi alice, from node 2");
+      Chromium.say(alice, fromAlice);
+      Chromium.awaitMessage(bob, "alice", fromAlice);
+      Chromium.awaitMessage(alice, "alice", fromAlice);
+      Chromium.say(bob, "hi alice, from node 2");
+      Chromium.awaitMessage(alice, "bob", "hi alice, from node 2");
+      Chromium.awaitMessage(bob, "bob", "hi alice, from node 2");
 
       for (Page p : List.of(alice, bob)) {
         assertThat(p.locator("#messages li.msg")).hasCount(2);
@@ -186,24 +176,4 @@ class ClusterBrowserIT {
     return page;
   }
 
-  private static void join(Page page, String nick, String room) {
-    page.fill("#nick", nick);
-    page.fill("#room", room);
-    page.click("#join");
-    assertThat(page.locator("#room-title")).hasText(room);
-    assertThat(page.locator("#send")).isEnabled();
-  }
-
-  private static void say(Page page, String text) {
-    page.fill("#message", text);
-    page.click("#send");
-    assertThat(page.locator("#message")).hasValue("");
-  }
-
-  private static void awaitMessage(Page page, String nick, String text) {
-    Locator msg = page.locator("#messages li.msg").filter(new Locator.FilterOptions().setHasText(text));
-    assertThat(msg).hasCount(1);
-    assertThat(msg.locator(".nick")).hasText(nick);
-    assertThat(msg.locator(".text")).hasText(text);
-  }
 }

@@ -43,15 +43,13 @@ class SockJsSlowConsumerTest {
         .put("messagesPerSecond", 5_000).put("messageBurst", 5_000));
     TestGateway gw = TestGateway.start(config);
     Vertx clients = Vertx.vertx();
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
     String session = gw.httpUrl("/eventbus/017/" + UUID.randomUUID().toString().replace("-", ""));
     try {
-      assertEquals("o\n", post(http, session + "/xhr", ""), "open frame");
+      assertEquals("o\n", post(session + "/xhr", ""), "open frame");
       String register = new JsonObject().put("type", "register").put("address", ADDRESS).put("ack", "x1").encode();
-      assertEquals(204, http.send(request(session + "/xhr_send", new JsonArray().add(register).encode()),
+      assertEquals(204, client().send(request(session + "/xhr_send", new JsonArray().add(register).encode()),
           HttpResponse.BodyHandlers.ofString()).statusCode(), "xhr_send");
-      String acked = post(http, session + "/xhr", "");
+      String acked = post(session + "/xhr", "");
       assertTrue(acked.startsWith("a[") && acked.contains("\\\"ack\\\":\\\"x1\\\""), "ack poll: " + acked);
       // from here the session is never polled again
 
@@ -76,7 +74,7 @@ class SockJsSlowConsumerTest {
       }
       double dropped = sum(gw, GatewayProbe.DROPPED, XHR_POLLING);
       double queueLeft = GatewayProbe.awaitAtMost(() -> GatewayProbe.queueBytes(gw), 0, 3_000);
-      String nextPoll = post(http, session + "/xhr", "");
+      String nextPoll = post(session + "/xhr", "");
 
       System.out.printf("SockJsSlowConsumerTest: xhr-polling session closed %.0f ms after publishing started"
           + " (%d published); closes by reason %s; dropped %.0f; peak %s %s at %d ms; left after close %s;"
@@ -101,8 +99,17 @@ class SockJsSlowConsumerTest {
         .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
 
-  private static String post(HttpClient http, String url, String body) throws Exception {
-    HttpResponse<String> r = http.send(request(url, body), HttpResponse.BodyHandlers.ofString());
+  /**
+   * A client (and so a connection) per request: SockJS closes the connection after a poll
+   * without saying so, and a pooled connection reused at that moment fails.
+   */
+  private static HttpClient client() {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  private static String post(String url, String body) throws Exception {
+    HttpResponse<String> r = client().send(request(url, body), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), url + ": " + r.body());
     return r.body();
   }
