@@ -1,5 +1,6 @@
 package dev.gateway.api;
 
+import dev.gateway.auth.ClientAddress;
 import dev.gateway.auth.Loopback;
 import dev.gateway.auth.Permissions;
 import dev.gateway.channel.PublishStamp;
@@ -22,7 +23,7 @@ import java.util.function.Predicate;
 /**
  * {@code POST /api/publish}: backends publish {@code {"address","body","headers"}} to a channel.
  * With an API key configured it requires {@code Authorization: Bearer KEY}; without one it only
- * accepts requests from loopback addresses. Answers 202 on success, 400/401/403/413 with a JSON
+ * accepts requests from loopback clients (seen through trusted proxies, see {@link ClientAddress}). Answers 202 on success, 400/401/403/413 with a JSON
  * {@code {"error":CODE,"message":...}} otherwise.
  */
 public final class PublishApi {
@@ -39,6 +40,7 @@ public final class PublishApi {
   private final byte[] apiKey;
   private final int maxAddressLength;
   private final GatewayMetrics metrics;
+  private final ClientAddress clientAddress;
 
   public PublishApi(EventBus eventBus, PublishStamp stamp, GatewayConfig config,
                     GatewayMetrics metrics, Predicate<HttpServerRequest> originAcceptable) {
@@ -49,6 +51,7 @@ public final class PublishApi {
         : config.api().key().getBytes(StandardCharsets.UTF_8);
     this.maxAddressLength = config.limits().maxAddressLength();
     this.metrics = metrics;
+    this.clientAddress = new ClientAddress(config.security().trustedProxies());
   }
 
   public void handle(RoutingContext rc) {
@@ -163,7 +166,8 @@ public final class PublishApi {
       }
       return true;
     }
-    if (!Loopback.isLoopback(rc.request().remoteAddress())) {
+    // the client's address, not a proxy's: behind a local proxy every peer is loopback
+    if (!Loopback.isLoopbackAddress(clientAddress.resolve(rc.request()))) {
       fail(rc, 403, "access_denied", "without an API key only loopback clients may publish");
       return false;
     }

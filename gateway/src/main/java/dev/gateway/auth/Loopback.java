@@ -10,6 +10,11 @@ public final class Loopback {
   private Loopback() {
   }
 
+  /** True for 127.0.0.0/8 and ::1 (IPv4-mapped addresses arrive here as IPv4). */
+  public static boolean isLoopbackAddress(InetAddress address) {
+    return address != null && address.isLoopbackAddress();
+  }
+
   /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback peers. */
   public static boolean isLoopback(SocketAddress address) {
     if (address == null || address.hostAddress() == null) {

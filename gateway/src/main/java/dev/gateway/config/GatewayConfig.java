@@ -30,7 +30,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
                        int maxBytesStreaming, boolean iframe) {
   }
 
-  public record Security(List<String> allowedOrigins, boolean allowMissingOrigin) {
+  public record Security(List<String> allowedOrigins, boolean allowMissingOrigin,
+                         List<String> trustedProxies) {
   }
 
   /** Authentication with JWT; mode is none, optional or required. */
@@ -83,7 +84,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
         new SockJs(list(v, "sockjs.transports"), lng(v, "sockjs.heartbeatMs"),
             lng(v, "sockjs.sessionTimeoutMs"), integer(v, "sockjs.maxBytesStreaming"),
             bool(v, "sockjs.iframe")),
-        new Security(list(v, "security.allowedOrigins"), bool(v, "security.allowMissingOrigin")),
+        new Security(list(v, "security.allowedOrigins"), bool(v, "security.allowMissingOrigin"),
+            list(v, "security.trustedProxies")),
         new Auth(str(v, "auth.mode"), blankToNull(str(v, "auth.hs256Secret")),
             blankToNull(str(v, "auth.rs256PublicKey")), blankToNull(str(v, "auth.issuer")),
             blankToNull(str(v, "auth.audience")), integer(v, "auth.leewaySeconds")),
@@ -146,6 +148,14 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     for (String origin : security.allowedOrigins()) {
       require(origin.equals("*") || Origins.normalize(origin) != null,
           "security.allowedOrigins: not an origin (scheme://host[:port]): '" + origin + "'");
+    }
+    for (String proxy : security.trustedProxies()) {
+      try {
+        AddressRange.parse(proxy);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("security.trustedProxies: " + e.getMessage()
+            + " (expected e.g. 10.0.0.5, 10.0.0.0/8 or fd00::/8)");
+      }
     }
     require(limits.outboundQueueBytes() > 0, "limits.outboundQueueBytes must be > 0");
     require(limits.slowConsumerMaxDrops() > 0, "limits.slowConsumerMaxDrops must be > 0");

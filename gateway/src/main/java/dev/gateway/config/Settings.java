@@ -81,6 +81,10 @@ public final class Settings {
               + " allows every origin (not for production)."),
       new Setting("security.allowMissingOrigin", "GATEWAY_ALLOW_MISSING_ORIGIN", BOOLEAN, true,
           "Accept requests without an Origin header (non-browser clients: scripts, devices)."),
+      new Setting("security.trustedProxies", "GATEWAY_TRUSTED_PROXIES", LIST, List.of(),
+          "Reverse proxies (IP addresses or CIDR ranges, IPv4 or IPv6) whose `X-Forwarded-For`"
+              + " is believed: the client address is the first untrusted one from the right."
+              + " Empty: the header is ignored and the TCP peer is the client."),
       new Setting("sockjs.iframe", "GATEWAY_SOCKJS_IFRAME", BOOLEAN, false,
           "Serve SockJS's iframe page (needed by the htmlfile and iframe-based transports)."),
       new Setting("limits.maxConnections", "GATEWAY_MAX_CONNECTIONS", INT, 15_000,

@@ -201,7 +201,9 @@ class ConfigLoaderTest {
       "GATEWAY_PORT; 70000; server.port", "GATEWAY_PORT; -1; server.port",
       "GATEWAY_SOCKJS_TRANSPORTS; websocket, carrier-pigeon; carrier-pigeon",
       "GATEWAY_HOST; '  '; server.host", "GATEWAY_EVENT_LOOPS; -2; server.eventLoops",
-      "GATEWAY_SOCKJS_HEARTBEAT_MS; 0; sockjs.heartbeatMs", "GATEWAY_DEMO_CLOCK_INTERVAL_MS; -5; demo.clockIntervalMs"})
+      "GATEWAY_SOCKJS_HEARTBEAT_MS; 0; sockjs.heartbeatMs", "GATEWAY_DEMO_CLOCK_INTERVAL_MS; -5; demo.clockIntervalMs",
+      "GATEWAY_TRUSTED_PROXIES; 10.0.0.0/33; security.trustedProxies",
+      "GATEWAY_TRUSTED_PROXIES; 10.0.0.5, proxy.example.com; proxy.example.com"})
   void invalidValuesAreRejected(String env, String value, String mentioned) {
     fails(() -> ConfigLoader.load((Path) null, Map.of(env, value)), mentioned);
   }
@@ -296,6 +298,7 @@ class ConfigLoaderTest {
   /** Valid non-default values for settings whose domain a generic value would not fit. */
   private static final Map<String, Object> NON_DEFAULTS = Map.of(
       "security.allowedOrigins", List.of("https://app.example.com", "http://localhost:3000"),
+      "security.trustedProxies", List.of("10.0.0.0/8", "2001:db8::7"),
       "auth.mode", "optional", "auth.hs256Secret", SECRET);
   /** Other settings (path -> value) a non-default value needs to be valid. */
   private static final Map<String, Map<String, String>> COMPANIONS =
