@@ -134,7 +134,7 @@ public final class SockJsForwardTarget extends VerticleBase {
         options.addHeader(e.getKey(), String.valueOf(e.getValue()));
       }
     });
-    options.putHeader(SockJsForwarding.FORWARDED_HEADER, "1");
+    options.putHeader(SockJsForwarding.FORWARDED_HEADER, SockJsForwarding.REPLAY_TOKEN);
     Buffer body = Buffer.buffer(forwarded.getBinary("body"));
     client.request(options).compose(req -> {
       stream.request = req;

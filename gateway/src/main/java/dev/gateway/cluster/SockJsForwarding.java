@@ -13,9 +13,12 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -40,6 +43,12 @@ public final class SockJsForwarding {
   static final String OWNERS_MAP = "gateway.sockjs.owners";
   /** Header marking a request the owner replays locally: never forwarded again. */
   static final String FORWARDED_HEADER = "X-Gateway-Forwarded";
+  /**
+   * Value of {@link #FORWARDED_HEADER} on replays, random per process. A replay comes from this
+   * process over loopback, but behind a reverse proxy on the same host so does every client:
+   * the peer address alone cannot tell a replay from a client that sets the header itself.
+   */
+  static final String REPLAY_TOKEN = UUID.randomUUID().toString();
   /** Safety TTL of ownership entries (removed explicitly when sessions close). */
   static final long OWNER_TTL_MS = 24 * 3600_000L;
 
@@ -159,8 +168,16 @@ public final class SockJsForwarding {
 
   /** A replay by the owner of a request forwarded to it: served locally, never forwarded again. */
   private static boolean isReplay(RoutingContext rc) {
-    return rc.request().getHeader(FORWARDED_HEADER) != null
-        && Loopback.isLoopback(rc.request().remoteAddress());
+    return isReplay(rc.request().getHeader(FORWARDED_HEADER), rc.request().remoteAddress());
+  }
+
+  /**
+   * The marker must carry this process's token and come from the TCP peer itself on loopback:
+   * never from an address taken from X-Forwarded-For, which a client can write.
+   */
+  static boolean isReplay(String marker, SocketAddress peer) {
+    return marker != null && Loopback.isLoopback(peer) && MessageDigest.isEqual(
+        marker.getBytes(StandardCharsets.UTF_8), REPLAY_TOKEN.getBytes(StandardCharsets.UTF_8));
   }
 
   private void forward(RoutingContext rc, String session, String owner) {
