@@ -1,0 +1,234 @@
+package dev.gateway.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.gateway.proxy.Http.Reply;
+import dev.gateway.support.BridgeClient;
+import dev.gateway.support.TestGateway;
+import dev.gateway.transport.SockJsClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The gateway behind Debian's nginx running the documented configuration: native WebSocket and
+ * every SockJS transport work through it both ways, the Origin check still tells the page's own
+ * origin from a foreign one, and the publish API's loopback rule sees the real client: nginx
+ * reaches the gateway from 127.0.0.2 (a trusted proxy), test clients come from 127.0.0.1
+ * (loopback) or from {@link SourceAddress} (not loopback), and none can pose as loopback with
+ * an {@code X-Forwarded-For} of its own.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReverseProxyIT {
+
+  static final String PROXY = "127.0.0.2";
+
+  private TestGateway gateway;
+  private Nginx nginx;
+  private Vertx client;
+  private HttpClient http;
+  private SourceAddress source;
+  private HttpClient remote;
+
+  @BeforeAll
+  void start() throws Exception {
+    client = Vertx.vertx();
+    http = client.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    gateway = TestGateway.start(new JsonObject().put("security",
+        new JsonObject().put("trustedProxies", new JsonArray().add(PROXY))));
+    nginx = Nginx.start(gateway.port, PROXY);
+    source = SourceAddress.acquire();
+    if (source != null) {
+      remote = client.createHttpClient(new HttpClientOptions().setKeepAlive(false)
+          .setLocalAddress(source.address));
+    }
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    try {
+      if (nginx != null) {
+        nginx.close();
+      }
+      if (source != null) {
+        source.close();
+      }
+    } finally {
+      client.close().await(10, TimeUnit.SECONDS);
+      if (gateway != null) {
+        gateway.close();
+      }
+    }
+  }
+
+  private static String channel(String what) {
+    return "chat.proxy." + what + "." + System.nanoTime();
+  }
+
+  private static JsonObject echoRequest(String replyAddress, Object body) {
+    return new JsonObject().put("type", "send").put("address", "echo").put("body", body)
+        .put("replyAddress", replyAddress);
+  }
+
+  @Test
+  void nativeWebSocketWorksThroughNginx() {
+    String channel = channel("ws");
+    WebSocketConnectOptions viaNginx = new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(nginx.port).setURI("/ws").setSubProtocols(List.of("v1.eventbus.gateway"));
+    try (BridgeClient proxied = BridgeClient.connect(client, viaNginx);
+         BridgeClient direct = BridgeClient.connect(client, gateway.port)) {
+      assertEquals("v1.eventbus.gateway", proxied.socket.subProtocol(), "subprotocol through nginx");
+      proxied.register(channel);
+      direct.register(channel);
+      proxied.publish(channel, "up through nginx");
+      assertNotNull(direct.await(m -> "up through nginx".equals(m.getValue("body")), 10),
+          "a message did not go up through nginx");
+      direct.publish(channel, "down through nginx");
+      JsonObject down = proxied.await(m -> "down through nginx".equals(m.getValue("body")), 10);
+      assertNotNull(down, "a broadcast did not come down through nginx");
+      proxied.send(echoRequest("reply.ws", new JsonObject().put("n", 7)));
+      assertEquals(new JsonObject().put("n", 7), body(proxied.awaitRec("reply.ws", 10)));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"websocket", "raw-websocket", "xhr-streaming", "xhr-polling", "eventsource"})
+  void everySockJsTransportWorksThroughNginxBothWays(String transport) {
+    String channel = channel(transport);
+    try (SockJsClient s = openSockJs(transport); BridgeClient direct = BridgeClient.connect(client, gateway.port)) {
+      s.register(channel);
+      direct.register(channel);
+      String tag = switch (transport) {
+        case "websocket" -> "sockjs-websocket";
+        case "raw-websocket" -> "sockjs-raw-websocket";
+        default -> transport;
+      };
+      assertTrue(gateway.metric("gateway_connections{transport=\"" + tag + "\"}") >= 1,
+          "the session is not a " + tag + " connection on the gateway");
+      direct.publish(channel, "down " + transport);
+      assertEquals("down " + transport, body(s.awaitRec(channel, 10)), "failure: " + s.failure());
+      s.publish(channel, "up " + transport);
+      // the direct client also hears its own broadcast: wait for this one
+      assertNotNull(direct.await(m -> ("up " + transport).equals(m.getValue("body")), 10),
+          "a message did not go up through nginx");
+      s.send(echoRequest("reply." + transport, "ping " + transport));
+      assertEquals("ping " + transport, body(s.awaitRec("reply." + transport, 10)));
+      assertNull(s.failure(), "transport failed through nginx");
+    }
+  }
+
+  private SockJsClient openSockJs(String transport) {
+    return switch (transport) {
+      case "websocket" -> SockJsClient.webSocket(client, nginx.port);
+      case "raw-websocket" -> SockJsClient.rawWebSocket(client, nginx.port);
+      case "xhr-streaming" -> SockJsClient.xhrStreaming(client, nginx.port);
+      case "xhr-polling" -> SockJsClient.xhrPolling(client, nginx.port);
+      case "eventsource" -> SockJsClient.eventSource(client, nginx.port);
+      default -> throw new IllegalArgumentException(transport);
+    };
+  }
+
+  @Test
+  void originCheckWorksThroughNginx() {
+    String own = "http://127.0.0.1:" + nginx.port;
+    String foreign = "https://evil.example";
+    assertEquals(101, Http.handshake(client, nginx.port, own).status(), "the page's own origin");
+    Reply refused = Http.handshake(client, nginx.port, foreign);
+    assertEquals(403, refused.status());
+    assertEquals("origin_rejected", refused.error(), refused.body());
+    // nginx passes on the Host the browser used: the same Origin sent to the gateway directly
+    // (Host 127.0.0.1:<gateway port>) is a foreign one
+    assertEquals(403, Http.handshake(client, gateway.port, own).status());
+
+    String poll = SockJsClient.newSessionPath() + "/xhr";
+    Reply sameOrigin = Http.request(http, HttpMethod.POST, nginx.port, poll, Map.of("Origin", own), null);
+    assertEquals(200, sameOrigin.status(), sameOrigin.body());
+    assertEquals("o\n", sameOrigin.body());
+    assertEquals(own, sameOrigin.headers().get("Access-Control-Allow-Origin"));
+    Reply crossOrigin = Http.request(http, HttpMethod.POST, nginx.port,
+        SockJsClient.newSessionPath() + "/xhr", Map.of("Origin", foreign), null);
+    assertEquals(403, crossOrigin.status());
+    assertEquals("origin_rejected", crossOrigin.error(), crossOrigin.body());
+    assertNull(crossOrigin.headers().get("Access-Control-Allow-Origin"), "a refused origin is reflected");
+  }
+
+  @Test
+  void metricsAreNotServedThroughNginx() {
+    assertEquals(403, Http.request(http, HttpMethod.GET, nginx.port, "/metrics", Map.of(), null).status());
+    assertEquals(200, Http.request(http, HttpMethod.GET, gateway.port, "/metrics", Map.of(), null).status());
+    assertEquals(200, Http.request(http, HttpMethod.GET, nginx.port, "/health/ready", Map.of(), null).status());
+  }
+
+  @Test
+  void loopbackClientThroughNginxMayPublish() {
+    String channel = channel("api");
+    try (BridgeClient subscriber = BridgeClient.connect(client, gateway.port)) {
+      subscriber.register(channel);
+      Reply r = Http.publish(http, nginx.port, channel, "via nginx", Map.of());
+      assertEquals(202, r.status(), r.body());
+      assertEquals("via nginx", body(subscriber.awaitRec(channel, 10)));
+      // what the client writes itself sits left of the address nginx appends: never read
+      Reply spoofed = Http.publish(http, nginx.port, channel, "spoofed", Map.of("X-Forwarded-For", "203.0.113.9"));
+      assertEquals(202, spoofed.status(), spoofed.body());
+    }
+  }
+
+  @Test
+  void remoteClientThroughNginxCannotPoseAsLoopback() {
+    assumeSource();
+    String channel = channel("remote");
+    for (String xff : new String[] {"127.0.0.1", "127.0.0.1, 127.0.0.2", "::1", "not-an-ip", ""}) {
+      Map<String, String> headers = xff.isEmpty() ? Map.of() : Map.of("X-Forwarded-For", xff);
+      Reply r = Http.publish(remote, nginx.port, channel, "nope", headers);
+      assertEquals(403, r.status(), "client " + source.address + " with X-Forwarded-For '" + xff + "': " + r.body());
+      assertEquals("access_denied", r.error());
+    }
+  }
+
+  @Test
+  void remoteClientDirectlyCannotPoseAsLoopback() {
+    assumeSource();
+    // the peer is not a trusted proxy: its X-Forwarded-For is not read at all
+    Reply r = Http.publish(remote, gateway.port, channel("direct"), "nope", Map.of("X-Forwarded-For", "127.0.0.1"));
+    assertEquals(403, r.status(), r.body());
+    assertEquals("access_denied", r.error());
+  }
+
+  @Test
+  void withoutTrustedProxiesEveryClientOfALocalProxyLooksLocal() throws Exception {
+    assumeSource();
+    // why the setting exists: the same setup without it lets a remote client publish
+    try (TestGateway plain = TestGateway.start(); Nginx proxy = Nginx.start(plain.port, PROXY)) {
+      Reply r = Http.publish(remote, proxy.port, channel("untrusted"), "in", Map.of());
+      assertEquals(202, r.status(), r.body());
+      assertEquals(403, Http.publish(remote, plain.port, channel("untrusted"), "in", Map.of()).status());
+    }
+  }
+
+  private void assumeSource() {
+    assumeTrue(source != null, "no non-loopback source address on this host (not root, and no"
+        + " interface with an IPv4 address): the remote-client checks need one");
+  }
+
+  private static Object body(JsonObject rec) {
+    assertNotNull(rec, "message not received");
+    return rec.getValue("body");
+  }
+}
