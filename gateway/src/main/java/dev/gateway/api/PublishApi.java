@@ -23,8 +23,9 @@ import java.util.function.Predicate;
 /**
  * {@code POST /api/publish}: backends publish {@code {"address","body","headers"}} to a channel.
  * With an API key configured it requires {@code Authorization: Bearer KEY}; without one it only
- * accepts requests from loopback clients (seen through trusted proxies, see {@link ClientAddress}). Answers 202 on success, 400/401/403/413 with a JSON
- * {@code {"error":CODE,"message":...}} otherwise.
+ * accepts requests from loopback clients (seen through trusted proxies: {@link ClientAddress}).
+ * Answers 202 on success, 400/401/403/413 with a JSON {@code {"error":CODE,"message":...}}
+ * otherwise.
  */
 public final class PublishApi {
 
