@@ -166,6 +166,12 @@ class ManifestsTest {
     assertEquals(1, prod.typed(Ingress.class).size(), "prod: ingress component");
     assertEquals(1, prod.structural("ServiceMonitor").size(), "prod: monitoring component");
     assertEquals(1, prod.structural("PrometheusRule").size(), "prod: monitoring component");
+    ConfigMap dashboard = prod.typed(ConfigMap.class).stream()
+        .filter(c -> c.getMetadata().getName().equals("gateway-grafana-dashboard")).findFirst()
+        .orElseGet(() -> fail("prod: no ConfigMap gateway-grafana-dashboard (monitoring component)"));
+    assertEquals("1", dashboard.getMetadata().getLabels().get("grafana_dashboard"), "Grafana sidecar label");
+    assertEquals(MAPPER.readTree(k8s.resolve("components/monitoring/dashboards/gateway.json").toFile()),
+        MAPPER.readTree(dashboard.getData().get("gateway.json")), "dashboard ConfigMap holds dashboards/gateway.json");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -664,6 +670,15 @@ class ManifestsTest {
     allowedKeys(k, where, "apiVersion", "kind", "namespace", "resources", "components", "patches", "replicas",
         "images", "labels", "commonAnnotations", "configMapGenerator", "secretGenerator", "generatorOptions");
     List<String> listed = new ArrayList<>();
+    if (k.containsKey("configMapGenerator")) {
+      for (Object g : list(k.get("configMapGenerator"), where + " configMapGenerator")) {
+        Object files = map(g, where + " configMapGenerator").get("files");
+        for (Object f : files == null ? List.of() : list(files, where + " configMapGenerator files")) {
+          String source = String.valueOf(f).replaceFirst("^[^=]+=", "");
+          assertTrue(Files.isRegularFile(dir.resolve(source)), where + ": configMapGenerator file " + f + " does not exist");
+        }
+      }
+    }
     for (String key : List.of("resources", "components")) {
       if (k.containsKey(key)) {
         for (Object r : list(k.get(key), where + " " + key)) {
