@@ -38,14 +38,28 @@ public final class GatewayMetrics {
   private final Timer remoteDeliveryLatency;
   private final Counter clusterMessagesReceived;
   private final Counter sockJsForwarded;
+  private final Counter unencodable;
 
-  /** Transports whose connection gauges exist from the start (at 0), for dashboards and alerts. */
+  /**
+   * Transports whose connection gauges, drop and paused-read counters exist from the start (at
+   * 0): a dashboard shows 0 rather than "no data", and {@code rate()} sees the first drop.
+   */
   public static final List<String> TRANSPORTS = List.of("websocket", "sockjs-websocket",
       "sockjs-raw-websocket", "xhr-streaming", "xhr-polling", "eventsource");
 
+  private static final String READS_PAUSED_HELP =
+      "Times a connection stopped being read because maxPendingRequests were in flight";
+
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
-    TRANSPORTS.forEach(this::openGauge);
+    for (String transport : TRANSPORTS) {
+      openGauge(transport);
+      messagesDropped(transport, 0);
+      counter(readsPaused, "gateway.reads.paused", READS_PAUSED_HELP, "transport", transport);
+    }
+    this.unencodable = Counter.builder("gateway.messages.unencodable")
+        .description("Event-bus messages on a channel whose body has no JSON form (not delivered)")
+        .register(registry);
     this.localDeliveryLatency = latencyTimer(registry, "local");
     this.remoteDeliveryLatency = latencyTimer(registry, "remote");
     this.clusterMessagesReceived = Counter.builder("gateway.cluster.messages.received")
@@ -109,9 +123,7 @@ public final class GatewayMetrics {
   }
 
   public void unencodable() {
-    Counter.builder("gateway.messages.unencodable")
-        .description("Event-bus messages on a channel whose body has no JSON form (not delivered)")
-        .register(registry).increment();
+    unencodable.increment();
   }
 
   public void authFailure(String reason) {
@@ -120,9 +132,7 @@ public final class GatewayMetrics {
   }
 
   public void readPaused(String transport) {
-    counter(readsPaused, "gateway.reads.paused",
-        "Times a connection stopped being read because maxPendingRequests were in flight",
-        "transport", transport).increment();
+    counter(readsPaused, "gateway.reads.paused", READS_PAUSED_HELP, "transport", transport).increment();
   }
 
   public void handshakeRejected(String reason) {
