@@ -1,0 +1,34 @@
+package dev.gateway.load;
+
+import static io.gatling.javaapi.core.CoreDsl.details;
+import static io.gatling.javaapi.core.CoreDsl.global;
+
+import io.gatling.javaapi.core.Assertion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The assertions every simulation ends with, so a regression fails the run (and the build):
+ * failed requests at most {@code gateway.maxFailedPercent} of all; p99 of each timed request at
+ * most {@code gateway.p99Ms}; delivery verdicts failed at most {@code gateway.maxDeliveryFailures}
+ * times (a verdict fails when a message was lost, duplicated, reordered, late or wrong).
+ * Long polls, streams and the SSE connection are not timed: they wait for messages by design.
+ */
+public final class LoadAssertions {
+
+  private LoadAssertions() {
+  }
+
+  public static List<Assertion> of(LoadConfig cfg, Set<String> timed, Set<String> verdicts) {
+    List<Assertion> all = new ArrayList<>();
+    all.add(global().failedRequests().percent().lte(cfg.maxFailedPercent));
+    for (String name : timed) {
+      all.add(details(name).responseTime().percentile(99.0).lte((int) cfg.p99Ms));
+    }
+    for (String name : verdicts) {
+      all.add(details(name).failedRequests().count().lte((long) cfg.maxDeliveryFailures));
+    }
+    return all;
+  }
+}
