@@ -68,7 +68,7 @@ public final class ChatRooms {
         })
         .exitHereIfFailed()
         .exec(steps.waitUntil(() -> state.arrived("chat") >= users, startLimit))
-        .exec(during(cfg.duration).on(pause(s -> think()).exec(s -> {
+        .exec(during(cfg.duration, false).on(pause(s -> think()).exec(s -> {
           state.countSent(s.getString(WsChains.SELF));
           return s;
         }).exec(steps.publishAndReceive(), steps.drain())))
@@ -93,6 +93,6 @@ public final class ChatRooms {
   }
 
   public static List<String> timedRequests() {
-    return List.of("connect", "subscribe", "publish", "verify deliveries");
+    return List.of("connect", "subscribe ack", "publish delivered", "verify deliveries");
   }
 }

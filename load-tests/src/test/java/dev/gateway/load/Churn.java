@@ -16,7 +16,8 @@ import java.util.List;
  * Connection churn: each of {@code users} loops for {@code duration} over connect, subscribe
  * (register with ack) to {@code chat.churn.<runId>.<k>}, publish one message and receive it
  * back (other churners on the channel receive it too), close, pause {@code churnPauseMs}.
- * A failed step ends that cycle only (its socket is left to Gatling) and the loop goes on.
+ * A failed step ends that cycle only (its socket is left to Gatling) and the loop goes on; a
+ * cycle under way when the time is up is finished.
  */
 public final class Churn {
 
@@ -41,7 +42,7 @@ public final class Churn {
       int index = state.nextIndex("churn");
       return s.set(WsChains.CHANNEL, "chat.churn." + cfg.runId + "." + (index % cfg.channels))
           .set(WsChains.SELF, "c" + index).set("cycle", 0);
-    }).exec(during(cfg.duration).on(
+    }).exec(during(cfg.duration, false).on(
         exec(s -> s.set("cycle", s.getInt("cycle") + 1)
             .set(WsChains.WS_NAME, "cycle-" + s.getInt("cycle")))
             .exec(exitBlockOnFail().on(steps.connect(), steps.subscribe(),
@@ -55,6 +56,6 @@ public final class Churn {
   }
 
   public static List<String> timedRequests() {
-    return List.of("connect", "subscribe", "publish", "close");
+    return List.of("connect", "subscribe ack", "publish delivered", "close");
   }
 }

@@ -34,6 +34,7 @@ public final class DeliveryLedger {
   private final List<String> notes = new ArrayList<>();
   private int problems;
   private long received;
+  private boolean opened;
 
   /**
    * @param senders       who publishes on the channel (every other sender id is a problem)
@@ -80,7 +81,12 @@ public final class DeliveryLedger {
     List<String> messages = new ArrayList<>();
     for (String frame : Frames.sockJsFrames(response)) {
       switch (frame.charAt(0)) {
-        case 'o' -> { }
+        case 'o' -> {
+          if (opened) {
+            problem("SockJS session opened again: the gateway had lost it (timed out or closed)");
+          }
+          opened = true;
+        }
         case 'a' -> messages.addAll(Frames.sockJsMessages(frame));
         case 'c' -> problem("session closed by the gateway: " + frame);
         default -> problem("unknown SockJS frame: " + abbreviate(frame));
@@ -124,6 +130,11 @@ public final class DeliveryLedger {
     } else {
       problem(sender + ": seq " + seq + " after " + (want - 1) + " (duplicate or out of order)");
     }
+  }
+
+  /** The SockJS session's open frame was seen (by the open step): another one means it was lost. */
+  public void markOpened() {
+    opened = true;
   }
 
   public boolean acked(String id) {

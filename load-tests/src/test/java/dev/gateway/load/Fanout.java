@@ -58,7 +58,7 @@ public final class Fanout {
     this.subscribers = new LinkedHashMap<>(subscribers);
     this.totalSubscribers = subscribers.values().stream().mapToInt(Integer::intValue).sum();
     this.wsSteps = new WsChains(cfg, state);
-    this.sockJsSteps = new SockJsChains(cfg, this::finished);
+    this.sockJsSteps = new SockJsChains(cfg, state, this::finished);
     this.startLimit = cfg.ramp.plus(cfg.timeout.multipliedBy(2)).plusSeconds(10);
     this.deadline = startLimit.plus(cfg.duration).plus(cfg.grace).plusSeconds(30);
     state.expectPublishers(cfg.publishers);
@@ -181,9 +181,9 @@ public final class Fanout {
 
   /** Requests whose p99 is bounded, and requests that carry a delivery verdict. */
   public void requestNames(Set<String> timed, Set<String> verdicts) {
-    timed.add(cfg.publishMode == LoadConfig.PublishMode.WS ? "publish" : "publish (http)");
+    timed.add(cfg.publishMode == LoadConfig.PublishMode.WS ? "publish delivered" : "publish (http)");
     if (cfg.publishMode == LoadConfig.PublishMode.WS || has(Transport.WEBSOCKET)) {
-      timed.addAll(List.of("connect", "subscribe"));
+      timed.addAll(List.of("connect", "subscribe ack"));
     }
     if (has(Transport.WEBSOCKET)) {
       timed.add("verify deliveries");

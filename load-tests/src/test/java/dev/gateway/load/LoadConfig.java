@@ -45,8 +45,16 @@ public final class LoadConfig {
   public final Duration verifyEvery;
   /** A delivery later than this (publish to arrival, by the body's timestamp) is a failure. */
   public final long maxLatencyMs;
-  /** Bound of the p99 response time assertions (publish-to-own-delivery, subscribe, connect). */
+  /** Bound of the p99 assertions on messages (publish delivered, verify round trips, xhr_send). */
   public final long p99Ms;
+  /** Bound of the p99 assertions on connection set-up (connect, subscribe ack, SockJS open). */
+  public final long setupP99Ms;
+  /**
+   * Reuse HTTP connections for SockJS polls and streams. Off by default: the gateway (vertx-web
+   * 5.0 SockJS) closes the TCP connection after each poll response without saying so, and a
+   * client that reuses it races that close (sessions lost, {@code c[2010]}); on shows it.
+   */
+  public final boolean sockJsKeepAlive;
   /** Bound of the failed-requests assertion, percent of all requests. */
   public final double maxFailedPercent;
   /** Delivery verdicts (verify, poll, stream requests) allowed to fail; 0: every message must arrive. */
@@ -92,6 +100,8 @@ public final class LoadConfig {
     verifyEvery = Duration.ofMillis(integer("gateway.verifyEveryMs", 2000));
     maxLatencyMs = integer("gateway.maxLatencyMs", 2000);
     p99Ms = integer("gateway.p99Ms", 1000);
+    setupP99Ms = integer("gateway.setupP99Ms", 2000);
+    sockJsKeepAlive = Boolean.parseBoolean(str("gateway.sockjsKeepAlive", "false"));
     maxFailedPercent = dbl("gateway.maxFailedPercent", 1.0);
     maxDeliveryFailures = integer("gateway.maxDeliveryFailures", 0);
     grace = Duration.ofSeconds(integer("gateway.graceSec", 15));

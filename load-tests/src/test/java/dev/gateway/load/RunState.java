@@ -26,6 +26,7 @@ public final class RunState {
   public final AtomicInteger openStreams = new AtomicInteger();
   private final Map<String, LatencyHistogram> latency = new ConcurrentHashMap<>();
   public final AtomicLong problems = new AtomicLong();
+  private final Map<String, AtomicLong> events = new ConcurrentHashMap<>();
 
   /** The run begins now (the simulation's before(), once the target is up). */
   public void start() {
@@ -85,8 +86,14 @@ public final class RunState {
     return latency.computeIfAbsent(transport, t -> new LatencyHistogram());
   }
 
+  /** Counts something worth a line in the summary (e.g. streams reopened). */
+  public void count(String event) {
+    events.computeIfAbsent(event, e -> new AtomicLong()).incrementAndGet();
+  }
+
   public String summary() {
     StringBuilder b = new StringBuilder();
+    new TreeMap<>(events).forEach((e, n) -> b.append("  ").append(e).append(": ").append(n).append('\n'));
     new TreeMap<>(latency).forEach((t, h) -> b.append("  ").append(t).append(": ")
         .append(h.summary()).append('\n'));
     b.append("  delivery problems reported: ").append(problems.get());

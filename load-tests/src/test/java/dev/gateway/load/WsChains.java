@@ -21,10 +21,12 @@ import java.util.function.Function;
 
 /**
  * Native WebSocket ({@code /ws}) steps shared by every simulation, and the HTTP protocol they use.
- * Request names (what the report and the assertions see): {@code connect}, {@code subscribe}
- * (register to ack), {@code publish} (publish to the message's arrival on the publisher's own
- * connection: publish-to-delivery latency), {@code publish (http)}, {@code verify deliveries}
- * (an echo round trip whose check fails when the subscriber's ledger holds problems), {@code close}.
+ * Gatling records a send and the check that awaits its answer as two requests; the checks' names
+ * carry the times that matter: {@code connect} (handshake), {@code subscribe ack} (register to
+ * ack), {@code publish delivered} (publish to the message's arrival on the publisher's own
+ * connection: publish-to-delivery latency), {@code verify deliveries} (an echo round trip whose
+ * check fails when the subscriber's ledger holds problems); plus {@code publish (http)} and
+ * {@code close}.
  *
  * <p>Gatling drops a message that arrives while a check is pending and does not match it, so
  * every matcher here hands such messages to the user's {@link DeliveryLedger} before refusing
@@ -74,7 +76,7 @@ public final class WsChains {
     Function<Session, String> ack = s -> "a" + s.userId() + "-" + s.getInt(N);
     return exec(drain()).exec(s -> s.set(N, s.contains(N) ? s.getInt(N) + 1 : 0)).exec(socket("subscribe")
         .sendText(s -> Frames.register(s.getString(CHANNEL), ack.apply(s)))
-        .await(cfg.timeout).on(HttpDsl.ws.checkTextMessage("subscribe")
+        .await(cfg.timeout).on(HttpDsl.ws.checkTextMessage("subscribe ack")
             .matching(awaiting((m, s) -> "ack".equals(m.path("type").asText())
                 && ack.apply(s).equals(m.path("ack").asText())
                 || "err".equals(m.path("type").asText()) && !m.has("address")))
@@ -89,7 +91,7 @@ public final class WsChains {
     return exec(drain()).exec(s -> s.set(SEQ, s.contains(SEQ) ? s.getLong(SEQ) + 1 : 0L)).exec(socket("publish")
         .sendText(s -> Frames.publish(s.getString(CHANNEL),
             Frames.message(s.getString(SELF), s.getLong(SEQ), padding)))
-        .await(cfg.timeout).on(HttpDsl.ws.checkTextMessage("publish")
+        .await(cfg.timeout).on(HttpDsl.ws.checkTextMessage("publish delivered")
             .matching(awaiting((m, s) -> "err".equals(m.path("type").asText())
                 || s.getString(CHANNEL).equals(m.path("address").asText())
                 && s.getString(SELF).equals(m.path("body").path("p").asText())
@@ -139,7 +141,7 @@ public final class WsChains {
    */
   public ChainBuilder verify(boolean last) {
     Function<Session, String> reply = s -> "reply." + cfg.runId + "." + s.userId() + "." + s.getInt(N);
-    return exec(drain()).exec(s -> s.set(N, s.contains(N) ? s.getInt(N) + 1 : 0)).exec(socket("verify deliveries")
+    return exec(drain()).exec(s -> s.set(N, s.contains(N) ? s.getInt(N) + 1 : 0)).exec(socket("verify")
         .sendText(s -> Frames.send("echo", Frames.JSON.createObjectNode().put("n", s.getInt(N)),
             reply.apply(s)))
         .await(cfg.timeout).on(HttpDsl.ws.checkTextMessage("verify deliveries")
