@@ -136,8 +136,7 @@ public final class Fanout {
       int index = state.nextIndex("publisher");
       return s.set(WsChains.SELF, "p" + index).set(WsChains.CHANNEL, channel(index));
     });
-    ChainBuilder each = overWs ? exec(wsSteps.publishAndReceive(), wsSteps.drain())
-        : wsSteps.publishHttp();
+    ChainBuilder each = overWs ? wsSteps.publishAndReceive() : wsSteps.publishHttp();
     ChainBuilder publishing = repeat(cfg.messagesPerPublisher()).on(pace(cfg.publishInterval()).exec(each));
     return init
         .exec(overWs ? exitBlockOnFail().on(wsSteps.connect(), wsSteps.subscribe()) : exec(s -> s))

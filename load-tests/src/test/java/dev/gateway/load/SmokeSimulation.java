@@ -24,7 +24,8 @@ public class SmokeSimulation extends GatewaySimulation {
       Map.entry("gateway.verifyEveryMs", "1000"), Map.entry("gateway.roomSize", "4"),
       Map.entry("gateway.thinkMs", "1000"), Map.entry("gateway.churnPauseMs", "100"),
       // the node has just started (cold JIT) and CI machines are busy: looser bounds than the defaults
-      Map.entry("gateway.p99Ms", "2000"), Map.entry("gateway.setupP99Ms", "3000"));
+      Map.entry("gateway.p99Ms", "2000"), Map.entry("gateway.setupP99Ms", "3000"),
+      Map.entry("gateway.maxLatencyMs", "5000"));
 
   private final LocalGateway node;
 

@@ -17,6 +17,7 @@ import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.CheckBuilder;
 import io.gatling.javaapi.core.Session;
 import io.gatling.javaapi.http.HttpDsl;
+import io.gatling.javaapi.http.HttpRequestActionBuilder;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.UUID;
@@ -193,7 +194,7 @@ public final class SockJsChains {
         })));
   }
 
-  private io.gatling.javaapi.http.HttpRequestActionBuilder poll(String name) {
+  private HttpRequestActionBuilder poll(String name) {
     return http(name).post(s -> s.getString(PATH) + "/xhr").header("Connection", connectionHeader)
         .check(status().is(200), received(false));
   }

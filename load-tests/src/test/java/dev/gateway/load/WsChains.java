@@ -1,5 +1,6 @@
 package dev.gateway.load;
 
+import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.asLongAs;
 import static io.gatling.javaapi.core.CoreDsl.bodyString;
 import static io.gatling.javaapi.core.CoreDsl.exec;
@@ -16,6 +17,7 @@ import io.gatling.javaapi.http.HttpDsl;
 import io.gatling.javaapi.http.HttpProtocolBuilder;
 import io.gatling.javaapi.http.Ws;
 import java.time.Duration;
+import java.util.function.BiPredicate;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -103,7 +105,7 @@ public final class WsChains {
   public ChainBuilder publishHttp() {
     var request = http("publish (http)").post("/api/publish")
         .header("Content-Type", "application/json")
-        .body(io.gatling.javaapi.core.CoreDsl.StringBody(s -> Frames.apiPublish(s.getString(CHANNEL),
+        .body(StringBody(s -> Frames.apiPublish(s.getString(CHANNEL),
             Frames.message(s.getString(SELF), s.getLong(SEQ), padding))))
         .check(status().is(202));
     if (!cfg.apiKey.isEmpty()) {
@@ -172,7 +174,7 @@ public final class WsChains {
   }
 
   /** Matches the awaited message; hands every other one to the ledger first (Gatling drops it). */
-  private static CheckBuilder awaiting(java.util.function.BiPredicate<JsonNode, Session> wanted) {
+  private static CheckBuilder awaiting(BiPredicate<JsonNode, Session> wanted) {
     return bodyString().validate("awaited message", (body, s) -> {
       JsonNode m = Frames.parse(body);
       if (m != null && wanted.test(m, s)) {
