@@ -98,6 +98,12 @@ final class HandshakeGate {
         }
       }));
     }
+    if (req.method() != io.vertx.core.http.HttpMethod.OPTIONS && closesItsConnection(req.path())) {
+      // vertx-web closes the TCP connection after a poll or a recycled stream without saying so:
+      // a client that reuses the connection for its next request then loses it (and with it,
+      // on xhr-polling, sometimes the session). Saying it makes every HTTP client open a new one.
+      rc.response().headers().set(HttpHeaders.CONNECTION, "close");
+    }
     String origin = req.getHeader(HttpHeaders.ORIGIN);
     if (origin != null) {
       // allowed origin: answer CORS here so SockJS's own handler (which reflects any origin) stays out
@@ -204,6 +210,12 @@ final class HandshakeGate {
       return false; // sends, or transports that are switched off (SockJS answers 404)
     }
     return p.transport().equals("websocket") || !sockJsSessionExists.test(p.session());
+  }
+
+  /** Receiving requests of the HTTP transports: vertx-web closes their connection when they end. */
+  private boolean closesItsConnection(String path) {
+    SockJsPath p = SockJsPath.parse(path);
+    return p != null && !p.transport().equals("websocket") && receivingTransports.contains(p.transport());
   }
 
   /** URL segments of the receiving requests of the enabled SockJS transports. */
