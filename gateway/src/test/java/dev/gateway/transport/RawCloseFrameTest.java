@@ -1,14 +1,16 @@
 package dev.gateway.transport;
 
-import static dev.gateway.transport.RawFrame.CLOSE;
-import static dev.gateway.transport.RawFrame.closePayload;
-import static dev.gateway.transport.RawFrame.frame;
-import static dev.gateway.transport.RawFrame.text;
+import static dev.gateway.support.RawFrame.CLOSE;
+import static dev.gateway.support.RawFrame.closePayload;
+import static dev.gateway.support.RawFrame.frame;
+import static dev.gateway.support.RawFrame.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.RawFrame;
+import dev.gateway.support.RawWebSocket;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,7 +21,7 @@ class RawCloseFrameTest extends RawFrameTestBase {
 
   @Test
   void closeWithOneBytePayloadIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(CLOSE, new byte[] {0x03}));
       assertClosedWith(ws, 1002);
     }
@@ -33,7 +35,7 @@ class RawCloseFrameTest extends RawFrameTestBase {
   @ParameterizedTest(name = "close code {0}")
   @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999})
   void closeWithInvalidCodeIs1002(int code) {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(CLOSE, closePayload(code, "")));
       assertClosedWith(ws, 1002);
     }
@@ -50,7 +52,7 @@ class RawCloseFrameTest extends RawFrameTestBase {
   @ParameterizedTest(name = "close code {0}")
   @ValueSource(ints = {5000, 65535})
   void closeWithCodeAbove4999EndsConnection(int code) {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(CLOSE, closePayload(code, "")));
       assertNotNull(ws.awaitFrame(CLOSE, 5), "TCP closed without a close frame");
       assertTrue(ws.awaitTcpClose(5), "server kept the TCP connection after the closing handshake");
@@ -61,9 +63,9 @@ class RawCloseFrameTest extends RawFrameTestBase {
   @ParameterizedTest(name = "close code {0}")
   @ValueSource(ints = {1000, 1001, 3000, 4999})
   void closeWithValidCodeIsEchoed(int code) {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(CLOSE, closePayload(code, "bye")));
-      RawFrameSocket.Frame reply = ws.awaitFrame(CLOSE, 5);
+      RawWebSocket.Frame reply = ws.awaitFrame(CLOSE, 5);
       assertNotNull(reply, "TCP closed without a close frame");
       assertEquals(code, reply.closeCode(), "echoed close code");
       assertTrue(ws.awaitTcpClose(5), "server kept the TCP connection after the closing handshake");
@@ -73,9 +75,9 @@ class RawCloseFrameTest extends RawFrameTestBase {
   /** An empty close frame (no status) is valid: the server answers with a close frame. */
   @Test
   void emptyCloseIsAnsweredWithClose() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(CLOSE, new byte[0]));
-      RawFrameSocket.Frame reply = ws.awaitFrame(CLOSE, 5);
+      RawWebSocket.Frame reply = ws.awaitFrame(CLOSE, 5);
       assertNotNull(reply, "TCP closed without a close frame");
       assertTrue(reply.closeCode() == -1 || reply.closeCode() == 1000,
           "reply to a close without status: " + reply.closeCode());
@@ -92,7 +94,7 @@ class RawCloseFrameTest extends RawFrameTestBase {
     byte[] payload = {0x03, (byte) 0xE8, (byte) 0xCE, (byte) 0xBA, (byte) 0xE1, (byte) 0xBD, (byte) 0xB9,
         (byte) 0xCF, (byte) 0x83, (byte) 0xCE, (byte) 0xBC, (byte) 0xCE, (byte) 0xB5, (byte) 0xED,
         (byte) 0xA0, (byte) 0x80, 0x65, 0x64, 0x69, 0x74, 0x65, 0x64};
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(CLOSE, payload));
       int code = ws.awaitCloseCode(5);
       assertTrue(code == 1007 || code == 1002, "close code for a non-UTF-8 reason: " + code);
@@ -104,11 +106,11 @@ class RawCloseFrameTest extends RawFrameTestBase {
   @Test
   void dataAfterCloseIsIgnored() {
     try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.afterclose");
-         RawFrameSocket ws = raw()) {
+         RawWebSocket ws = raw()) {
       String publish = new JsonObject().put("type", "publish").put("address", "chat.afterclose")
           .put("body", "late").encode();
       ws.write(RawFrame.concat(frame(CLOSE, closePayload(1000, "")).bytes(), text(publish).bytes()));
-      RawFrameSocket.Frame reply = ws.awaitFrame(CLOSE, 5);
+      RawWebSocket.Frame reply = ws.awaitFrame(CLOSE, 5);
       assertNotNull(reply, "TCP closed without a close frame");
       assertEquals(1000, reply.closeCode());
       assertNothingBeforeMarker(sub, "chat.afterclose");

@@ -1,18 +1,19 @@
 package dev.gateway.transport;
 
-import static dev.gateway.transport.RawFrame.BINARY;
-import static dev.gateway.transport.RawFrame.CONT;
-import static dev.gateway.transport.RawFrame.PING;
-import static dev.gateway.transport.RawFrame.PONG;
-import static dev.gateway.transport.RawFrame.TEXT;
-import static dev.gateway.transport.RawFrame.concat;
-import static dev.gateway.transport.RawFrame.frame;
-import static dev.gateway.transport.RawFrame.text;
+import static dev.gateway.support.RawFrame.BINARY;
+import static dev.gateway.support.RawFrame.CONT;
+import static dev.gateway.support.RawFrame.PING;
+import static dev.gateway.support.RawFrame.PONG;
+import static dev.gateway.support.RawFrame.TEXT;
+import static dev.gateway.support.RawFrame.concat;
+import static dev.gateway.support.RawFrame.frame;
+import static dev.gateway.support.RawFrame.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.RawWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
 
   @Test
   void unmaskedClientFrameIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(text("{\"type\":\"ping\"}").unmasked());
       assertClosedWith(ws, 1002);
     }
@@ -39,7 +40,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
   @ParameterizedTest(name = "RSV bits {0}")
   @ValueSource(ints = {4, 2, 1})
   void reservedBitWithoutExtensionIs1002(int rsv) {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, PING_JSON).rsv(rsv));
       assertClosedWith(ws, 1002);
     }
@@ -48,7 +49,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
   @ParameterizedTest(name = "opcode 0x{0}")
   @ValueSource(ints = {3, 4, 5, 6, 7})
   void reservedDataOpcodeIs1002(int opcode) {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(opcode, PING_JSON));
       assertClosedWith(ws, 1002);
     }
@@ -57,7 +58,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
   @ParameterizedTest(name = "opcode 0x{0}")
   @ValueSource(ints = {0xB, 0xC, 0xD, 0xE, 0xF})
   void reservedControlOpcodeIs1002(int opcode) {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(opcode, new byte[] {1, 2}));
       assertClosedWith(ws, 1002);
     }
@@ -65,7 +66,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
 
   @Test
   void fragmentedPingIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(PING, new byte[] {1, 2, 3}).fin(false));
       assertClosedWith(ws, 1002);
     }
@@ -73,7 +74,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
 
   @Test
   void pingWith126BytePayloadIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(PING, new byte[126]));
       assertClosedWith(ws, 1002);
     }
@@ -81,7 +82,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
 
   @Test
   void continuationWithoutStartIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(CONT, PING_JSON));
       assertClosedWith(ws, 1002);
     }
@@ -94,7 +95,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
    */
   @Test
   void newTextFrameInsideFragmentedMessageIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.write(concat(text("{\"type\":").fin(false).bytes(), text("{\"type\":\"ping\"}").bytes()));
       assertClosedWith(ws, 1002);
     }
@@ -103,7 +104,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
   /** As above, but the server has finished reading the fragment (pong seen) before the new frame. */
   @Test
   void newTextFrameInsideFragmentedMessageInLaterReadIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.write(concat(text("{\"type\":").fin(false).bytes(), frame(PING, new byte[] {1}).bytes()));
       assertNotNull(ws.awaitFrame(PONG, 5), "no pong");
       ws.send(text("{\"type\":\"ping\"}"));
@@ -114,7 +115,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
   /** A valid message then a frame-level violation (RSV1) in the same TCP segment: still 1002. */
   @Test
   void violationAfterValidFrameInSameSegmentIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.write(concat(text("{\"type\":\"ping\"}").bytes(), frame(TEXT, PING_JSON).rsv(4).bytes()));
       assertClosedWith(ws, 1002);
     }
@@ -122,7 +123,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
 
   @Test
   void newBinaryFrameInsideFragmentedTextMessageIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.write(concat(text("{\"type\":").fin(false).bytes(), frame(BINARY, new byte[] {1}).bytes()));
       assertClosedWith(ws, 1002);
     }
@@ -130,7 +131,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
 
   @Test
   void binaryFrameIs1003() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(BINARY, PING_JSON));
       assertClosedWith(ws, 1003);
     }
@@ -138,7 +139,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
 
   @Test
   void fragmentedBinaryMessageIs1003() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.write(concat(frame(BINARY, new byte[] {1, 2}).fin(false).bytes(),
           frame(CONT, new byte[] {3, 4}).bytes()));
       assertClosedWith(ws, 1003);
@@ -148,9 +149,9 @@ class RawFrameProtocolTest extends RawFrameTestBase {
   @Test
   void pingGetsPongWithSamePayload() {
     byte[] payload = "are you there? \u00e9".getBytes(StandardCharsets.UTF_8);
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(PING, payload));
-      RawFrameSocket.Frame pong = ws.awaitFrame(PONG, 5);
+      RawWebSocket.Frame pong = ws.awaitFrame(PONG, 5);
       assertNotNull(pong, "connection ended instead of a pong");
       assertArrayEquals(payload, pong.payload());
       // still open and speaking the protocol
@@ -164,9 +165,9 @@ class RawFrameProtocolTest extends RawFrameTestBase {
     for (int i = 0; i < payload.length; i++) {
       payload[i] = (byte) i;
     }
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(PING, payload));
-      RawFrameSocket.Frame pong = ws.awaitFrame(PONG, 5);
+      RawWebSocket.Frame pong = ws.awaitFrame(PONG, 5);
       assertNotNull(pong, "connection ended instead of a pong");
       assertArrayEquals(payload, pong.payload());
     }
@@ -175,14 +176,14 @@ class RawFrameProtocolTest extends RawFrameTestBase {
   @Test
   void pingInsideFragmentedMessageIsAnsweredAndMessageStillProcessed() {
     try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.interleaved");
-         RawFrameSocket ws = raw()) {
+         RawWebSocket ws = raw()) {
       String msg = new JsonObject().put("type", "publish").put("address", "chat.interleaved")
           .put("body", new JsonObject().put("n", 7)).encode();
       int cut = msg.length() / 2;
       ws.write(concat(text(msg.substring(0, cut)).fin(false).bytes(),
           frame(PING, new byte[] {9, 8, 7}).bytes(),
           frame(CONT, msg.substring(cut).getBytes(StandardCharsets.UTF_8)).bytes()));
-      RawFrameSocket.Frame pong = ws.awaitFrame(PONG, 5);
+      RawWebSocket.Frame pong = ws.awaitFrame(PONG, 5);
       assertNotNull(pong, "connection ended instead of a pong");
       assertArrayEquals(new byte[] {9, 8, 7}, pong.payload());
       JsonObject rec = sub.awaitRec("chat.interleaved", 5);
@@ -193,7 +194,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
 
   @Test
   void unsolicitedPongIsIgnored() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(PONG, new byte[] {1}));
       assertRegisterAcked(ws, "chat.after-pong");
     }
@@ -206,7 +207,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
   @Test
   void garbageBeforeValidFrameIs1002AndFrameNotProcessed() {
     try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.garbage");
-         RawFrameSocket ws = raw()) {
+         RawWebSocket ws = raw()) {
       byte[] garbage = "garbage!".repeat(512).getBytes(StandardCharsets.US_ASCII);
       String publish = new JsonObject().put("type", "publish").put("address", "chat.garbage")
           .put("body", "smuggled").encode();
@@ -217,7 +218,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
   }
 
   /** Registers with an ack over the raw socket: proves the connection is open and working. */
-  static void assertRegisterAcked(RawFrameSocket ws, String address) {
+  static void assertRegisterAcked(RawWebSocket ws, String address) {
     ws.send(text(new JsonObject().put("type", "register").put("address", address)
         .put("ack", "a1").encode()));
     JsonObject ack = new JsonObject(ws.awaitText(5));

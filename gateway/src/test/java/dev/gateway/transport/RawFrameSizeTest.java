@@ -1,13 +1,15 @@
 package dev.gateway.transport;
 
-import static dev.gateway.transport.RawFrame.CONT;
-import static dev.gateway.transport.RawFrame.TEXT;
-import static dev.gateway.transport.RawFrame.frame;
-import static dev.gateway.transport.RawFrame.text;
+import static dev.gateway.support.RawFrame.CONT;
+import static dev.gateway.support.RawFrame.TEXT;
+import static dev.gateway.support.RawFrame.frame;
+import static dev.gateway.support.RawFrame.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.RawFrame;
+import dev.gateway.support.RawWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +26,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
 
   @Test
   void sixteenBitLengthForFiveBytesIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, FIVE).length(RawFrame.Length.SIXTEEN));
       assertClosedWith(ws, 1002);
     }
@@ -32,7 +34,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
 
   @Test
   void sixtyFourBitLengthFor200BytesIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, new byte[200]).length(RawFrame.Length.SIXTY_FOUR));
       assertClosedWith(ws, 1002);
     }
@@ -41,7 +43,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
   /** RFC 6455 5.2: the most significant bit of a 64-bit length MUST be 0. */
   @Test
   void sixtyFourBitLengthWithTopBitSetIs1002() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, new byte[0]).declaredLength64(0x8000_0000_0000_0010L));
       assertClosedWith(ws, 1002);
     }
@@ -50,7 +52,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
   /** Only the header is sent: the server must refuse on the declared length, not wait for 2^62 bytes. */
   @Test
   void hugeDeclaredLengthIs1009WithoutSendingPayload() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, new byte[0]).declaredLength64(1L << 62));
       assertClosedWith(ws, 1009);
     }
@@ -58,7 +60,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
 
   @Test
   void frameAboveMaxFrameBytesIs1009() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, publishOfSize("chat.size", MAX_FRAME + 1)));
       assertClosedWith(ws, 1009);
     }
@@ -67,7 +69,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
   @Test
   void frameOfExactlyMaxFrameBytesIsAccepted() {
     try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.size1");
-         RawFrameSocket ws = raw()) {
+         RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, publishOfSize("chat.size1", MAX_FRAME)));
       JsonObject rec = sub.awaitRec("chat.size1", 5);
       assertNotNull(rec, "a frame of exactly maxFrameBytes was not processed");
@@ -78,7 +80,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
   @Test
   void messageAboveMaxMessageBytesFromSmallFragmentsIs1009() {
     byte[] message = publishOfSize("chat.size", 5000);
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.write(fragments(message, 1000));
       assertClosedWith(ws, 1009);
     }
@@ -88,7 +90,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
   @Test
   void messageOfExactlyMaxMessageBytesFromFragmentsIsAccepted() {
     try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.size2");
-         RawFrameSocket ws = raw()) {
+         RawWebSocket ws = raw()) {
       byte[] message = publishOfSize("chat.size2", MAX_MESSAGE);
       ws.write(fragments(message, 1000));
       JsonObject rec = sub.awaitRec("chat.size2", 5);
@@ -102,7 +104,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
   @Test
   void emptyFragmentsAreAccepted() {
     try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.size3");
-         RawFrameSocket ws = raw()) {
+         RawWebSocket ws = raw()) {
       byte[] message = publishOfSize("chat.size3", 200);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       out.writeBytes(frame(TEXT, new byte[0]).fin(false).bytes());

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.RawFrame;
+import dev.gateway.support.RawWebSocket;
 import dev.gateway.support.TestGateway;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -106,15 +108,15 @@ abstract class RawFrameTestBase {
   }
 
   /** A fresh raw connection upgraded on {@code /ws}. */
-  static RawFrameSocket raw() {
-    return RawFrameSocket.connect(gateway.port);
+  static RawWebSocket raw() {
+    return RawWebSocket.connect(gateway.port);
   }
 
   /**
    * Asserts the server answers with a close frame carrying {@code code} and then ends the TCP
    * connection (after the client's close reply, as in a clean closing handshake).
    */
-  static void assertClosedWith(RawFrameSocket ws, int code) {
+  static void assertClosedWith(RawWebSocket ws, int code) {
     int actual = ws.awaitCloseCode(5);
     assertEquals(code, actual, "close code");
     try {

@@ -1,14 +1,15 @@
 package dev.gateway.transport;
 
-import static dev.gateway.transport.RawFrame.CONT;
-import static dev.gateway.transport.RawFrame.TEXT;
-import static dev.gateway.transport.RawFrame.concat;
-import static dev.gateway.transport.RawFrame.frame;
-import static dev.gateway.transport.RawFrame.text;
+import static dev.gateway.support.RawFrame.CONT;
+import static dev.gateway.support.RawFrame.TEXT;
+import static dev.gateway.support.RawFrame.concat;
+import static dev.gateway.support.RawFrame.frame;
+import static dev.gateway.support.RawFrame.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.RawWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -33,7 +34,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
   @ValueSource(strings = {"c0af", "eda080", "ff", "e282", "f4908080", "e08080"})
   void invalidUtf8Is1007AndNotProcessed(String hex) {
     try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.utf8");
-         RawFrameSocket ws = raw()) {
+         RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, publishWith(HexFormat.of().parseHex(hex))));
       assertClosedWith(ws, 1007);
       assertNothingBeforeMarker(sub, "chat.utf8");
@@ -44,7 +45,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
   @Test
   void truncatedSequenceAtEndOfMessageIs1007() {
     byte[] payload = concat(prefix("chat.utf8"), new byte[] {(byte) 0xE2, (byte) 0x82});
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, payload));
       assertClosedWith(ws, 1007);
     }
@@ -55,7 +56,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
   void invalidUtf8SplitAcrossFragmentsIs1007() {
     byte[] message = publishWith(new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80});
     int cut = prefix("chat.utf8").length + 1; // between ED and A0
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.write(concat(frame(TEXT, Arrays.copyOfRange(message, 0, cut)).fin(false).bytes(),
           frame(CONT, Arrays.copyOfRange(message, cut, message.length)).bytes()));
       assertClosedWith(ws, 1007);
@@ -65,7 +66,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
   /** Invalid bytes in the first fragment are caught even though later fragments are valid. */
   @Test
   void invalidUtf8InFirstOfThreeFragmentsIs1007() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.write(concat(frame(TEXT, new byte[] {'{', (byte) 0xFF}).fin(false).bytes(),
           frame(CONT, "\"a\":".getBytes(StandardCharsets.UTF_8)).fin(false).bytes(),
           frame(CONT, "1}".getBytes(StandardCharsets.UTF_8)).bytes()));
@@ -89,7 +90,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
       from = cuts[i];
     }
     try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.utf8ok");
-         RawFrameSocket ws = raw()) {
+         RawWebSocket ws = raw()) {
       ws.write(out);
       JsonObject rec = sub.awaitRec("chat.utf8ok", 5);
       assertNotNull(rec, "a valid message split inside multi-byte characters was not processed");
@@ -100,7 +101,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
   /** An empty text message is not JSON: err invalid_json, and the connection stays usable. */
   @Test
   void emptyTextFrameGetsInvalidJsonAndConnectionStays() {
-    try (RawFrameSocket ws = raw()) {
+    try (RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, new byte[0]));
       JsonObject err = new JsonObject(ws.awaitText(5));
       assertEquals("err", err.getString("type"), err.encode());

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.RawFrame;
+import dev.gateway.support.RawHandshake;
+import dev.gateway.support.RawHandshake.HttpHead;
+import dev.gateway.support.RawWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,13 +27,13 @@ class RawHandshakeTest extends RawFrameTestBase {
 
   @Test
   void validUpgradeIs101WithAcceptAndNoExtension() {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      String key = RawFrameSocket.newKey();
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, key);
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      String key = RawHandshake.newKey();
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, key);
       h.put("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits");
-      RawFrameSocket.HttpHead head = send(ws, "GET", h);
+      HttpHead head = ws.request("GET", "/ws", h);
       assertEquals(101, head.status(), head.toString());
-      assertEquals(RawFrameSocket.acceptFor(key), head.header("Sec-WebSocket-Accept"));
+      assertEquals(RawHandshake.acceptFor(key), head.header("Sec-WebSocket-Accept"));
       assertNull(head.header("Sec-WebSocket-Extensions"), "an extension was negotiated: " + head);
       RawFrameProtocolTest.assertRegisterAcked(ws, "chat.handshake-ok");
     }
@@ -37,19 +41,19 @@ class RawHandshakeTest extends RawFrameTestBase {
 
   @Test
   void sameOriginIsAccepted() {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       h.put("Origin", "http://127.0.0.1:" + gateway.port);
-      assertEquals(101, send(ws, "GET", h).status());
+      assertEquals(101, ws.request("GET", "/ws", h).status());
     }
   }
 
   @Test
   void foreignOriginIs403() {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       h.put("Origin", "https://evil.example");
-      RawFrameSocket.HttpHead head = send(ws, "GET", h);
+      HttpHead head = ws.request("GET", "/ws", h);
       assertEquals(403, head.status(), head.toString());
       String body = new String(ws.readBytes(bodyLength(head), 5), StandardCharsets.UTF_8);
       assertTrue(body.contains("origin_rejected"), body);
@@ -59,10 +63,10 @@ class RawHandshakeTest extends RawFrameTestBase {
 
   @Test
   void missingKeyIs400() {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, "unused");
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, "unused");
       h.remove("Sec-WebSocket-Key");
-      assertEquals(400, send(ws, "GET", h).status());
+      assertEquals(400, ws.request("GET", "/ws", h).status());
     }
   }
 
@@ -73,10 +77,10 @@ class RawHandshakeTest extends RawFrameTestBase {
   @ParameterizedTest(name = "Sec-WebSocket-Version: {0}")
   @ValueSource(strings = {"12", "99", "0", "abc"})
   void wrongVersionIs426WithSupportedVersion(String version) {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       h.put("Sec-WebSocket-Version", version);
-      RawFrameSocket.HttpHead head = send(ws, "GET", h);
+      HttpHead head = ws.request("GET", "/ws", h);
       assertEquals(426, head.status(), head.toString());
       assertEquals("13", head.header("Sec-WebSocket-Version"), head.toString());
     }
@@ -85,30 +89,30 @@ class RawHandshakeTest extends RawFrameTestBase {
   /** No version at all is a malformed handshake (RFC 6455 4.2.1): 400, not 101. */
   @Test
   void missingVersionIs400() {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       h.remove("Sec-WebSocket-Version");
-      assertEquals(400, send(ws, "GET", h).status());
+      assertEquals(400, ws.request("GET", "/ws", h).status());
     }
   }
 
   @Test
   void missingUpgradeHeaderIs400() {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       h.remove("Upgrade");
       h.put("Connection", "keep-alive");
-      assertEquals(400, send(ws, "GET", h).status());
+      assertEquals(400, ws.request("GET", "/ws", h).status());
     }
   }
 
   /** RFC 6455 4.1: the handshake MUST be a GET; a POST with upgrade headers is not upgraded. */
   @Test
   void postUpgradeIsNot101() {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       h.put("Content-Length", "0");
-      RawFrameSocket.HttpHead head = send(ws, "POST", h);
+      HttpHead head = ws.request("POST", "/ws", h);
       assertNotEquals(101, head.status(), head.toString());
       assertTrue(head.status() >= 400 && head.status() < 500, head.toString());
     }
@@ -117,10 +121,10 @@ class RawHandshakeTest extends RawFrameTestBase {
   /** Header block of ~100 KB (default limit 8 KB): refused with 431 (or 400), never upgraded. */
   @Test
   void hugeHeaderIsRefused() {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       h.put("X-Filler", "a".repeat(100 * 1024));
-      RawFrameSocket.HttpHead head = send(ws, "GET", h);
+      HttpHead head = ws.request("GET", "/ws", h);
       assertTrue(head.status() == 431 || head.status() == 400, "status for a 100 KB header: " + head);
     }
   }
@@ -131,11 +135,11 @@ class RawHandshakeTest extends RawFrameTestBase {
    */
   @Test
   void upgradeWithLargeBodyIs413() throws InterruptedException {
-    try (RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       int size = 1024 * 1024;
       h.put("Content-Length", String.valueOf(size));
-      ws.write(RawFrameSocket.request("GET", "/ws", h));
+      ws.write(RawHandshake.request("GET", "/ws", h));
       // the body goes out on its own thread: the server may stop reading once it has answered
       Thread writer = new Thread(() -> {
         try {
@@ -149,7 +153,7 @@ class RawHandshakeTest extends RawFrameTestBase {
       }, "body-writer");
       writer.setDaemon(true);
       writer.start();
-      RawFrameSocket.HttpHead head = ws.readHttpHead(10);
+      HttpHead head = ws.readHttpHead(10);
       assertEquals(413, head.status(), "status for a handshake with a 1 MB body: " + head);
       assertTrue(ws.awaitTcpClose(5), "connection kept open after 413");
       ws.close();
@@ -164,13 +168,13 @@ class RawHandshakeTest extends RawFrameTestBase {
   @Test
   void smallHandshakeBodyIsNotTakenAsFrame() {
     try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.smuggle");
-         RawFrameSocket ws = RawFrameSocket.open(gateway.port)) {
+         RawWebSocket ws = RawWebSocket.open(gateway.port)) {
       byte[] smuggled = RawFrame.text(new JsonObject().put("type", "publish")
           .put("address", "chat.smuggle").put("body", "in-body").encode()).bytes();
-      Map<String, String> h = RawFrameSocket.upgradeHeaders(gateway.port, RawFrameSocket.newKey());
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       h.put("Content-Length", String.valueOf(smuggled.length));
-      ws.write(RawFrame.concat(RawFrameSocket.request("GET", "/ws", h), smuggled));
-      RawFrameSocket.HttpHead head = ws.readHttpHead(5);
+      ws.write(RawFrame.concat(RawHandshake.request("GET", "/ws", h), smuggled));
+      HttpHead head = ws.readHttpHead(5);
       if (head.status() == 101) {
         RawFrameProtocolTest.assertRegisterAcked(ws, "chat.after-body");
       }
@@ -178,16 +182,7 @@ class RawHandshakeTest extends RawFrameTestBase {
     }
   }
 
-  private static RawFrameSocket.HttpHead send(RawFrameSocket ws, String method, Map<String, String> headers) {
-    try {
-      ws.write(RawFrameSocket.request(method, "/ws", headers));
-    } catch (UncheckedIOException refusedEarly) {
-      // the server may answer and close before reading a huge request: read what it said
-    }
-    return ws.readHttpHead(5);
-  }
-
-  private static int bodyLength(RawFrameSocket.HttpHead head) {
+  private static int bodyLength(HttpHead head) {
     String cl = head.header("Content-Length");
     return cl == null ? 0 : Integer.parseInt(cl);
   }

@@ -1,20 +1,20 @@
-package dev.gateway.transport;
+package dev.gateway.support;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
 /**
- * Builds one client WebSocket frame byte by byte, for {@link RawFrameSocket}: any FIN, RSV bits,
+ * Builds one client WebSocket frame byte by byte, for {@link RawWebSocket}: any FIN, RSV bits,
  * opcode, masking and payload-length encoding, valid or not. Masked with a random key and
  * minimal length encoding unless told otherwise.
  */
-final class RawFrame {
+public final class RawFrame {
 
-  static final int CONT = 0x0, TEXT = 0x1, BINARY = 0x2, CLOSE = 0x8, PING = 0x9, PONG = 0xA;
+  public static final int CONT = 0x0, TEXT = 0x1, BINARY = 0x2, CLOSE = 0x8, PING = 0x9, PONG = 0xA;
 
   /** How the payload length is written on the wire. */
-  enum Length { MINIMAL, SIXTEEN, SIXTY_FOUR }
+  public enum Length { MINIMAL, SIXTEEN, SIXTY_FOUR }
 
   private static final Random MASKS = new Random(6455);
 
@@ -31,35 +31,35 @@ final class RawFrame {
     this.payload = payload;
   }
 
-  RawFrame fin(boolean f) {
+  public RawFrame fin(boolean f) {
     this.fin = f;
     return this;
   }
 
   /** RSV bits as a 3-bit number: 4 = RSV1, 2 = RSV2, 1 = RSV3. */
-  RawFrame rsv(int bits) {
+  public RawFrame rsv(int bits) {
     this.rsv = bits;
     return this;
   }
 
-  RawFrame unmasked() {
+  public RawFrame unmasked() {
     this.masked = false;
     return this;
   }
 
-  RawFrame length(Length form) {
+  public RawFrame length(Length form) {
     this.length = form;
     return this;
   }
 
   /** Writes this value as the payload length (64-bit form) whatever the real payload. */
-  RawFrame declaredLength64(long value) {
+  public RawFrame declaredLength64(long value) {
     this.length = Length.SIXTY_FOUR;
     this.declared = value;
     return this;
   }
 
-  byte[] bytes() {
+  public byte[] bytes() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write((fin ? 0x80 : 0) | (rsv & 0x7) << 4 | (opcode & 0x0F));
     int maskBit = masked ? 0x80 : 0;
@@ -93,15 +93,15 @@ final class RawFrame {
     return out.toByteArray();
   }
 
-  static RawFrame frame(int opcode, byte[] payload) {
+  public static RawFrame frame(int opcode, byte[] payload) {
     return new RawFrame(opcode, payload);
   }
 
-  static RawFrame text(String s) {
+  public static RawFrame text(String s) {
     return frame(TEXT, s.getBytes(StandardCharsets.UTF_8));
   }
 
-  static byte[] closePayload(int code, String reason) {
+  public static byte[] closePayload(int code, String reason) {
     byte[] r = reason.getBytes(StandardCharsets.UTF_8);
     byte[] p = new byte[2 + r.length];
     p[0] = (byte) (code >>> 8);
@@ -111,7 +111,7 @@ final class RawFrame {
   }
 
   /** Concatenates frames so they go out in one write. */
-  static byte[] concat(byte[]... parts) {
+  public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     for (byte[] p : parts) {
       o.writeBytes(p);
