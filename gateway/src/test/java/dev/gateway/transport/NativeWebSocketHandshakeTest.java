@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.RawFrame;
+import dev.gateway.support.RawHandshake;
+import dev.gateway.support.RawHandshake.HttpHead;
+import dev.gateway.support.RawWebSocket;
 import dev.gateway.support.TestGateway;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,9 +17,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,24 +89,32 @@ class NativeWebSocketHandshakeTest {
    * stricter than RFC 6455 4.1 and browsers: this one speaks the handshake and frames itself.
    */
   @Test
-  void offeringOnlyAnUnknownSubprotocolConnectsWithNone() throws IOException {
-    try (RawWebSocket ws = RawWebSocket.connect(gateway.port, "foo")) {
-      RawWebSocket.Response raw = ws.response;
-      assertEquals(101, raw.status(), raw.head());
-      assertEquals(RawWebSocket.ACCEPT, raw.headers().get("sec-websocket-accept"), raw.head());
-      assertNull(raw.headers().get("sec-websocket-protocol"), "a subprotocol was selected: " + raw.head());
+  void offeringOnlyAnUnknownSubprotocolConnectsWithNone() {
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      HttpHead raw = ws.request("GET", "/ws", upgradeOffering("foo"));
+      assertEquals(101, raw.status(), raw.text());
+      assertEquals(RawHandshake.ACCEPT, raw.header("Sec-WebSocket-Accept"), raw.text());
+      assertNull(raw.header("Sec-WebSocket-Protocol"), "a subprotocol was selected: " + raw.text());
       // the connection speaks the protocol
-      ws.sendTogether("{\"type\":\"register\",\"address\":\"chat.raw\",\"ack\":\"r1\"}");
-      assertEquals(new JsonObject().put("type", "ack").put("ack", "r1"), new JsonObject(ws.readText()));
+      ws.send(RawFrame.text("{\"type\":\"register\",\"address\":\"chat.raw\",\"ack\":\"r1\"}"));
+      assertEquals(new JsonObject().put("type", "ack").put("ack", "r1"), new JsonObject(ws.readText(5)));
     }
   }
 
   @Test
-  void rawHandshakeSelectsTheGatewaySubprotocol() throws IOException {
-    try (RawWebSocket ws = RawWebSocket.connect(gateway.port, "foo, " + SUBPROTOCOL)) {
-      assertEquals(101, ws.response.status(), ws.response.head());
-      assertEquals(SUBPROTOCOL, ws.response.headers().get("sec-websocket-protocol"), ws.response.head());
+  void rawHandshakeSelectsTheGatewaySubprotocol() {
+    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+      HttpHead raw = ws.request("GET", "/ws", upgradeOffering("foo, " + SUBPROTOCOL));
+      assertEquals(101, raw.status(), raw.text());
+      assertEquals(SUBPROTOCOL, raw.header("Sec-WebSocket-Protocol"), raw.text());
     }
+  }
+
+  /** A valid upgrade request (RFC 6455 sample key) offering these subprotocols. */
+  static Map<String, String> upgradeOffering(String protocols) {
+    Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.KEY);
+    h.put("Sec-WebSocket-Protocol", protocols);
+    return h;
   }
 
   @Test
@@ -113,14 +125,14 @@ class NativeWebSocketHandshakeTest {
   }
 
   @Test
-  void upgradeWithoutAKeyIs400() throws IOException {
-    RawWebSocket.Response raw = RawWebSocket.exchange(gateway.port, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  void upgradeWithoutAKeyIs400() {
+    HttpHead raw = RawWebSocket.exchange(gateway.port, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
-    assertEquals(400, raw.status(), raw.head());
+    assertEquals(400, raw.status(), raw.text());
   }
 
   @Test
-  void aNewConnectionAfterAFailedHandshakeWorks() throws IOException {
+  void aNewConnectionAfterAFailedHandshakeWorks() {
     RawWebSocket.exchange(gateway.port,
         "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
     try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
