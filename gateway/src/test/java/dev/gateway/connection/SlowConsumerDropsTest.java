@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.RawFrame;
+import dev.gateway.support.RawWebSocket;
 import dev.gateway.support.TestGateway;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -41,9 +43,9 @@ class SlowConsumerDropsTest {
     double before = gateway.metric(slowCloses);
     try (RawWebSocket slow = RawWebSocket.connect(gateway.port, "/ws", 4096);
          BridgeClient healthy = BridgeClient.connect(client, gateway.port)) {
-      slow.sendText(new JsonObject().put("type", "register").put("address", "chat.drops")
-          .put("ack", "s").encode());
-      assertNotNull(slow.awaitText("\"ack\":\"s\""), "slow client not registered");
+      slow.send(RawFrame.text(new JsonObject().put("type", "register").put("address", "chat.drops")
+          .put("ack", "s").encode()));
+      assertNotNull(slow.awaitText("\"ack\":\"s\"", 10), "slow client not registered");
       healthy.register("chat.drops");
       String body = "x".repeat(1000);
       long deadline = System.nanoTime() + 20_000_000_000L;

@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.RawFrame;
+import dev.gateway.support.RawWebSocket;
 import dev.gateway.support.TestGateway;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -111,8 +113,8 @@ class SlowConsumerTest {
       for (int i = 0; i < SLOW; i++) {
         RawWebSocket ws = RawWebSocket.connect(gw.port, "/ws", 4096);
         slow.add(ws);
-        ws.sendText(new JsonObject().put("type", "register").put("address", ADDRESS).put("ack", "s" + i).encode());
-        ws.awaitText("\"ack\":\"s" + i + "\""); // subscribed; from now on this socket is never read
+        ws.send(RawFrame.text(new JsonObject().put("type", "register").put("address", ADDRESS).put("ack", "s" + i).encode()));
+        ws.awaitText("\"ack\":\"s" + i + "\"", 10); // subscribed; from now on this socket is never read
       }
       assertEquals(SLOW + HEALTHY + 1, sum(gw, "gateway_connections", "transport=\"websocket\""), "connections before loading");
 
