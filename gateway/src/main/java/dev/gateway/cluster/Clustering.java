@@ -10,7 +10,6 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 /**
  * Starts Vert.x clustered over Hazelcast: member discovery by TCP/IP list or Kubernetes DNS,
@@ -30,7 +29,7 @@ public final class Clustering {
         .setClusterPublicHost(cluster.effectivePublicHost())
         .setPort(cluster.eventBusPort()));
     return builder.with(options)
-        .withClusterManager(new HazelcastClusterManager(hazelcastConfig(cluster)))
+        .withClusterManager(new SelfAwareClusterManager(hazelcastConfig(cluster)))
         .buildClustered();
   }
 
