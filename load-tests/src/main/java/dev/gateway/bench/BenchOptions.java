@@ -1,0 +1,131 @@
+package dev.gateway.bench;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Command-line options. {@code --quick} shrinks every phase to a smoke run of about two minutes;
+ * the full run takes about ten to twelve minutes on the 2-core machine.
+ */
+final class BenchOptions {
+
+  /** JVM flags the gateway runs with unless {@code --gateway-jvm} says otherwise (see README). */
+  static final String DEFAULT_GATEWAY_JVM = "";
+
+  static final List<String> ALL_PHASES = List.of("connect", "saturation", "latency", "sockjs",
+      "overload");
+
+  List<Target> targets = new ArrayList<>(List.of(Target.GATEWAY, Target.WS, Target.SOCKETIO));
+  List<String> phases = new ArrayList<>(ALL_PHASES);
+  boolean quick;
+  int connections = 15_000;
+  int sourceAddresses = 8;
+  int generatorLoops = 2;
+  int publishers = 1;
+  long settleMs = 5_000;
+  int saturationSubscribers = 1_000;
+  double[] saturationRates = {25_000, 50_000, 62_500, 75_000, 87_500, 100_000, 112_500, 125_000,
+      150_000, 175_000, 200_000};
+  double[] sockJsRates = {12_500, 25_000, 37_500, 50_000, 62_500, 75_000, 100_000};
+  double stepSeconds = 5;
+  double warmupSeconds = 3;
+  int latencySubscribers = 5_000;
+  double latencyDeliveries = 50_000;
+  double latencySeconds = 10;
+  int latencyReps = 3;
+  double overloadDeliveries = 100_000;
+  double overloadSeconds = 20;
+  long drainMs = 3_000;
+  String gatewayJvm = DEFAULT_GATEWAY_JVM;
+  Path root = Path.of("").toAbsolutePath();
+  Path gatewayJar;
+  Path out;
+  final List<String> args;
+
+  private BenchOptions(String[] args) {
+    this.args = List.of(args);
+  }
+
+  static BenchOptions parse(String[] args) {
+    BenchOptions o = new BenchOptions(args);
+    for (String a : args) {
+      if (a.equals("--quick")) {
+        o.quick();
+      }
+    }
+    for (String a : args) {
+      String v = a.contains("=") ? a.substring(a.indexOf('=') + 1) : "";
+      if (a.equals("--quick")) {
+        continue;
+      } else if (a.startsWith("--targets=")) {
+        o.targets = Arrays.stream(v.split(",")).map(Target::byLabel).toList();
+      } else if (a.startsWith("--phases=")) {
+        o.phases = Arrays.asList(v.split(","));
+        for (String p : o.phases) {
+          if (!ALL_PHASES.contains(p)) {
+            throw new IllegalArgumentException("unknown phase '" + p + "' " + ALL_PHASES);
+          }
+        }
+      } else if (a.startsWith("--connections=")) {
+        o.connections = Integer.parseInt(v);
+      } else if (a.startsWith("--reps=")) {
+        o.latencyReps = Integer.parseInt(v);
+      } else if (a.startsWith("--gateway-jvm=")) {
+        o.gatewayJvm = v;
+      } else if (a.startsWith("--gateway-jar=")) {
+        o.gatewayJar = Path.of(v).toAbsolutePath();
+      } else if (a.startsWith("--root=")) {
+        o.root = Path.of(v).toAbsolutePath();
+      } else if (a.startsWith("--out=")) {
+        o.out = Path.of(v).toAbsolutePath();
+      } else if (a.equals("--help") || a.equals("-h")) {
+        System.out.println(usage());
+        System.exit(0);
+      } else {
+        throw new IllegalArgumentException("unknown option '" + a + "'\n" + usage());
+      }
+    }
+    if (o.gatewayJar == null) {
+      o.gatewayJar = o.root.resolve("gateway/target/gateway.jar");
+    }
+    if (o.out == null) {
+      o.out = o.root.resolve("load-tests/results/fanout-" + LocalDate.now()
+          + (o.quick ? "-quick" : "") + ".md");
+    }
+    return o;
+  }
+
+  private void quick() {
+    quick = true;
+    connections = 3_000;
+    settleMs = 2_000;
+    saturationRates = new double[] {25_000, 50_000, 100_000};
+    sockJsRates = new double[] {12_500, 25_000};
+    stepSeconds = 2;
+    warmupSeconds = 1;
+    latencySubscribers = 2_000;
+    latencyDeliveries = 20_000;
+    latencySeconds = 3;
+    latencyReps = 1;
+    overloadDeliveries = 60_000;
+    overloadSeconds = 4;
+    drainMs = 2_000;
+  }
+
+  static String usage() {
+    return """
+        usage: java -jar load-tests/target/bench.jar [options]   (run from the repository root)
+          --quick                     smoke run (~2 min): fewer connections, short steps
+          --targets=gateway,ws,socketio   servers to measure (default: all three)
+          --phases=connect,saturation,latency,sockjs,overload   (default: all)
+          --connections=N             idle connections for connect rate and memory (15000)
+          --reps=N                    repetitions of the latency phase (3)
+          --gateway-jvm="FLAGS"       JVM flags for the gateway process
+          --gateway-jar=PATH          default gateway/target/gateway.jar
+          --out=FILE                  results file (default load-tests/results/fanout-DATE.md)
+        """;
+  }
+}

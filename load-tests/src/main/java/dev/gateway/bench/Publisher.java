@@ -1,0 +1,49 @@
+package dev.gateway.bench;
+
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Publishes at a fixed rate on its own thread, round-robin over one or more publisher sessions,
+ * each message carrying its send time ({@code System.nanoTime()}) and a sequence number. Pacing
+ * is by schedule, not by sleep: every 0.5 ms it sends what is due, so a slow moment is caught up.
+ */
+final class Publisher {
+
+  /** Payload padding so a delivery is about the size of a small chat message (~130 bytes). */
+  static final String PADDING = "x".repeat(48);
+
+  private final Target target;
+  private final List<Session> publishers;
+  private final String channel;
+  private long sequence;
+
+  Publisher(Target target, List<Session> publishers, String channel) {
+    this.target = target;
+    this.publishers = publishers;
+    this.channel = channel;
+  }
+
+  /** Publishes {@code rate} messages per second for {@code seconds}; returns how many were sent. */
+  long run(double rate, double seconds) {
+    long total = (long) Math.floor(rate * seconds);
+    long t0 = System.nanoTime();
+    long sent = 0;
+    while (sent < total) {
+      long elapsed = System.nanoTime() - t0;
+      long due = Math.min(total, (long) Math.floor(elapsed / 1e9 * rate) + 1);
+      while (sent < due) {
+        Session s = publishers.get((int) (sent % publishers.size()));
+        String body = "{\"t\":" + System.nanoTime() + ",\"s\":" + (sequence++) + ",\"p\":\"" + PADDING + "\"}";
+        s.send(target.publish(channel, body));
+        sent++;
+      }
+      long next = t0 + (long) Math.ceil(sent * 1e9 / rate);
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(Math.min(wait, 500_000L));
+      }
+    }
+    return sent;
+  }
+}

@@ -1,0 +1,169 @@
+package dev.gateway.bench;
+
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/** Progress lines while running, and the tables of the results file. */
+final class Report {
+
+  private Report() {
+  }
+
+  static void progress(String format, Object... args) {
+    System.out.println("[" + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + "] "
+        + String.format(Locale.ROOT, format, args));
+  }
+
+  static String stepLine(String phase, Results.Step s) {
+    return String.format(Locale.ROOT,
+        "%-10s %-9s %-13s N=%-5d offered %,9.0f/s delivered %,9.0f/s lost %,d drops %s"
+            + " p50 %.1f p99 %.1f p99.9 %.1f ms; server %.2f µs/delivery (%.2f cores),"
+            + " generator %.2f µs, others %.2f cores",
+        phase, s.target(), s.transport(), s.subscribers(), s.offeredPerSecond(),
+        s.deliveredPerSecond(), s.lost(), s.drops() < 0 ? "n/a" : String.format("%,d", s.drops()),
+        s.p(50), s.p(99), s.p(99.9), s.serverMicrosPerDelivery(), s.usage().serverCores(),
+        s.generatorMicrosPerDelivery(), s.usage().otherCores());
+  }
+
+  /** The markdown tables of every phase, gateway first. */
+  static String tables(Results r) {
+    StringBuilder b = new StringBuilder();
+    if (!r.connects.isEmpty()) {
+      b.append("\n### Connections: rate and resident memory per idle connection\n\n")
+          .append("| target | connections | failed | seconds | conn/s | RSS before kB | RSS after kB"
+              + " | kB per idle conn | other load (cores) |\n|---|---|---|---|---|---|---|---|---|\n");
+      for (Results.Connect c : r.connects) {
+        b.append(f("| %s | %,d | %d | %.2f | %,.0f | %,d | %,d | %.1f | %.2f |\n", c.target(),
+            c.opened(), c.failed(), c.seconds(), c.perSecond(), c.rssBeforeKb(), c.rssAfterKb(),
+            c.kbPerConnection(), c.otherCores()));
+      }
+    }
+    if (!r.ramps.isEmpty()) {
+      b.append("\n### Saturation: rising publish rate (highest step with p99 < 100 ms and nothing"
+          + " lost)\n\n").append(stepHeader());
+      for (Results.Ramp ramp : r.ramps) {
+        for (Results.Step s : ramp.steps()) {
+          b.append(stepRow(s, s.sustainable() ? "ok" : "**fails**"));
+        }
+      }
+      b.append("\n| target | transport | saturation deliveries/s (measured) |\n|---|---|---|\n");
+      for (Results.Ramp ramp : r.ramps) {
+        Results.Step best = ramp.best();
+        b.append(f("| %s | %s | %s |\n", ramp.target(), ramp.transport(), best == null
+            ? "none sustainable" : f("%,.0f", best.deliveredPerSecond())));
+      }
+    }
+    if (!r.latency.isEmpty()) {
+      b.append("\n### Latency and CPU at a sustainable load (each repetition)\n\n")
+          .append(stepHeader());
+      for (Results.Step s : r.latency) {
+        b.append(stepRow(s, ""));
+      }
+    }
+    if (!r.overloads.isEmpty()) {
+      b.append("\n### Overload\n\n| target | N | offered/s | delivered/s | lost | drops counted"
+          + " by server | p99 ms | RSS start kB | RSS max kB | RSS end kB | other load |\n"
+          + "|---|---|---|---|---|---|---|---|---|---|---|\n");
+      for (Results.Overload o : r.overloads) {
+        Results.Step s = o.step();
+        b.append(f("| %s | %,d | %,.0f | %,.0f | %,d | %s | %.1f | %,d | %,d | %,d | %.2f |\n",
+            s.target(), s.subscribers(), s.offeredPerSecond(), s.deliveredPerSecond(), s.lost(),
+            s.drops() < 0 ? "no counter" : f("%,d", s.drops()), s.p(99), o.rssStartKb(),
+            o.rssMaxKb(), o.rssEndKb(), s.usage().otherCores()));
+      }
+    }
+    return b.toString();
+  }
+
+  /** One line per target with the figures the targets of issue 6 are stated in. */
+  static String summary(Results r, List<String> targets) {
+    StringBuilder b = new StringBuilder("| figure |");
+    StringBuilder sep = new StringBuilder("|---|");
+    for (String t : targets) {
+      b.append(' ').append(t).append(" |");
+      sep.append("---|");
+    }
+    b.append('\n').append(sep).append('\n');
+    row(b, "saturation deliveries/s, N=1,000 (websocket)", targets, t -> {
+      Results.Ramp ramp = find(r.ramps, x -> x.target().equals(t) && x.transport().equals("websocket"));
+      return ramp == null ? "" : ramp.best() == null ? "none" : f("%,.0f", ramp.best().deliveredPerSecond());
+    });
+    row(b, "p50 / p99 / p99.9 ms, N=5,000 at 50k/s (median of reps)", targets, t -> {
+      List<Results.Step> l = latencyOf(r, t);
+      return l.isEmpty() ? "" : f("%.1f / %.1f / %.1f", median(l, 50), median(l, 99), median(l, 99.9));
+    });
+    row(b, "server CPU µs per delivery at 50k/s (median)", targets, t -> {
+      List<Results.Step> l = latencyOf(r, t);
+      return l.isEmpty() ? "" : f("%.2f", medianOf(l.stream().map(Results.Step::serverMicrosPerDelivery).toList()));
+    });
+    row(b, "resident kB per idle connection", targets, t -> {
+      Results.Connect c = find(r.connects, x -> x.target().equals(t));
+      return c == null ? "" : f("%.1f (at %,d)", c.kbPerConnection(), c.opened());
+    });
+    row(b, "connections established per second", targets, t -> {
+      Results.Connect c = find(r.connects, x -> x.target().equals(t));
+      return c == null ? "" : f("%,.0f", c.perSecond());
+    });
+    row(b, "overload: RSS max MB / drops counted", targets, t -> {
+      Results.Overload o = find(r.overloads, x -> x.step().target().equals(t));
+      return o == null ? "" : f("%,.0f / %s", o.rssMaxKb() / 1024.0,
+          o.step().drops() < 0 ? "no counter" : f("%,d", o.step().drops()));
+    });
+    row(b, "saturation deliveries/s over SockJS xhr-streaming", targets, t -> {
+      Results.Ramp ramp = find(r.ramps, x -> x.target().equals(t) && x.transport().equals("xhr-streaming"));
+      return ramp == null ? "" : ramp.best() == null ? "none" : f("%,.0f", ramp.best().deliveredPerSecond());
+    });
+    return b.toString();
+  }
+
+  static List<Results.Step> latencyOf(Results r, String target) {
+    return r.latency.stream().filter(s -> s.target().equals(target)).toList();
+  }
+
+  static double median(List<Results.Step> steps, double percentile) {
+    return medianOf(steps.stream().map(s -> s.p(percentile)).toList());
+  }
+
+  static double medianOf(List<Double> values) {
+    List<Double> v = new ArrayList<>(values);
+    v.sort(Comparator.naturalOrder());
+    return v.isEmpty() ? Double.NaN : v.get(v.size() / 2);
+  }
+
+  private static String stepHeader() {
+    return "| target | transport | N | offered/s | delivered/s | published | lost | drops | p50 ms"
+        + " | p99 ms | p99.9 ms | max ms | server µs/delivery | server cores | generator µs/delivery"
+        + " | other load (cores) | |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  }
+
+  private static String stepRow(Results.Step s, String verdict) {
+    return f("| %s | %s | %,d | %,.0f | %,.0f | %,d | %,d | %s | %.1f | %.1f | %.1f | %.1f | %.2f |"
+            + " %.2f | %.2f | %.2f | %s |\n", s.target(), s.transport(), s.subscribers(),
+        s.offeredPerSecond(), s.deliveredPerSecond(), s.published(), s.lost(),
+        s.drops() < 0 ? "n/a" : f("%,d", s.drops()), s.p(50), s.p(99), s.p(99.9),
+        s.latencyMicros().getMaxValue() / 1000.0, s.serverMicrosPerDelivery(),
+        s.usage().serverCores(), s.generatorMicrosPerDelivery(), s.usage().otherCores(), verdict);
+  }
+
+  private static void row(StringBuilder b, String name, List<String> targets,
+                          java.util.function.Function<String, String> cell) {
+    b.append("| ").append(name).append(" |");
+    for (String t : targets) {
+      b.append(' ').append(cell.apply(t)).append(" |");
+    }
+    b.append('\n');
+  }
+
+  private static <T> T find(List<T> list, Predicate<T> p) {
+    return list.stream().filter(p).findFirst().orElse(null);
+  }
+
+  static String f(String format, Object... args) {
+    return String.format(Locale.ROOT, format, args);
+  }
+}

@@ -1,0 +1,88 @@
+package dev.gateway.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/** What the phases measured; rendered by {@link Report}. Thread-confined to the benchmark thread. */
+final class Results {
+
+  /** Connection phase: connect rate and resident memory per idle connection. */
+  record Connect(String target, int requested, int opened, int failed, double seconds,
+                 long rssBeforeKb, long rssAfterKb, double otherCores) {
+
+    double perSecond() {
+      return opened / seconds;
+    }
+
+    double kbPerConnection() {
+      return opened == 0 ? Double.NaN : (rssAfterKb - rssBeforeKb) / (double) opened;
+    }
+  }
+
+  /** One measured fan-out window at a fixed publish rate. */
+  record Step(String target, String transport, int subscribers, double publishRate,
+              double seconds, long published, long received, long drops, Histogram latencyMicros,
+              Proc.Usage usage) {
+
+    long expected() {
+      return published * subscribers;
+    }
+
+    long lost() {
+      return Math.max(0, expected() - received);
+    }
+
+    double offeredPerSecond() {
+      return publishRate * subscribers;
+    }
+
+    double deliveredPerSecond() {
+      return received / seconds;
+    }
+
+    double p(double percentile) {
+      return latencyMicros.getTotalCount() == 0 ? Double.NaN
+          : latencyMicros.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    double serverMicrosPerDelivery() {
+      return received == 0 ? Double.NaN : usage.serverMicros() / (double) received;
+    }
+
+    double generatorMicrosPerDelivery() {
+      return received == 0 ? Double.NaN : usage.generatorMicros() / (double) received;
+    }
+
+    /** The saturation criterion: nothing lost and p99 under 100 ms. */
+    boolean sustainable() {
+      return lost() == 0 && p(99) < 100;
+    }
+  }
+
+  /** A rising-rate run: every step, and the highest sustainable one. */
+  record Ramp(String target, String transport, List<Step> steps) {
+
+    Step best() {
+      Step best = null;
+      for (Step s : steps) {
+        if (s.sustainable()) {
+          best = s;
+        } else {
+          break;
+        }
+      }
+      return best;
+    }
+  }
+
+  /** Overload: the step, plus the server's resident memory over it. */
+  record Overload(Step step, long rssStartKb, long rssMaxKb, long rssEndKb) {
+  }
+
+  final List<Connect> connects = new ArrayList<>();
+  final List<Ramp> ramps = new ArrayList<>();
+  final List<Step> latency = new ArrayList<>();
+  final List<Overload> overloads = new ArrayList<>();
+  final List<String> problems = new ArrayList<>();
+}
