@@ -30,11 +30,65 @@ public final class FanoutShard {
   private final Set<Connection> connections = new LinkedHashSet<>();
   private final Map<String, Channel> channels = new HashMap<>();
   private volatile long queuedBytes;
+  private final Tally tally = new Tally();
 
-  /** Local subscribers of one channel; {@code ready} completes when the hub registered it. */
+  /**
+   * Local subscribers of one channel; {@code ready} completes when the hub registered it. A
+   * broadcast iterates an array snapshot of the subscribers, rebuilt only after the set changed.
+   */
   private static final class Channel {
+    private static final Connection[] NONE = new Connection[0];
     final Set<Connection> subscribers = new LinkedHashSet<>();
+    private Connection[] snapshot = NONE;
+    private boolean changed;
     Future<Void> ready;
+
+    void add(Connection c) {
+      changed |= subscribers.add(c);
+    }
+
+    boolean remove(Connection c) {
+      boolean removed = subscribers.remove(c);
+      changed |= removed;
+      return removed;
+    }
+
+    Connection[] snapshot() {
+      if (changed) {
+        snapshot = subscribers.toArray(NONE);
+        changed = false;
+      }
+      return snapshot;
+    }
+  }
+
+  /**
+   * Per-transport tallies of one fan-out, reused by every broadcast of this loop (a loop serves a
+   * handful of transports: a linear scan by identity of the transport's constant name).
+   */
+  private static final class Tally {
+    final String[] names = new String[8];
+    final int[] sent = new int[8];
+    final int[] dropped = new int[8];
+    int size;
+
+    int slot(String name) {
+      for (int i = 0; i < size; i++) {
+        if (names[i] == name) {
+          return i;
+        }
+      }
+      for (int i = 0; i < size; i++) {
+        if (names[i].equals(name)) {
+          return i;
+        }
+      }
+      if (size == names.length) {
+        return -1; // more transports than slots: counted one by one
+      }
+      names[size] = name;
+      return size++;
+    }
   }
 
   public FanoutShard(Vertx vertx, ChannelHub hub, GatewayMetrics metrics) {
@@ -74,7 +128,7 @@ public final class FanoutShard {
         ready.handle(ar);
       }));
     }
-    ch.subscribers.add(c);
+    ch.add(c);
     return ch.ready;
   }
 
@@ -93,7 +147,7 @@ public final class FanoutShard {
   /** Removes a local subscriber; the last one releases the node-level registration. */
   public void unsubscribe(Connection c, String address) {
     Channel ch = channels.get(address);
-    if (ch == null || !ch.subscribers.remove(c)) {
+    if (ch == null || !ch.remove(c)) {
       return;
     }
     if (ch.subscribers.isEmpty()) {
@@ -109,23 +163,37 @@ public final class FanoutShard {
       return;
     }
     // counts per transport, aggregated so metrics are touched once per fan-out
-    Map<String, int[]> counts = new HashMap<>(4);
-    for (Connection c : ch.subscribers) {
-      int[] n = counts.computeIfAbsent(c.transportName(), t -> new int[2]);
-      if (c.deliver(message)) {
-        n[0]++;
+    Tally t = tally;
+    int size = message.size();
+    String lastName = null;
+    int last = -1;
+    for (Connection c : ch.snapshot()) {
+      String name = c.transportName();
+      if (name != lastName) {
+        lastName = name;
+        last = t.slot(name);
+      }
+      boolean written = c.deliver(message);
+      if (last >= 0) {
+        if (written) {
+          t.sent[last]++;
+        } else {
+          t.dropped[last]++;
+        }
+      } else if (written) {
+        metrics.messagesSent(name, 1, size);
       } else {
-        n[1]++;
+        metrics.messagesDropped(name, 1);
       }
     }
-    int size = message.size();
-    for (Map.Entry<String, int[]> e : counts.entrySet()) {
-      int[] n = e.getValue();
-      if (n[0] > 0) {
-        metrics.messagesSent(e.getKey(), n[0], (long) n[0] * size);
+    for (int i = 0; i < t.size; i++) {
+      if (t.sent[i] > 0) {
+        metrics.messagesSent(t.names[i], t.sent[i], (long) t.sent[i] * size);
+        t.sent[i] = 0;
       }
-      if (n[1] > 0) {
-        metrics.messagesDropped(e.getKey(), n[1]);
+      if (t.dropped[i] > 0) {
+        metrics.messagesDropped(t.names[i], t.dropped[i]);
+        t.dropped[i] = 0;
       }
     }
     if (message.publishedAtMicros() > 0) {
