@@ -1,11 +1,15 @@
 package dev.gateway.connection;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * One encoded message for clients: UTF-8 bytes produced once and shared by every socket it is
  * written to. Each WebSocket gets its own frame over these bytes (a frame's buffer is released
- * after one write); SockJS needs text, decoded at most once and shared as well.
+ * after one write), or a view of the whole frame encoded once ({@link #webSocketFrame()}); SockJS
+ * needs text, decoded at most once and shared as well.
  */
 public final class Outbound {
 
@@ -13,6 +17,7 @@ public final class Outbound {
   private final long publishedAtMicros;
   private final boolean remote;
   private volatile String text;
+  private volatile ByteBuf webSocketFrame;
 
   public Outbound(byte[] utf8, long publishedAtMicros, boolean remote) {
     this.utf8 = utf8;
@@ -52,5 +57,35 @@ public final class Outbound {
       text = t;
     }
     return t;
+  }
+
+  /**
+   * The message as one complete, unmasked RFC 6455 text frame (header and payload), encoded once
+   * in off-heap memory and shared: each call returns a new view to write to one socket. The
+   * memory is never released by a write; it is freed when the message is garbage collected.
+   */
+  public ByteBuf webSocketFrame() {
+    ByteBuf f = webSocketFrame;
+    if (f == null) {
+      f = encodeTextFrame(utf8);
+      webSocketFrame = f; // a benign race may encode it twice
+    }
+    return f.duplicate();
+  }
+
+  private static ByteBuf encodeTextFrame(byte[] payload) {
+    int n = payload.length;
+    int header = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10;
+    ByteBuffer b = ByteBuffer.allocateDirect(header + n);
+    b.put((byte) 0x81); // FIN, text
+    if (n < 126) {
+      b.put((byte) n);
+    } else if (n <= 0xFFFF) {
+      b.put((byte) 126).putShort((short) n);
+    } else {
+      b.put((byte) 127).putLong(n);
+    }
+    b.put(payload).flip();
+    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(b));
   }
 }

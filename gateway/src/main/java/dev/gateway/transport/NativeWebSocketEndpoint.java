@@ -106,7 +106,7 @@ final class NativeWebSocketEndpoint {
   }
 
   private void accept(ServerWebSocket ws, String token, Grant grant) {
-    Connection c = new Connection(new WebSocketTransport(ws), shard, limits, slots,
+    Connection c = new Connection(new WebSocketTransport(ws, shard.context()), shard, limits, slots,
         true);
     if (grant != null) {
       c.authenticated(token, grant);

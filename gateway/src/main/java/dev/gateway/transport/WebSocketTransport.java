@@ -4,8 +4,14 @@ import dev.gateway.connection.ClientTransport;
 import dev.gateway.connection.Outbound;
 import dev.gateway.protocol.CloseReason;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.buffer.Buffer;
@@ -13,7 +19,17 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 
-/** Adapts a native RFC 6455 WebSocket (the {@code /ws} endpoint) to a {@link ClientTransport}. */
+/**
+ * Adapts a native RFC 6455 WebSocket (the {@code /ws} endpoint) to a {@link ClientTransport}.
+ *
+ * <p>Messages go out as frames encoded once per message ({@link Outbound#webSocketFrame()}),
+ * written straight to the connection's Netty pipeline below Vert.x's frame encoder: per socket
+ * that is one buffer view and one write, instead of a frame object, an encoder pass, a buffer
+ * copy and a hop through Vert.x's outbound queue. Every message of the connection takes that
+ * path, so their order is the order of the writes. Control frames (ping, close) still go through
+ * Vert.x. A connection that negotiated permessage-deflate writes through Vert.x (its frames must
+ * pass the compressor).
+ */
 final class WebSocketTransport implements ClientTransport {
 
   static final String NAME = "websocket";
@@ -22,9 +38,27 @@ final class WebSocketTransport implements ClientTransport {
   static final long CLOSE_GRACE_MS = 1_000;
 
   private final ServerWebSocket socket;
+  /** The pipeline position to write encoded frames at; null when frames must go through Vert.x. */
+  private final ChannelHandlerContext direct;
+  private final ContextInternal context;
 
-  WebSocketTransport(ServerWebSocket socket) {
+  WebSocketTransport(ServerWebSocket socket, Context context) {
     this.socket = socket;
+    this.context = (ContextInternal) context;
+    ChannelHandlerContext ctx = null;
+    if (socket instanceof WebSocketInternal internal && !compressed(internal)) {
+      ctx = internal.channelHandlerContext();
+    }
+    this.direct = ctx;
+  }
+
+  private static boolean compressed(WebSocketInternal socket) {
+    for (Map.Entry<String, ChannelHandler> e : socket.channelHandlerContext().pipeline()) {
+      if (e.getValue() instanceof WebSocketExtensionEncoder) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -34,8 +68,16 @@ final class WebSocketTransport implements ClientTransport {
 
   @Override
   public Future<Void> write(Outbound message) {
-    // a fresh frame over the shared bytes: frames are released after one write
-    return socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, message.bytes(), true));
+    if (direct == null) {
+      // a fresh frame over the shared bytes: frames are released after one write
+      return socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, message.bytes(), true));
+    }
+    if (socket.isClosed()) {
+      return context.failedFuture("WebSocket is closed");
+    }
+    PromiseInternal<Void> written = context.promise();
+    direct.writeAndFlush(message.webSocketFrame(), direct.newPromise().addListener(written));
+    return written.future();
   }
 
   @Override
