@@ -144,7 +144,8 @@ public final class HttpServerVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
         .setMaxWebSocketMessageSize(maxMessage)
         .setPerMessageWebSocketCompressionSupported(s.compression())
-        .setPerFrameWebSocketCompressionSupported(false);
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setStrictThreadMode(true);
     if (s.sendBufferBytes() > 0) {
       options.setSendBufferSize(s.sendBufferBytes());
     }
