@@ -22,6 +22,7 @@ final class BenchOptions {
   List<String> phases = new ArrayList<>(ALL_PHASES);
   boolean quick;
   int connections = 15_000;
+  int warmupConnections = 3_000;
   int sourceAddresses = 8;
   int generatorLoops = 2;
   int publishers = 1;
@@ -39,6 +40,7 @@ final class BenchOptions {
   double overloadDeliveries = 100_000;
   double overloadSeconds = 20;
   long drainMs = 3_000;
+  long overloadDrainMs = 10_000;
   String gatewayJvm = DEFAULT_GATEWAY_JVM;
   Path root = Path.of("").toAbsolutePath();
   Path gatewayJar;
@@ -71,6 +73,8 @@ final class BenchOptions {
         }
       } else if (a.startsWith("--connections=")) {
         o.connections = Integer.parseInt(v);
+      } else if (a.startsWith("--settle-ms=")) {
+        o.settleMs = Long.parseLong(v);
       } else if (a.startsWith("--reps=")) {
         o.latencyReps = Integer.parseInt(v);
       } else if (a.startsWith("--gateway-jvm=")) {
@@ -101,6 +105,8 @@ final class BenchOptions {
   private void quick() {
     quick = true;
     connections = 3_000;
+    warmupConnections = 1_000;
+    overloadDrainMs = 3_000;
     settleMs = 2_000;
     saturationRates = new double[] {25_000, 50_000, 100_000};
     sockJsRates = new double[] {12_500, 25_000};
@@ -123,6 +129,7 @@ final class BenchOptions {
           --phases=connect,saturation,latency,sockjs,overload   (default: all)
           --connections=N             idle connections for connect rate and memory (15000)
           --reps=N                    repetitions of the latency phase (3)
+          --settle-ms=N               wait before reading RSS of the idle connections (5000)
           --gateway-jvm="FLAGS"       JVM flags for the gateway process
           --gateway-jar=PATH          default gateway/target/gateway.jar
           --out=FILE                  results file (default load-tests/results/fanout-DATE.md)

@@ -29,7 +29,12 @@ final class Phases {
   /** Opens {@code connections} idle connections: connect rate and RSS per idle connection. */
   void connect(ServerProcess server) throws Exception {
     int n = opts.connections;
-    Thread.sleep(1_000);
+    // warm-up (every target alike): JIT, pools and buffers see connections before the count
+    int warm = Math.min(opts.warmupConnections, n);
+    LoadGenerator.Opened warmUp = gen.open(server.target, server.port, warm, IN_FLIGHT,
+        new Deliveries(), 60_000);
+    gen.closeAll(warmUp.sessions(), 30_000);
+    Thread.sleep(2_000);
     long before = server.rssKb();
     Proc.Window window = new Proc.Window(server.pid());
     LoadGenerator.Opened opened = gen.open(server.target, server.port, n, IN_FLIGHT,
@@ -38,11 +43,12 @@ final class Phases {
     Thread.sleep(opts.settleMs);
     long after = server.rssKb();
     Results.Connect r = new Results.Connect(server.target.label, n, opened.sessions().size(),
-        opened.failed(), opened.seconds(), before, after, usage.otherCores());
+        opened.failed(), opened.seconds(), before, after, usage.serverMicros(), usage.otherCores());
     results.connects.add(r);
-    Report.progress("connect %-9s %6d/%d in %.2f s = %,.0f conn/s; RSS %,d -> %,d kB = %.1f kB/conn"
-            + " (others %.2f cores)", r.target(), r.opened(), n, r.seconds(), r.perSecond(),
-        before, after, r.kbPerConnection(), usage.otherCores());
+    Report.progress("connect %-9s %6d/%d in %.2f s = %,.0f conn/s (server %.0f µs CPU per"
+            + " connection); RSS %,d -> %,d kB = %.1f kB/conn (others %.2f cores)", r.target(),
+        r.opened(), n, r.seconds(), r.perSecond(), r.serverMicrosPerConnection(), before, after,
+        r.kbPerConnection(), usage.otherCores());
     gen.closeAll(opened.sessions(), 30_000);
     Thread.sleep(2_000);
   }
@@ -57,9 +63,10 @@ final class Phases {
       double[] rates = sockJs ? opts.sockJsRates : opts.saturationRates;
       warmUp(f, rates[0] / f.n);
       for (double deliveries : rates) {
-        Results.Step s = step(server, f, transport, deliveries / f.n, opts.stepSeconds, null);
+        Results.Step s = step(server, f, transport, deliveries / f.n, opts.stepSeconds, null,
+            opts.drainMs);
         steps.add(s);
-        Report.progress(Report.stepLine("saturation", s));
+        Report.progress("%s", Report.stepLine("saturation", s));
         if (!s.sustainable()) {
           break;
         }
@@ -76,9 +83,9 @@ final class Phases {
     try {
       double rate = opts.latencyDeliveries / f.n;
       warmUp(f, rate);
-      Results.Step s = step(server, f, "websocket", rate, opts.latencySeconds, null);
+      Results.Step s = step(server, f, "websocket", rate, opts.latencySeconds, null, opts.drainMs);
       results.latency.add(s);
-      Report.progress(Report.stepLine("latency", s));
+      Report.progress("%s", Report.stepLine("latency", s));
     } finally {
       f.close();
     }
@@ -91,12 +98,13 @@ final class Phases {
       long start = server.rssKb();
       AtomicLong max = new AtomicLong(start);
       Results.Step s = step(server, f, "websocket", opts.overloadDeliveries / f.n,
-          opts.overloadSeconds, () -> max.accumulateAndGet(server.rssKb(), Math::max));
+          opts.overloadSeconds, () -> max.accumulateAndGet(server.rssKb(), Math::max),
+          opts.overloadDrainMs);
       long end = server.rssKb();
       max.accumulateAndGet(end, Math::max);
       results.overloads.add(new Results.Overload(s, start, max.get(), end));
-      Report.progress(Report.stepLine("overload", s) + String.format(
-          " RSS %,d -> max %,d -> %,d kB", start, max.get(), end));
+      Report.progress("%s RSS %,d -> max %,d -> %,d kB", Report.stepLine("overload", s), start,
+          max.get(), end);
     } finally {
       f.close();
     }
@@ -168,7 +176,8 @@ final class Phases {
    * drain time passed), and accounts server CPU over publish + drain.
    */
   private Results.Step step(ServerProcess server, Fanout f, String transport, double rate,
-                            double seconds, Runnable sampler) throws InterruptedException {
+                            double seconds, Runnable sampler, long drainMs)
+      throws InterruptedException {
     Deliveries d = f.deliveries();
     long received0 = d.received();
     d.takeHistogram();
@@ -190,7 +199,9 @@ final class Phases {
       sampling.start();
     }
     long published = f.publisher().run(rate, seconds);
-    drain(d, received0, published * f.n(), opts.drainMs);
+    long backlog = published * f.n() - (d.received() - received0);
+    long queued = server.queuedBytes();
+    drain(d, received0, published * f.n(), drainMs);
     Proc.Usage usage = window.end();
     if (sampling != null) {
       sampling.interrupt();
@@ -199,7 +210,7 @@ final class Phases {
     long drops1 = server.drops();
     long drops = drops0 < 0 || drops1 < 0 ? -1 : drops1 - drops0;
     return new Results.Step(server.target.label, transport, f.n(), rate, seconds, published,
-        d.received() - received0, drops, d.takeHistogram(), usage);
+        d.received() - received0, drops, d.takeHistogram(), usage, backlog, queued);
   }
 
   private static void drain(Deliveries d, long received0, long expected, long maxMs)

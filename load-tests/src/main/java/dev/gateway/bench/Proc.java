@@ -16,13 +16,22 @@ final class Proc {
 
   /** utime + stime of the process (all its threads), in microseconds. */
   static long cpuMicros(long pid) {
+    return cpuMicros(pid, true);
+  }
+
+  /** stime of the process (time in the kernel: system calls, loopback TCP), in microseconds. */
+  static long sysMicros(long pid) {
+    return cpuMicros(pid, false);
+  }
+
+  private static long cpuMicros(long pid, boolean withUser) {
     String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
     if (stat == null) {
       return -1;
     }
     // the command name (field 2) may contain spaces: fields are counted after its closing ')'
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    long utime = Long.parseLong(f[11]);
+    long utime = withUser ? Long.parseLong(f[11]) : 0;
     long stime = Long.parseLong(f[12]);
     return (utime + stime) * 1_000_000L / TICKS_PER_SECOND;
   }
@@ -86,12 +95,14 @@ final class Proc {
     private final long serverPid;
     private final long t0 = System.nanoTime();
     private final long server0;
+    private final long serverSys0;
     private final long self0;
     private final long machine0;
 
     Window(long serverPid) {
       this.serverPid = serverPid;
       this.server0 = cpuMicros(serverPid);
+      this.serverSys0 = sysMicros(serverPid);
       this.self0 = cpuMicros(selfPid());
       this.machine0 = machineBusyMicros();
     }
@@ -99,18 +110,24 @@ final class Proc {
     Usage end() {
       double seconds = (System.nanoTime() - t0) / 1e9;
       long server = cpuMicros(serverPid) - server0;
+      long serverSys = sysMicros(serverPid) - serverSys0;
       long self = cpuMicros(selfPid()) - self0;
       long machine = machineBusyMicros() - machine0;
-      return new Usage(seconds, server, self, Math.max(0, machine - server - self));
+      return new Usage(seconds, server, serverSys, self, Math.max(0, machine - server - self));
     }
   }
 
   /** CPU microseconds used in a window of {@code seconds}. */
-  record Usage(double seconds, long serverMicros, long generatorMicros, long otherMicros) {
+  record Usage(double seconds, long serverMicros, long serverSysMicros, long generatorMicros,
+               long otherMicros) {
 
     /** Cores kept busy by other processes on average (the noise). */
     double otherCores() {
       return otherMicros / 1e6 / seconds;
+    }
+
+    double sysShare() {
+      return serverMicros == 0 ? 0 : serverSysMicros / (double) serverMicros;
     }
 
     double serverCores() {

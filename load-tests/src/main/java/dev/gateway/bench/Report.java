@@ -22,11 +22,12 @@ final class Report {
   static String stepLine(String phase, Results.Step s) {
     return String.format(Locale.ROOT,
         "%-10s %-9s %-13s N=%-5d offered %,9.0f/s delivered %,9.0f/s lost %,d drops %s"
-            + " p50 %.1f p99 %.1f p99.9 %.1f ms; server %.2f µs/delivery (%.2f cores),"
+            + " p50 %.1f p99 %.1f p99.9 %.1f ms; server %.2f µs/delivery (%.0f%% sys, %.2f cores),"
             + " generator %.2f µs, others %.2f cores",
         phase, s.target(), s.transport(), s.subscribers(), s.offeredPerSecond(),
         s.deliveredPerSecond(), s.lost(), s.drops() < 0 ? "n/a" : String.format("%,d", s.drops()),
-        s.p(50), s.p(99), s.p(99.9), s.serverMicrosPerDelivery(), s.usage().serverCores(),
+        s.p(50), s.p(99), s.p(99.9), s.serverMicrosPerDelivery(), s.usage().sysShare() * 100,
+        s.usage().serverCores(),
         s.generatorMicrosPerDelivery(), s.usage().otherCores());
   }
 
@@ -35,12 +36,14 @@ final class Report {
     StringBuilder b = new StringBuilder();
     if (!r.connects.isEmpty()) {
       b.append("\n### Connections: rate and resident memory per idle connection\n\n")
-          .append("| target | connections | failed | seconds | conn/s | RSS before kB | RSS after kB"
-              + " | kB per idle conn | other load (cores) |\n|---|---|---|---|---|---|---|---|---|\n");
+          .append("| target | connections | failed | seconds | conn/s | server CPU µs/conn"
+              + " | RSS before kB | RSS after kB | kB per idle conn | other load (cores) |\n"
+              + "|---|---|---|---|---|---|---|---|---|---|\n");
       for (Results.Connect c : r.connects) {
-        b.append(f("| %s | %,d | %d | %.2f | %,.0f | %,d | %,d | %.1f | %.2f |\n", c.target(),
-            c.opened(), c.failed(), c.seconds(), c.perSecond(), c.rssBeforeKb(), c.rssAfterKb(),
-            c.kbPerConnection(), c.otherCores()));
+        b.append(f("| %s | %,d | %d | %.2f | %,.0f | %.0f | %,d | %,d | %.1f | %.2f |\n",
+            c.target(), c.opened(), c.failed(), c.seconds(), c.perSecond(),
+            c.serverMicrosPerConnection(), c.rssBeforeKb(), c.rssAfterKb(), c.kbPerConnection(),
+            c.otherCores()));
       }
     }
     if (!r.ramps.isEmpty()) {
@@ -66,15 +69,18 @@ final class Report {
       }
     }
     if (!r.overloads.isEmpty()) {
-      b.append("\n### Overload\n\n| target | N | offered/s | delivered/s | lost | drops counted"
-          + " by server | p99 ms | RSS start kB | RSS max kB | RSS end kB | other load |\n"
-          + "|---|---|---|---|---|---|---|---|---|---|---|\n");
+      b.append("\n### Overload\n\n| target | N | offered/s | delivered/s | behind when publishing"
+          + " stopped | lost after drain | drops counted by server | server queue bytes at stop"
+          + " | p99 ms | RSS start kB | RSS max kB | RSS end kB | other load |\n"
+          + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
       for (Results.Overload o : r.overloads) {
         Results.Step s = o.step();
-        b.append(f("| %s | %,d | %,.0f | %,.0f | %,d | %s | %.1f | %,d | %,d | %,d | %.2f |\n",
-            s.target(), s.subscribers(), s.offeredPerSecond(), s.deliveredPerSecond(), s.lost(),
-            s.drops() < 0 ? "no counter" : f("%,d", s.drops()), s.p(99), o.rssStartKb(),
-            o.rssMaxKb(), o.rssEndKb(), s.usage().otherCores()));
+        b.append(f("| %s | %,d | %,.0f | %,.0f | %,d | %,d | %s | %s | %.1f | %,d | %,d | %,d |"
+                + " %.2f |\n", s.target(), s.subscribers(), s.offeredPerSecond(),
+            s.deliveredPerSecond(), s.backlogAtEnd(), s.lost(),
+            s.drops() < 0 ? "no counter" : f("%,d", s.drops()),
+            s.serverQueuedBytes() < 0 ? "n/a" : f("%,d", s.serverQueuedBytes()), s.p(99),
+            o.rssStartKb(), o.rssMaxKb(), o.rssEndKb(), s.usage().otherCores()));
       }
     }
     return b.toString();
@@ -105,9 +111,9 @@ final class Report {
       Results.Connect c = find(r.connects, x -> x.target().equals(t));
       return c == null ? "" : f("%.1f (at %,d)", c.kbPerConnection(), c.opened());
     });
-    row(b, "connections established per second", targets, t -> {
+    row(b, "connections established per second (server CPU µs per connection)", targets, t -> {
       Results.Connect c = find(r.connects, x -> x.target().equals(t));
-      return c == null ? "" : f("%,.0f", c.perSecond());
+      return c == null ? "" : f("%,.0f (%.0f)", c.perSecond(), c.serverMicrosPerConnection());
     });
     row(b, "overload: RSS max MB / drops counted", targets, t -> {
       Results.Overload o = find(r.overloads, x -> x.step().target().equals(t));

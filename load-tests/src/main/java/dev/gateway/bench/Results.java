@@ -9,7 +9,11 @@ final class Results {
 
   /** Connection phase: connect rate and resident memory per idle connection. */
   record Connect(String target, int requested, int opened, int failed, double seconds,
-                 long rssBeforeKb, long rssAfterKb, double otherCores) {
+                 long rssBeforeKb, long rssAfterKb, long serverMicros, double otherCores) {
+
+    double serverMicrosPerConnection() {
+      return opened == 0 ? Double.NaN : serverMicros / (double) opened;
+    }
 
     double perSecond() {
       return opened / seconds;
@@ -23,7 +27,7 @@ final class Results {
   /** One measured fan-out window at a fixed publish rate. */
   record Step(String target, String transport, int subscribers, double publishRate,
               double seconds, long published, long received, long drops, Histogram latencyMicros,
-              Proc.Usage usage) {
+              Proc.Usage usage, long backlogAtEnd, long serverQueuedBytes) {
 
     long expected() {
       return published * subscribers;
@@ -37,8 +41,9 @@ final class Results {
       return publishRate * subscribers;
     }
 
+    /** Deliveries that arrived while publishing, per second of publishing. */
     double deliveredPerSecond() {
-      return received / seconds;
+      return (expected() - backlogAtEnd) / seconds;
     }
 
     double p(double percentile) {

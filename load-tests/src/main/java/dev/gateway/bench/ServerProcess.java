@@ -137,6 +137,26 @@ final class ServerProcess implements AutoCloseable {
     return -1;
   }
 
+  /**
+   * The gateway's {@code gateway_outbound_queue_bytes} (written to sockets, not yet flushed), or
+   * -1 for a server without it.
+   */
+  long queuedBytes() {
+    if (target != Target.GATEWAY) {
+      return -1;
+    }
+    String metrics = get("/metrics");
+    if (metrics == null) {
+      return -1;
+    }
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("gateway_outbound_queue_bytes")) {
+        return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return -1;
+  }
+
   /** Stops the process by PID: SIGTERM, then SIGKILL after 5 s. */
   @Override
   public void close() {
