@@ -30,6 +30,8 @@ final class NativeWebSocketEndpoint {
   private final ConnectionSlots slots;
   private final GatewayMetrics metrics;
   private final GatewayConfig.Limits limits;
+  /** Coalesces flushes of this loop's sockets while the loop is behind. */
+  private final WebSocketTransport.Flusher flusher = new WebSocketTransport.Flusher();
 
   NativeWebSocketEndpoint(FanoutShard shard, ProtocolHandler protocol, Authenticator authenticator,
                           HandshakeGate gate, ConnectionSlots slots, GatewayMetrics metrics,
@@ -106,7 +108,7 @@ final class NativeWebSocketEndpoint {
   }
 
   private void accept(ServerWebSocket ws, String token, Grant grant) {
-    Connection c = new Connection(new WebSocketTransport(ws, shard.context()), shard, limits, slots,
+    Connection c = new Connection(new WebSocketTransport(ws, shard.context(), flusher), shard, limits, slots,
         true);
     if (grant != null) {
       c.authenticated(token, grant);

@@ -6,11 +6,16 @@ import dev.gateway.protocol.CloseReason;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.vertx.core.internal.http.WebSocketInternal;
@@ -29,6 +34,12 @@ import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
  * path, so their order is the order of the writes. Control frames (ping, close) still go through
  * Vert.x. A connection that negotiated permessage-deflate writes through Vert.x (its frames must
  * pass the compressor).
+ *
+ * <p>Flushes are coalesced under load: a write made while more tasks wait on the event loop (the
+ * loop is behind, for example with further broadcasts queued) is not flushed at once; the
+ * loop's {@link Flusher} flushes every such channel once, after the tasks queued so far. A
+ * subscriber then gets several messages per system call instead of one. An idle loop flushes
+ * every write immediately, as before.
  */
 final class WebSocketTransport implements ClientTransport {
 
@@ -41,10 +52,13 @@ final class WebSocketTransport implements ClientTransport {
   /** The pipeline position to write encoded frames at; null when frames must go through Vert.x. */
   private final ChannelHandlerContext direct;
   private final ContextInternal context;
+  private final Flusher flusher;
+  private boolean flushPending;
 
-  WebSocketTransport(ServerWebSocket socket, Context context) {
+  WebSocketTransport(ServerWebSocket socket, Context context, Flusher flusher) {
     this.socket = socket;
     this.context = (ContextInternal) context;
+    this.flusher = flusher;
     ChannelHandlerContext ctx = null;
     if (socket instanceof WebSocketInternal internal && !compressed(internal)) {
       ctx = internal.channelHandlerContext();
@@ -76,8 +90,49 @@ final class WebSocketTransport implements ClientTransport {
       return context.failedFuture("WebSocket is closed");
     }
     PromiseInternal<Void> written = context.promise();
-    direct.writeAndFlush(message.webSocketFrame(), direct.newPromise().addListener(written));
+    ChannelPromise promise = direct.newPromise().addListener(written);
+    EventExecutor loop = direct.executor();
+    if (loop instanceof SingleThreadEventExecutor queue && queue.inEventLoop()
+        && queue.pendingTasks() > 0) {
+      direct.write(message.webSocketFrame(), promise);
+      flusher.defer(this, loop);
+    } else {
+      direct.writeAndFlush(message.webSocketFrame(), promise);
+    }
     return written.future();
+  }
+
+  /**
+   * The WebSocket channels of one event loop written to and not yet flushed. Confined to that
+   * loop. Its flush task is queued behind the tasks already waiting, so everything they write
+   * to a channel goes out with one flush.
+   */
+  static final class Flusher implements Runnable {
+
+    private final List<WebSocketTransport> pending = new ArrayList<>();
+    private boolean scheduled;
+
+    void defer(WebSocketTransport t, EventExecutor loop) {
+      if (!t.flushPending) {
+        t.flushPending = true;
+        pending.add(t);
+      }
+      if (!scheduled) {
+        scheduled = true;
+        loop.execute(this);
+      }
+    }
+
+    @Override
+    public void run() {
+      scheduled = false;
+      for (int i = 0; i < pending.size(); i++) {
+        WebSocketTransport t = pending.get(i);
+        t.flushPending = false;
+        t.direct.flush();
+      }
+      pending.clear();
+    }
   }
 
   @Override
