@@ -112,7 +112,11 @@ public final class Bench {
     b.append("mvn -B -q -DskipTests package && java -jar load-tests/target/bench.jar ")
         .append(String.join(" ", opts.args)).append("\n");
     for (ServerProcess s : servers.values()) {
-      b.append(s.target.label).append(": ")
+      b.append(s.target.label).append(": ");
+      if (s.target == Target.GATEWAY) {
+        opts.gatewayEnv.forEach((k, v) -> b.append(k).append('=').append(v).append(' '));
+      }
+      b.append("")
           .append(String.join(" ", s.command).replace(work.toString(), "$TMP")).append('\n');
     }
     b.append("```\n\nGateway configuration (`$TMP/gateway-bench.json`, port chosen free):\n\n```json\n")

@@ -12,8 +12,13 @@ import java.util.List;
  */
 final class BenchOptions {
 
-  /** JVM flags the gateway runs with unless {@code --gateway-jvm} says otherwise (see README). */
-  static final String DEFAULT_GATEWAY_JVM = "";
+  /**
+   * JVM flags the gateway runs with unless {@code --gateway-jvm} says otherwise: the flags
+   * recommended for a production node of this size (see load-tests/BENCHMARK.md). Serial GC is
+   * what the JVM itself picks for containers under 2 CPUs; the small young generation keeps the
+   * resident memory close to the live heap.
+   */
+  static final String DEFAULT_GATEWAY_JVM = "-XX:+UseSerialGC -Xmn16m";
 
   static final List<String> ALL_PHASES = List.of("connect", "saturation", "latency", "sockjs",
       "overload");
@@ -30,7 +35,7 @@ final class BenchOptions {
   int saturationSubscribers = 1_000;
   double[] saturationRates = {25_000, 50_000, 62_500, 75_000, 87_500, 100_000, 112_500, 125_000,
       150_000, 175_000, 200_000};
-  double[] sockJsRates = {12_500, 25_000, 37_500, 50_000, 62_500, 75_000, 100_000};
+  double[] sockJsRates = {5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 75_000, 100_000};
   double stepSeconds = 5;
   double warmupSeconds = 3;
   int latencySubscribers = 5_000;
@@ -42,6 +47,8 @@ final class BenchOptions {
   long drainMs = 3_000;
   long overloadDrainMs = 10_000;
   String gatewayJvm = DEFAULT_GATEWAY_JVM;
+  /** Extra environment of the gateway process (GATEWAY_* settings override the config file). */
+  java.util.Map<String, String> gatewayEnv = new java.util.LinkedHashMap<>();
   Path root = Path.of("").toAbsolutePath();
   Path gatewayJar;
   Path out;
@@ -79,6 +86,14 @@ final class BenchOptions {
         o.latencyReps = Integer.parseInt(v);
       } else if (a.startsWith("--gateway-jvm=")) {
         o.gatewayJvm = v;
+      } else if (a.startsWith("--gateway-env=")) {
+        for (String kv : v.split(",")) {
+          int eq = kv.indexOf('=');
+          if (eq <= 0 || !kv.startsWith("GATEWAY_")) {
+            throw new IllegalArgumentException("--gateway-env takes GATEWAY_NAME=VALUE[,...]");
+          }
+          o.gatewayEnv.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
       } else if (a.startsWith("--gateway-jar=")) {
         o.gatewayJar = Path.of(v).toAbsolutePath();
       } else if (a.startsWith("--root=")) {
@@ -109,7 +124,7 @@ final class BenchOptions {
     overloadDrainMs = 3_000;
     settleMs = 2_000;
     saturationRates = new double[] {25_000, 50_000, 100_000};
-    sockJsRates = new double[] {12_500, 25_000};
+    sockJsRates = new double[] {5_000, 20_000};
     stepSeconds = 2;
     warmupSeconds = 1;
     latencySubscribers = 2_000;
@@ -130,7 +145,8 @@ final class BenchOptions {
           --connections=N             idle connections for connect rate and memory (15000)
           --reps=N                    repetitions of the latency phase (3)
           --settle-ms=N               wait before reading RSS of the idle connections (5000)
-          --gateway-jvm="FLAGS"       JVM flags for the gateway process
+          --gateway-jvm="FLAGS"       JVM flags for the gateway (default "-XX:+UseSerialGC -Xmn16m")
+          --gateway-env=K=V[,K=V]     GATEWAY_* settings for the gateway (e.g. GATEWAY_EVENT_LOOPS=1)
           --gateway-jar=PATH          default gateway/target/gateway.jar
           --out=FILE                  results file (default load-tests/results/fanout-DATE.md)
         """;

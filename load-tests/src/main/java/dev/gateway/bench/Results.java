@@ -68,13 +68,12 @@ final class Results {
   /** A rising-rate run: every step, and the highest sustainable one. */
   record Ramp(String target, String transport, List<Step> steps) {
 
+    /** The highest sustainable step before the ramp stopped (a step that failed twice). */
     Step best() {
       Step best = null;
       for (Step s : steps) {
         if (s.sustainable()) {
           best = s;
-        } else {
-          break;
         }
       }
       return best;

@@ -46,7 +46,7 @@ final class Servers {
           }
         }
         cmd.addAll(List.of("-jar", opts.gatewayJar.toString(), "--config", config.toString()));
-        yield ServerProcess.start(target, port, cmd, opts.root, Map.of(), "gateway: listening on",
+        yield ServerProcess.start(target, port, cmd, opts.root, opts.gatewayEnv, "gateway: listening on",
             workDir, 90_000);
       }
       case WS -> ServerProcess.start(target, port,

@@ -35,9 +35,11 @@ final class Targets {
     });
     r.overloads.stream().filter(o -> o.step().target().equals("gateway")).findFirst().ifPresent(o ->
         line(b, o.step().drops() > 0 || o.step().lost() == 0, Report.f(
-            "overload: RSS bounded and drops counted: RSS max %,.0f MB, %s drops counted, %,d lost",
-            o.rssMaxKb() / 1024.0, o.step().drops() < 0 ? "no" : Report.f("%,d", o.step().drops()),
-            o.step().lost())));
+            "overload: RSS bounded and drops counted: RSS %,.0f MB at the start, %,.0f MB at most;"
+                + " %s drops counted, %,d deliveries behind when publishing stopped, %,d never"
+                + " arrived", o.rssStartKb() / 1024.0, o.rssMaxKb() / 1024.0,
+            o.step().drops() < 0 ? "no" : Report.f("%,d", o.step().drops()),
+            o.step().backlogAtEnd(), o.step().lost())));
     return b.toString();
   }
 
