@@ -27,7 +27,6 @@ final class BenchOptions {
   List<String> phases = new ArrayList<>(ALL_PHASES);
   boolean quick;
   int connections = 15_000;
-  int warmupConnections = 3_000;
   int sourceAddresses = 8;
   int generatorLoops = 2;
   int publishers = 1;
@@ -82,6 +81,10 @@ final class BenchOptions {
         o.connections = Integer.parseInt(v);
       } else if (a.startsWith("--settle-ms=")) {
         o.settleMs = Long.parseLong(v);
+      } else if (a.startsWith("--latency=")) {
+        String[] nr = v.split("@");
+        o.latencySubscribers = Integer.parseInt(nr[0]);
+        o.latencyDeliveries = Double.parseDouble(nr[1]);
       } else if (a.startsWith("--reps=")) {
         o.latencyReps = Integer.parseInt(v);
       } else if (a.startsWith("--gateway-jvm=")) {
@@ -120,7 +123,6 @@ final class BenchOptions {
   private void quick() {
     quick = true;
     connections = 3_000;
-    warmupConnections = 1_000;
     overloadDrainMs = 3_000;
     settleMs = 2_000;
     saturationRates = new double[] {25_000, 50_000, 100_000};
@@ -144,6 +146,7 @@ final class BenchOptions {
           --phases=connect,saturation,latency,sockjs,overload   (default: all)
           --connections=N             idle connections for connect rate and memory (15000)
           --reps=N                    repetitions of the latency phase (3)
+          --latency=N@D               latency phase with N subscribers at D deliveries/s (5000@50000)
           --settle-ms=N               wait before reading RSS of the idle connections (5000)
           --gateway-jvm="FLAGS"       JVM flags for the gateway (default "-XX:+UseSerialGC -Xmn16m")
           --gateway-env=K=V[,K=V]     GATEWAY_* settings for the gateway (e.g. GATEWAY_EVENT_LOOPS=1)

@@ -36,14 +36,16 @@ final class Report {
     StringBuilder b = new StringBuilder();
     if (!r.connects.isEmpty()) {
       b.append("\n### Connections: rate and resident memory per idle connection\n\n")
-          .append("| target | connections | failed | seconds | conn/s | server CPU µs/conn"
-              + " | RSS before kB | RSS after kB | kB per idle conn | other load (cores) |\n"
-              + "|---|---|---|---|---|---|---|---|---|---|\n");
+          .append("| target | connections | failed | cold: seconds | cold conn/s | cold server"
+              + " µs/conn | warm: seconds | warm conn/s | warm server µs/conn | RSS before kB"
+              + " | RSS after kB | kB per idle conn | other load (cores) |\n"
+              + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
       for (Results.Connect c : r.connects) {
-        b.append(f("| %s | %,d | %d | %.2f | %,.0f | %.0f | %,d | %,d | %.1f | %.2f |\n",
-            c.target(), c.opened(), c.failed(), c.seconds(), c.perSecond(),
-            c.serverMicrosPerConnection(), c.rssBeforeKb(), c.rssAfterKb(), c.kbPerConnection(),
-            c.otherCores()));
+        b.append(f("| %s | %,d | %d | %.2f | %,.0f | %.0f | %.2f | %,.0f | %.0f | %,d | %,d | %.1f"
+                + " | %.2f |\n", c.target(), c.opened(), c.failed(), c.seconds(), c.perSecond(),
+            c.serverMicrosPerConnection(), c.warmSeconds(), c.warmPerSecond(),
+            c.warmServerMicrosPerConnection(), c.rssBeforeKb(), c.rssAfterKb(),
+            c.kbPerConnection(), c.otherCores()));
       }
     }
     if (!r.ramps.isEmpty()) {
@@ -111,7 +113,11 @@ final class Report {
       Results.Connect c = find(r.connects, x -> x.target().equals(t));
       return c == null ? "" : f("%.1f (at %,d)", c.kbPerConnection(), c.opened());
     });
-    row(b, "connections established per second (server CPU µs per connection)", targets, t -> {
+    row(b, "connections/s, warm (server CPU µs per connection)", targets, t -> {
+      Results.Connect c = find(r.connects, x -> x.target().equals(t));
+      return c == null ? "" : f("%,.0f (%.0f)", c.warmPerSecond(), c.warmServerMicrosPerConnection());
+    });
+    row(b, "connections/s, first pass on the fresh server (server CPU µs per connection)", targets, t -> {
       Results.Connect c = find(r.connects, x -> x.target().equals(t));
       return c == null ? "" : f("%,.0f (%.0f)", c.perSecond(), c.serverMicrosPerConnection());
     });

@@ -7,16 +7,25 @@ import org.HdrHistogram.Histogram;
 /** What the phases measured; rendered by {@link Report}. Thread-confined to the benchmark thread. */
 final class Results {
 
-  /** Connection phase: connect rate and resident memory per idle connection. */
+  /** Connection phase: connect rate (cold and warm) and resident memory per idle connection. */
   record Connect(String target, int requested, int opened, int failed, double seconds,
-                 long rssBeforeKb, long rssAfterKb, long serverMicros, double otherCores) {
+                 int warmOpened, double warmSeconds, long rssBeforeKb, long rssAfterKb,
+                 long serverMicros, long warmServerMicros, double otherCores) {
+
+    double perSecond() {
+      return opened / seconds;
+    }
+
+    double warmPerSecond() {
+      return warmOpened / warmSeconds;
+    }
 
     double serverMicrosPerConnection() {
       return opened == 0 ? Double.NaN : serverMicros / (double) opened;
     }
 
-    double perSecond() {
-      return opened / seconds;
+    double warmServerMicrosPerConnection() {
+      return warmOpened == 0 ? Double.NaN : warmServerMicros / (double) warmOpened;
     }
 
     double kbPerConnection() {
