@@ -47,7 +47,8 @@ public final class Bench {
       }
       Phases phases = new Phases(gen, opts, results);
       for (String phase : opts.phases) {
-        int reps = phase.equals("latency") ? opts.latencyReps : 1;
+        int reps = phase.equals("latency") ? opts.latencyReps
+            : phase.equals("saturation") ? opts.saturationReps : 1;
         for (int rep = 0; rep < reps; rep++) {
           for (ServerProcess s : servers.values()) {
             if (phase.equals("sockjs") && s.target != Target.GATEWAY) {

@@ -36,6 +36,7 @@ final class BenchOptions {
       150_000, 175_000, 200_000};
   double[] sockJsRates = {5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 75_000, 100_000};
   double stepSeconds = 5;
+  int saturationReps = 2;
   double warmupSeconds = 3;
   int latencySubscribers = 5_000;
   double latencyDeliveries = 50_000;
@@ -128,6 +129,7 @@ final class BenchOptions {
     saturationRates = new double[] {25_000, 50_000, 100_000};
     sockJsRates = new double[] {5_000, 20_000};
     stepSeconds = 2;
+    saturationReps = 1;
     warmupSeconds = 1;
     latencySubscribers = 2_000;
     latencyDeliveries = 20_000;

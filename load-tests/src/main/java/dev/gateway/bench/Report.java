@@ -97,9 +97,9 @@ final class Report {
       sep.append("---|");
     }
     b.append('\n').append(sep).append('\n');
-    row(b, "saturation deliveries/s, N=1,000 (websocket)", targets, t -> {
-      Results.Ramp ramp = find(r.ramps, x -> x.target().equals(t) && x.transport().equals("websocket"));
-      return ramp == null ? "" : ramp.best() == null ? "none" : f("%,.0f", ramp.best().deliveredPerSecond());
+    row(b, "saturation deliveries/s, N=1,000 (websocket; best of the ramps)", targets, t -> {
+      double best = bestSaturation(r, t, "websocket");
+      return Double.isNaN(best) ? "" : best == 0 ? "none" : f("%,.0f", best);
     });
     row(b, "p50 / p99 / p99.9 ms, N=5,000 at 50k/s (median of reps)", targets, t -> {
       List<Results.Step> l = latencyOf(r, t);
@@ -127,10 +127,25 @@ final class Report {
           o.step().drops() < 0 ? "no counter" : f("%,d", o.step().drops()));
     });
     row(b, "saturation deliveries/s over SockJS xhr-streaming", targets, t -> {
-      Results.Ramp ramp = find(r.ramps, x -> x.target().equals(t) && x.transport().equals("xhr-streaming"));
-      return ramp == null ? "" : ramp.best() == null ? "none" : f("%,.0f", ramp.best().deliveredPerSecond());
+      double best = bestSaturation(r, t, "xhr-streaming");
+      return Double.isNaN(best) ? "" : best == 0 ? "none" : f("%,.0f", best);
     });
     return b.toString();
+  }
+
+  /**
+   * The highest sustainable delivery rate over a target's ramps (other load on the machine can
+   * only lower it); NaN without a ramp, 0 when no step was sustainable.
+   */
+  static double bestSaturation(Results r, String target, String transport) {
+    double best = Double.NaN;
+    for (Results.Ramp ramp : r.ramps) {
+      if (ramp.target().equals(target) && ramp.transport().equals(transport)) {
+        double v = ramp.best() == null ? 0 : ramp.best().deliveredPerSecond();
+        best = Double.isNaN(best) ? v : Math.max(best, v);
+      }
+    }
+    return best;
   }
 
   static List<Results.Step> latencyOf(Results r, String target) {
