@@ -33,7 +33,7 @@ final class BenchOptions {
   long settleMs = 5_000;
   int saturationSubscribers = 1_000;
   double[] saturationRates = {25_000, 50_000, 62_500, 75_000, 87_500, 100_000, 112_500, 125_000,
-      150_000, 175_000, 200_000};
+      150_000, 175_000, 200_000, 250_000, 300_000, 400_000};
   double[] sockJsRates = {5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 75_000, 100_000};
   double stepSeconds = 5;
   int saturationReps = 2;

@@ -56,12 +56,14 @@ final class Machine {
         process from /proc/PID/stat over publish + drain) / deliveries received. "Other load" is
         the machine's busy time (/proc/stat) minus the server's and the generator's: other
         processes on the same 2 cores (the figures are noisier the higher it is).
-      - Saturation: N=1,000 subscribers, rising rate; the figure is the measured delivery rate of
-        the highest step with p99 < 100 ms and nothing lost, before the first failing step.
+      - Saturation: N=1,000 subscribers, rising rate in 5 s steps, a failing step tried once
+        more; two ramps per target, interleaved with the other targets. The figure is the
+        delivery rate (while publishing) of the highest step with p99 < 100 ms and nothing lost.
       - Memory: VmRSS of the server (/proc/PID/status) before opening the idle connections and
         after they are all open plus a settle time, divided by the number of connections (kernel
-        socket memory is not in RSS). Connect rate: connections ready (WebSocket upgraded; for
-        Socket.IO its namespace connect answered) per second, 256 handshakes in flight.
+        socket memory is not in RSS), on the freshly started server. Connect rate: connections
+        ready (WebSocket upgraded; for Socket.IO its namespace connect answered) per second, 256
+        handshakes in flight; "cold" is that first pass, "warm" a second pass after all closed.
       - Overload: more deliveries offered than the 2 cores can make; RSS sampled every 250 ms.
         The gateway's drops are `gateway_messages_dropped_total` from /metrics; the ws peer skips
         a subscriber with >= 1 MiB buffered (counted); Socket.IO has no such limit.
