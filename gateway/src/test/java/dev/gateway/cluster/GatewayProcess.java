@@ -1,9 +1,9 @@
 package dev.gateway.cluster;
 
+import dev.gateway.support.TestGateway;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,7 +69,7 @@ public final class GatewayProcess implements AutoCloseable {
       throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: run `mvn package` first"
           + " (Failsafe runs after package in `mvn verify`)");
     }
-    int port = freePort();
+    int port = TestGateway.freePort();
     Map<String, String> vars = new HashMap<>();
     vars.put("GATEWAY_HOST", "127.0.0.1");
     vars.put("GATEWAY_PORT", Integer.toString(port));
@@ -274,7 +274,8 @@ public final class GatewayProcess implements AutoCloseable {
     }
   }
 
-  static void pause(long millis) {
+  /** Sleeps; an interrupt fails the test. */
+  public static void pause(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
@@ -285,14 +286,6 @@ public final class GatewayProcess implements AutoCloseable {
 
   private static String javaBinary() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** A cluster name of its own for one test (nodes of other runs never join it). */

@@ -1,5 +1,9 @@
 package dev.gateway.ops;
 
+import dev.gateway.cluster.GatewayProcess;
+
+import dev.gateway.support.TestGateway;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -7,8 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -67,7 +69,7 @@ final class PrometheusServer implements AutoCloseable {
   static PrometheusServer start(Path dir, String config) throws IOException {
     Path file = dir.resolve("prometheus.yml");
     Files.writeString(file, config);
-    int port = freePort();
+    int port = TestGateway.freePort();
     Path log = dir.resolve("prometheus.log");
     Process p = new ProcessBuilder(binary("prometheus"), "--config.file=" + file,
         "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
@@ -207,20 +209,8 @@ final class PrometheusServer implements AutoCloseable {
     }
   }
 
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  static void pause(long millis) {
+    GatewayProcess.pause(millis);
   }
 
-  static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }
