@@ -167,8 +167,9 @@ public final class PublishApi {
       }
       return true;
     }
-    // the client's address, not a proxy's: behind a local proxy every peer is loopback
-    if (!Loopback.isLoopbackAddress(clientAddress.resolve(rc.request()))) {
+    // both the TCP peer and the client behind it: behind a local proxy every peer is loopback,
+    // and a trusted proxy elsewhere (say 10.0.0.0/8) must not vouch for a "127.0.0.1" it was sent
+    if (!Loopback.isLocalClient(rc.request().remoteAddress(), clientAddress.resolve(rc.request()))) {
       fail(rc, 403, "access_denied", "without an API key only loopback clients may publish");
       return false;
     }

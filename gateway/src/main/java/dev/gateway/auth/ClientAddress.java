@@ -36,7 +36,10 @@ public final class ClientAddress {
     this.trustedProxies = List.copyOf(ranges);
   }
 
-  /** The client address of a request, or null when the peer has no IP address. */
+  /**
+   * The client address of a request, or null when it is unknown (the peer has no IP address, or
+   * a trusted proxy forwarded an entry that is not one).
+   */
   public InetAddress resolve(HttpServerRequest request) {
     return resolve(request.remoteAddress(), request.headers().getAll(FORWARDED_FOR));
   }
@@ -60,7 +63,7 @@ public final class ClientAddress {
     for (int i = hops.size() - 1; i >= 0; i--) {
       InetAddress hop = AddressRange.literal(hops.get(i));
       if (hop == null) {
-        return client;
+        return null; // an entry that is not an IP address: the client is unknown
       }
       if (!trusted(hop)) {
         return hop;

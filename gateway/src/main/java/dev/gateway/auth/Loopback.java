@@ -15,6 +15,15 @@ public final class Loopback {
     return address != null && address.isLoopbackAddress();
   }
 
+  /**
+   * True when a request comes from this host: its TCP peer is loopback and so is the client
+   * address resolved behind it ({@link ClientAddress}; null when unknown). Requiring the peer
+   * too means no proxy on another host can make a client count as local, whatever it forwards.
+   */
+  public static boolean isLocalClient(SocketAddress peer, InetAddress client) {
+    return isLoopback(peer) && isLoopbackAddress(client);
+  }
+
   /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback peers. */
   public static boolean isLoopback(SocketAddress address) {
     if (address == null || address.hostAddress() == null) {

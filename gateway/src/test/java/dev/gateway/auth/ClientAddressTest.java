@@ -99,8 +99,22 @@ class ClientAddressTest {
   @ValueSource(strings = {"", " ", "garbage", "203.0.113.7, garbage", "203.0.113.7,,10.0.0.3",
       "203.0.113.7:4711", "[2001:db8::7]:4711", "unknown", "localhost", "fe80::1%eth0",
       "203.0.113.7, 10.0.0.3,"})
-  void malformedHopWhereTheWalkNeedsOneFallsBackToThePeer(String header) {
-    assertEquals(ip("10.0.0.2"), resolve(PROXIES, "10.0.0.2", header));
+  void malformedHopWhereTheWalkNeedsOneLeavesTheClientUnknown(String header) {
+    assertNull(resolve(PROXIES, "10.0.0.2", header));
+    // not the proxy either: a local proxy would otherwise make its clients loopback
+    ClientAddress local = new ClientAddress(List.of("127.0.0.2"));
+    assertFalse(Loopback.isLocalClient(peer("127.0.0.2"), resolve(local, "127.0.0.2", header)));
+  }
+
+  @Test
+  void aRemoteTrustedProxyCannotMakeAClientLocal() {
+    // 10.0.0.0/8 is trusted (an in-cluster ingress range): a pod in it sending "127.0.0.1" itself
+    InetAddress resolved = resolve(PROXIES, "10.0.0.2", "127.0.0.1");
+    assertTrue(Loopback.isLoopbackAddress(resolved), "the walk believes the trusted hop");
+    assertFalse(Loopback.isLocalClient(peer("10.0.0.2"), resolved), "but the peer is not on this host");
+    ClientAddress local = new ClientAddress(List.of("127.0.0.2"));
+    assertTrue(Loopback.isLocalClient(peer("127.0.0.2"), resolve(local, "127.0.0.2", "127.0.0.1")));
+    assertTrue(Loopback.isLocalClient(peer("127.0.0.1"), resolve(local, "127.0.0.1")));
   }
 
   @Test
