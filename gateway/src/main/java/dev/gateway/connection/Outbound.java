@@ -61,8 +61,10 @@ public final class Outbound {
 
   /**
    * The message as one complete, unmasked RFC 6455 text frame (header and payload), encoded once
-   * in off-heap memory and shared: each call returns a new view to write to one socket. The
-   * memory is never released by a write; it is freed when the message is garbage collected.
+   * and shared: each call returns a new view to write to one socket. The bytes live on the heap
+   * and go with the message when it is garbage collected (Netty copies each write into its own
+   * pooled direct buffer); off-heap memory per broadcast would only be freed by the collector,
+   * late and outside any bound.
    */
   public ByteBuf webSocketFrame() {
     ByteBuf f = webSocketFrame;
@@ -76,7 +78,7 @@ public final class Outbound {
   private static ByteBuf encodeTextFrame(byte[] payload) {
     int n = payload.length;
     int header = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10;
-    ByteBuffer b = ByteBuffer.allocateDirect(header + n);
+    ByteBuffer b = ByteBuffer.allocate(header + n);
     b.put((byte) 0x81); // FIN, text
     if (n < 126) {
       b.put((byte) n);
