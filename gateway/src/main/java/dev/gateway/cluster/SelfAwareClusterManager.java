@@ -109,9 +109,11 @@ public final class SelfAwareClusterManager extends HazelcastClusterManager {
         promise.fail(err);
         return;
       }
+      List<RegistrationInfo> merged;
       synchronized (lock) {
-        promise.succeed(merge(address, list));
+        merged = merge(address, list);
       }
+      promise.succeed(merged); // outside the lock: completing it routes the sends waiting for it
     });
   }
 
