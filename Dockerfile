@@ -15,7 +15,7 @@ RUN groupadd --system --gid 10001 gateway \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin gateway
 WORKDIR /app
 COPY --from=build --chown=10001:10001 /src/gateway/target/gateway.jar /app/gateway.jar
-# Serial GC with a small young generation keeps resident memory near the live heap: about 13 kB
+# Serial GC with a small young generation keeps resident memory near the live heap: about 18 kB
 # per idle connection instead of 25-32 kB (load-tests/BENCHMARK.md); right for 1-2 core pods.
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+UseSerialGC -Xmn16m -XX:+ExitOnOutOfMemoryError"
 # 8080: HTTP/WebSocket/SockJS, /metrics, /health/*; 5701: Hazelcast; the event-bus port is
