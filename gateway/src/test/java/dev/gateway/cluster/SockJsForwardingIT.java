@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.HttpExchange;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -153,7 +154,7 @@ class SockJsForwardingIT {
       "Access-Control-Allow-Credentials", "X-Frame-Options", "Content-Security-Policy",
       "X-Content-Type-Options", "Content-Type", "Cache-Control");
 
-  static void assertHeadersOnce(SockJsSession.Reply r, String origin, String what) {
+  static void assertHeadersOnce(HttpExchange.Reply r, String origin, String what) {
     for (String name : SINGLE_HEADERS) {
       assertEquals(1, r.headers().getAll(name).size(),
           what + ": header " + name + " values " + r.headers().getAll(name));
@@ -169,16 +170,16 @@ class SockJsForwardingIT {
     MultiMap fromA = MultiMap.caseInsensitiveMultiMap().add("Origin", originA);
     MultiMap fromB = MultiMap.caseInsensitiveMultiMap().add("Origin", originB);
     String send = new JsonArray().add(register(fresh("chat.h"), "h").encode()).encode();
-    SockJsSession.Reply open = SockJsSession.post(http, a, s.path + "/xhr", null, fromA);
+    HttpExchange.Reply open = SockJsSession.post(http, a, s.path + "/xhr", null, fromA);
     assertEquals("o\n", open.body());
     assertHeadersOnce(open, originA, "poll answered by the owner A");
-    SockJsSession.Reply local = SockJsSession.post(http, a, s.path + "/xhr_send", send, fromA);
+    HttpExchange.Reply local = SockJsSession.post(http, a, s.path + "/xhr_send", send, fromA);
     assertEquals(204, local.status());
     assertHeadersOnce(local, originA, "xhr_send answered by the owner A");
-    SockJsSession.Reply forwarded = SockJsSession.post(http, b, s.path + "/xhr_send", send, fromB);
+    HttpExchange.Reply forwarded = SockJsSession.post(http, b, s.path + "/xhr_send", send, fromB);
     assertEquals(204, forwarded.status());
     assertHeadersOnce(forwarded, originB, "xhr_send via B, forwarded to A");
-    SockJsSession.Reply poll = SockJsSession.post(http, b, s.path + "/xhr", null, fromB);
+    HttpExchange.Reply poll = SockJsSession.post(http, b, s.path + "/xhr", null, fromB);
     assertTrue(poll.body().startsWith("a["), poll.body());
     assertHeadersOnce(poll, originB, "poll via B, forwarded to A");
   }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.support.HttpExchange;
+import dev.gateway.support.HttpExchange.Reply;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -31,9 +33,6 @@ import java.util.function.Predicate;
  */
 final class SockJsSession {
 
-  record Reply(int status, MultiMap headers, String body) {
-  }
-
   final HttpClient http;
   final String id = UUID.randomUUID().toString().replace("-", "");
   final String path = "/eventbus/000/" + id;
@@ -47,23 +46,10 @@ final class SockJsSession {
     this.http = http;
   }
 
-  /** One POST, body read fully; the response's handlers are set before the request goes out. */
+  /** One POST to the node, body read fully (15 s at most). */
   static Reply post(HttpClient http, ClusterNode node, String uri, String body, MultiMap headers) {
-    try {
-      return http.request(HttpMethod.POST, node.port, "127.0.0.1", uri).compose(req -> {
-        Future<Reply> reply = req.response().compose(resp -> resp.body()
-            .map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())));
-        req.headers().addAll(headers);
-        if (body == null) {
-          req.end();
-        } else {
-          req.putHeader("Content-Type", "text/plain").end(body);
-        }
-        return reply;
-      }).await(15, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("POST " + uri + " on node " + node.name + " failed: " + e, e);
-    }
+    return HttpExchange.request(http, HttpMethod.POST, node.port, uri,
+        HttpExchange.sockJsHeaders(headers, body), body, 15);
   }
 
   /** xhr_send of the messages (one JSON array of strings); must answer 204. */

@@ -1,8 +1,10 @@
 package dev.gateway.ops;
 
+import dev.gateway.support.HttpExchange;
+
 import dev.gateway.cluster.GatewayProcess;
 import dev.gateway.support.BridgeClient;
-import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -176,20 +178,9 @@ final class GatewayTraffic implements AutoCloseable {
 
   /** One POST (status, body); SockJS closes polling connections, so the client keeps none alive. */
   private String[] post(HttpClient http, int node, String uri, String body) {
-    try {
-      return http.request(HttpMethod.POST, nodes[node].port, "127.0.0.1", uri).compose(req -> {
-        Future<String[]> reply = req.response().compose(resp -> resp.body()
-            .map(b -> new String[] {String.valueOf(resp.statusCode()), b.toString()}));
-        if (body == null) {
-          req.end();
-        } else {
-          req.putHeader("Content-Type", "text/plain").end(body);
-        }
-        return reply;
-      }).await(15, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("POST " + uri + " failed: " + e, e);
-    }
+    HttpExchange.Reply r = HttpExchange.request(http, HttpMethod.POST, nodes[node].port, uri,
+        HttpExchange.sockJsHeaders(MultiMap.caseInsensitiveMultiMap(), body), body, 15);
+    return new String[] {String.valueOf(r.status()), r.body()};
   }
 
   @Override

@@ -1,9 +1,9 @@
 package dev.gateway.proxy;
 
-import io.vertx.core.Future;
+import dev.gateway.support.HttpExchange;
+import dev.gateway.support.HttpExchange.Reply;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -21,36 +21,12 @@ final class Http {
   private Http() {
   }
 
-  record Reply(int status, MultiMap headers, String body) {
-
-    /** The {@code error} field of a JSON error body, or null. */
-    String error() {
-      try {
-        return new JsonObject(body).getString("error");
-      } catch (RuntimeException e) {
-        return null;
-      }
-    }
-  }
-
-  /** One request to 127.0.0.1:port, body read fully; handlers are set before it goes out. */
+  /** One request to 127.0.0.1:port, body read fully (10 s at most). */
   static Reply request(HttpClient http, HttpMethod method, int port, String uri,
                        Map<String, String> headers, String body) {
-    try {
-      return http.request(method, port, "127.0.0.1", uri).compose(req -> {
-        Future<Reply> reply = req.response().compose(resp -> resp.body()
-            .map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())));
-        headers.forEach(req::putHeader);
-        if (body == null) {
-          req.end();
-        } else {
-          req.end(Buffer.buffer(body));
-        }
-        return reply;
-      }).await(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(method + " " + uri + " on port " + port + " failed: " + e, e);
-    }
+    MultiMap all = MultiMap.caseInsensitiveMultiMap();
+    headers.forEach(all::add);
+    return HttpExchange.request(http, method, port, uri, all, body, 10);
   }
 
   /** {@code POST /api/publish} of a string body to the channel, with extra headers. */

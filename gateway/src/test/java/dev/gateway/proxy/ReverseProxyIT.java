@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.gateway.proxy.Http.Reply;
+import dev.gateway.support.HttpExchange.Reply;
 import dev.gateway.support.BridgeClient;
 import dev.gateway.support.TestGateway;
 import dev.gateway.transport.SockJsClient;
