@@ -71,35 +71,9 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     return server.eventLoops() > 0 ? server.eventLoops() : Runtime.getRuntime().availableProcessors();
   }
 
+  /** Builds and validates the configuration from every setting's value (see {@link ConfigBinder}). */
   static GatewayConfig from(Map<String, Object> v) {
-    GatewayConfig c = new GatewayConfig(
-        new Server(str(v, "server.host"), integer(v, "server.port"), integer(v, "server.eventLoops"),
-            str(v, "server.subprotocol"), integer(v, "server.sendBufferBytes"),
-            bool(v, "server.compression"), lng(v, "server.drainWindowMs"),
-            lng(v, "server.shutdownTimeoutMs")),
-        new Cluster(bool(v, "cluster.enabled"), str(v, "cluster.name"), str(v, "cluster.host"),
-            blankToNull(str(v, "cluster.publicHost")), integer(v, "cluster.port"),
-            integer(v, "cluster.eventBusPort"), list(v, "cluster.members"),
-            blankToNull(str(v, "cluster.kubernetesServiceDns")), lng(v, "cluster.failureDetectionMs")),
-        new SockJs(list(v, "sockjs.transports"), lng(v, "sockjs.heartbeatMs"),
-            lng(v, "sockjs.sessionTimeoutMs"), integer(v, "sockjs.maxBytesStreaming"),
-            bool(v, "sockjs.iframe")),
-        new Security(list(v, "security.allowedOrigins"), bool(v, "security.allowMissingOrigin"),
-            list(v, "security.trustedProxies")),
-        new Auth(str(v, "auth.mode"), blankToNull(str(v, "auth.hs256Secret")),
-            blankToNull(str(v, "auth.rs256PublicKey")), blankToNull(str(v, "auth.issuer")),
-            blankToNull(str(v, "auth.audience")), integer(v, "auth.leewaySeconds")),
-        new Permissions(list(v, "permissions.subscribe"), list(v, "permissions.publish"),
-            list(v, "permissions.send")),
-        new Limits(integer(v, "limits.maxConnections"), integer(v, "limits.maxFrameBytes"),
-            integer(v, "limits.messagesPerSecond"), integer(v, "limits.messageBurst"),
-            integer(v, "limits.rateLimitStrikes"), integer(v, "limits.maxPendingRequests"),
-            lng(v, "limits.pingIntervalMs"), lng(v, "limits.pongTimeoutMs"),
-            integer(v, "limits.outboundQueueBytes"), lng(v, "limits.slowConsumerTimeoutMs"), integer(v, "limits.slowConsumerMaxDrops"),
-            integer(v, "limits.maxAddressLength"), integer(v, "limits.maxChannelsPerConnection"),
-            integer(v, "limits.maxMessageBytes"), lng(v, "limits.requestTimeoutMs")),
-        new Api(blankToNull((String) v.get("api.key"))),
-        new Demo(bool(v, "demo.enabled"), lng(v, "demo.clockIntervalMs")));
+    GatewayConfig c = ConfigBinder.bind(v);
     c.validate();
     return c;
   }
@@ -173,28 +147,4 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     }
   }
 
-  private static String blankToNull(String s) {
-    return s == null || s.isBlank() ? null : s;
-  }
-
-  private static String str(Map<String, Object> v, String k) {
-    return (String) v.get(k);
-  }
-
-  private static int integer(Map<String, Object> v, String k) {
-    return ((Number) v.get(k)).intValue();
-  }
-
-  private static long lng(Map<String, Object> v, String k) {
-    return ((Number) v.get(k)).longValue();
-  }
-
-  private static boolean bool(Map<String, Object> v, String k) {
-    return (Boolean) v.get(k);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<String> list(Map<String, Object> v, String k) {
-    return List.copyOf((List<String>) v.get(k));
-  }
 }
