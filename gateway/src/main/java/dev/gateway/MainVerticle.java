@@ -4,7 +4,6 @@ import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.connection.ConnectionSlots;
-import dev.gateway.cluster.SockJsForwardTarget;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.demo.ClockService;
 import dev.gateway.demo.EchoService;
@@ -17,7 +16,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.VertxInternal;
+import dev.gateway.internal.VertxInternals;
+import dev.gateway.transport.sockjs.SockJsNode;
 import io.vertx.core.spi.cluster.ClusterManager;
 import java.util.UUID;
 
@@ -39,6 +39,7 @@ public final class MainVerticle extends VerticleBase {
   private Authenticator authenticator;
   private ConnectionSlots slots;
   private Drain drain;
+  private SockJsNode sockJsNode;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -64,18 +65,23 @@ public final class MainVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
+    ClusterManager cluster = VertxInternals.clusterManager(vertx);
     if (cluster != null) {
       metrics.gauge("gateway.cluster.members", "Members of the cluster as seen by this node",
           () -> cluster.isActive() ? cluster.getNodes().size() : 0);
     }
     hub = new ChannelHub(metrics, stamp);
     authenticator = new Authenticator(vertx, config.auth());
-    slots = new ConnectionSlots(config.limits().maxConnections());
+    slots = new ConnectionSlots(config.limits().maxConnections(),
+        config.limits().maxConnectionsPerAddress(), config.limits().maxHandshakesPerAddress());
+    metrics.gauge("gateway.connection.slots.in.use",
+        "Connection slots taken: open connections, connections closing, handshakes in progress",
+        slots::inUse);
+    sockJsNode = new SockJsNode(metrics);
     drain = new Drain(vertx, health, config.server().drainWindowMs());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
-            .compose(id -> deployForwardTarget()).map(lib))
+            .map(lib))
         .compose(this::deployServers)
         .onSuccess(id -> health.markReady());
   }
@@ -88,18 +94,10 @@ public final class MainVerticle extends VerticleBase {
         vertx.deployVerticle(new ClockService(config.demo().clockIntervalMs(), stamp)));
   }
 
-  private Future<?> deployForwardTarget() {
-    if (!config.cluster().enabled()) {
-      return Future.succeededFuture();
-    }
-    return vertx.deployVerticle(new SockJsForwardTarget(stamp.nodeId(), config.server().host(),
-        config.server().port(), config.limits().maxConnections()));
-  }
-
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            slots, authenticator, stamp, drain),
+            slots, authenticator, stamp, drain, sockJsNode),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 

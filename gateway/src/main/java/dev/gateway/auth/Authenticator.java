@@ -24,6 +24,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Authenticator {
 
+  /** Registered time claims: when present, numbers (RFC 7519 NumericDate). */
+  private static final List<String> TIME_CLAIMS = List.of("exp", "nbf", "iat");
+
   private final GatewayConfig.Auth config;
   private final JWTAuth jwt;
   /** Revoked token id to the time (epoch ms) after which the entry can be forgotten. */
@@ -62,7 +65,10 @@ public final class Authenticator {
     return config.required();
   }
 
-  /** Verifies a token: signature, issuer, audience, expiry and revocation. */
+  /**
+   * Verifies a token: signature, issuer, audience, expiry and revocation. Never throws: any
+   * failure, including claims of the wrong type ({@code "exp":"soon"}), fails the future.
+   */
   public Future<Grant> verify(String token) {
     if (jwt == null) {
       return Future.failedFuture("authentication is off");
@@ -70,20 +76,42 @@ public final class Authenticator {
     if (token == null || token.isBlank()) {
       return Future.failedFuture("no token");
     }
-    return jwt.authenticate(new TokenCredentials(token)).compose(user -> {
-      JsonObject claims = user.attributes().getJsonObject("accessToken", new JsonObject());
-      String jti = claims.getValue("jti") instanceof String s ? s : null;
-      if (jti != null && isRevoked(jti)) {
-        return Future.failedFuture("token revoked");
+    try {
+      return jwt.authenticate(new TokenCredentials(token))
+          .compose(user -> grant(user.attributes().getJsonObject("accessToken", new JsonObject())))
+          .recover(err -> Future.failedFuture(reason(err)));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(reason(e));
+    }
+  }
+
+  private Future<Grant> grant(JsonObject claims) {
+    for (String time : TIME_CLAIMS) {
+      Object v = claims.getValue(time);
+      if (v != null && !(v instanceof Number)) {
+        return Future.failedFuture("claim '" + time + "' must be a number");
       }
-      // the same leeway as at the handshake, so a token accepted is not expired at once
-      long exp = claims.getValue("exp") instanceof Number n
-          ? n.longValue() * 1000 + config.leewaySeconds() * 1000L : 0;
-      Permissions permissions = new Permissions(patterns(claims, "subscribe"),
-          patterns(claims, "publish"), patterns(claims, "send"));
-      String sub = claims.getValue("sub") instanceof String s ? s : null;
-      return Future.succeededFuture(new Grant(sub, jti, exp, permissions));
-    });
+    }
+    String jti = claims.getValue("jti") instanceof String s ? s : null;
+    if (jti != null && isRevoked(jti)) {
+      return Future.failedFuture("token revoked");
+    }
+    // the same leeway as at the handshake, so a token accepted is not expired at once
+    long exp = claims.getValue("exp") instanceof Number n
+        ? n.longValue() * 1000 + config.leewaySeconds() * 1000L : 0;
+    Permissions permissions = new Permissions(patterns(claims, "subscribe"),
+        patterns(claims, "publish"), patterns(claims, "send"));
+    String sub = claims.getValue("sub") instanceof String s ? s : null;
+    return Future.succeededFuture(new Grant(sub, jti, exp, permissions));
+  }
+
+  /** Why a token failed, for the client: never the token itself, never a stack trace. */
+  private static String reason(Throwable err) {
+    if (err instanceof ClassCastException || err instanceof NumberFormatException) {
+      return "malformed claims";
+    }
+    String m = err.getMessage();
+    return m == null || m.isBlank() ? "invalid token" : m.length() > 200 ? m.substring(0, 200) : m;
   }
 
   /** Marks a token id revoked until {@code forgetAfterMillis} (its expiry; 0 = keep a day). */

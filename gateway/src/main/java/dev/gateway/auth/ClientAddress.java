@@ -73,6 +73,28 @@ public final class ClientAddress {
     return leftmost;
   }
 
+  /** The key per-address limits count under when the client address is unknown. */
+  public static final String UNKNOWN = "unknown";
+
+  /**
+   * The key per-address limits count a client under: an IPv4 address itself, an IPv6 address's
+   * /64 prefix (one subscriber usually gets a whole /64), {@link #UNKNOWN} when unknown.
+   */
+  public static String group(InetAddress address) {
+    if (address == null) {
+      return UNKNOWN;
+    }
+    byte[] b = address.getAddress();
+    if (b.length == 4) {
+      return address.getHostAddress();
+    }
+    StringBuilder key = new StringBuilder();
+    for (int i = 0; i < 8; i += 2) {
+      key.append(Integer.toHexString(((b[i] & 0xFF) << 8) | (b[i + 1] & 0xFF))).append(':');
+    }
+    return key.append(":/64").toString();
+  }
+
   /** Whether the address is one of the trusted proxies. */
   public boolean trusted(InetAddress address) {
     for (AddressRange r : trustedProxies) {

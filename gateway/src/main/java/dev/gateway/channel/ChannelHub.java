@@ -1,6 +1,6 @@
 package dev.gateway.channel;
 
-import dev.gateway.connection.Outbound;
+import dev.gateway.protocol.Outbound;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ProtocolCodec;
 import io.vertx.core.Context;

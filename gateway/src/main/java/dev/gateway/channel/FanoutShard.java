@@ -1,35 +1,34 @@
 package dev.gateway.channel;
 
-import dev.gateway.connection.Connection;
-import dev.gateway.connection.Outbound;
 import dev.gateway.metrics.GatewayMetrics;
-import dev.gateway.protocol.CloseReason;
+import dev.gateway.protocol.Outbound;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The connections of one event loop and their channel subscriptions. Confined to that loop.
- * It holds one reference on the node-level {@link ChannelHub} registration per channel, whatever
- * the number of local subscribers, and writes each broadcast to its local subscribers with the
- * bytes encoded once by the hub.
+ * The channel subscriptions of one event loop. It holds one reference on the node-level
+ * {@link ChannelHub} registration per channel, whatever the number of local subscribers, and
+ * offers each broadcast to its local subscribers with the bytes encoded once by the hub.
+ *
+ * <p>Guarantees: a subscriber's {@link #subscribe} future completes only once the channel's
+ * node-level registration is complete, so nothing published afterwards is missed; broadcasts
+ * reach the subscribers of a channel in the order the hub hands them over; a subscriber removed
+ * during a fan-out (a slow-consumer close) is skipped for the rest of it only if it says so
+ * itself ({@link Subscriber#deliver} answers false once closed). Metrics are touched once per
+ * fan-out, per transport. Threading: confined to the event loop of the context it was created
+ * on; every method must be called there.
  */
 public final class FanoutShard {
 
-  private final Vertx vertx;
   private final Context context;
   private final ChannelHub hub;
   private final GatewayMetrics metrics;
-  private final Set<Connection> connections = new LinkedHashSet<>();
   private final Map<String, Channel> channels = new HashMap<>();
-  private volatile long queuedBytes;
   private final Tally tally = new Tally();
 
   /**
@@ -37,23 +36,23 @@ public final class FanoutShard {
    * broadcast iterates an array snapshot of the subscribers, rebuilt only after the set changed.
    */
   private static final class Channel {
-    private static final Connection[] NONE = new Connection[0];
-    final Set<Connection> subscribers = new LinkedHashSet<>();
-    private Connection[] snapshot = NONE;
+    private static final Subscriber[] NONE = new Subscriber[0];
+    final Set<Subscriber> subscribers = new LinkedHashSet<>();
+    private Subscriber[] snapshot = NONE;
     private boolean changed;
     Future<Void> ready;
 
-    void add(Connection c) {
+    void add(Subscriber c) {
       changed |= subscribers.add(c);
     }
 
-    boolean remove(Connection c) {
+    boolean remove(Subscriber c) {
       boolean removed = subscribers.remove(c);
       changed |= removed;
       return removed;
     }
 
-    Connection[] snapshot() {
+    Subscriber[] snapshot() {
       if (changed) {
         snapshot = subscribers.toArray(NONE);
         changed = false;
@@ -91,16 +90,11 @@ public final class FanoutShard {
     }
   }
 
-  public FanoutShard(Vertx vertx, ChannelHub hub, GatewayMetrics metrics) {
-    this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
+  /** A shard confined to the given event-loop context. */
+  public FanoutShard(Context context, ChannelHub hub, GatewayMetrics metrics) {
+    this.context = context;
     this.hub = hub;
     this.metrics = metrics;
-    metrics.addQueuedBytesSource(() -> queuedBytes);
-  }
-
-  public Vertx vertx() {
-    return vertx;
   }
 
   /** The event loop this shard is confined to. */
@@ -112,7 +106,7 @@ public final class FanoutShard {
    * Adds a local subscriber. The future completes, on this loop, once the node-level event-bus
    * registration for the channel is complete, so a client told it is subscribed misses nothing.
    */
-  public Future<Void> subscribe(Connection c, String address) {
+  public Future<Void> subscribe(Subscriber c, String address) {
     Channel ch = channels.get(address);
     if (ch == null) {
       ch = new Channel();
@@ -145,7 +139,7 @@ public final class FanoutShard {
   }
 
   /** Removes a local subscriber; the last one releases the node-level registration. */
-  public void unsubscribe(Connection c, String address) {
+  public void unsubscribe(Subscriber c, String address) {
     Channel ch = channels.get(address);
     if (ch == null || !ch.remove(c)) {
       return;
@@ -167,7 +161,7 @@ public final class FanoutShard {
     int size = message.size();
     String lastName = null;
     int last = -1;
-    for (Connection c : ch.snapshot()) {
+    for (Subscriber c : ch.snapshot()) {
       String name = c.transportName();
       if (name != lastName) {
         lastName = name;
@@ -201,76 +195,8 @@ public final class FanoutShard {
     }
   }
 
-  public void readPaused(String transport) {
-    metrics.readPaused(transport);
-  }
-
-  public void countSent(String transport, int n, long bytes) {
-    metrics.messagesSent(transport, n, bytes);
-  }
-
-  public void opened(Connection c) {
-    connections.add(c);
-    metrics.connectionOpened(c.transportName());
-  }
-
-  public void closed(Connection c, CloseReason reason) {
-    if (connections.remove(c)) {
-      metrics.connectionClosed(c.transportName(), reason);
-    }
-  }
-
-  /** Adds to (or, negative, removes from) the bytes queued on this loop's connections. */
-  public void queued(long delta) {
-    queuedBytes += delta;
-  }
-
-  public long queuedBytes() {
-    return queuedBytes;
-  }
-
   /** Number of channels with at least one subscriber on this loop. */
   public int channelCount() {
     return channels.size();
-  }
-
-  public int connectionCount() {
-    return connections.size();
-  }
-
-  /** Liveness pass over this loop's connections (pings silent ones, closes dead ones). */
-  public void checkLiveness(long pingIntervalNanos, long pongTimeoutNanos) {
-    long now = System.nanoTime();
-    for (Connection c : new ArrayList<>(connections)) {
-      c.checkLiveness(now, pingIntervalNanos, pongTimeoutNanos);
-    }
-  }
-
-  /** Closes this loop's connections authenticated with the given token id. */
-  public void closeRevoked(String tokenId) {
-    for (Connection c : new ArrayList<>(connections)) {
-      if (c.grant() != null && tokenId.equals(c.grant().tokenId())) {
-        c.close(CloseReason.TOKEN_REVOKED);
-      }
-    }
-  }
-
-  /** Closes up to {@code count} of this loop's connections (a paced drain's batch). */
-  public void closeSome(int count, CloseReason reason) {
-    int n = 0;
-    for (Connection c : new ArrayList<>(connections)) {
-      if (n++ >= count) {
-        return;
-      }
-      c.close(reason);
-    }
-  }
-
-  /** Closes every connection of this loop with the given reason (shutdown). */
-  public void closeAll(CloseReason reason) {
-    List<Connection> all = new ArrayList<>(connections);
-    for (Connection c : all) {
-      c.close(reason);
-    }
   }
 }

@@ -13,7 +13,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
                        int sendBufferBytes, boolean compression, long drainWindowMs,
-                       long shutdownTimeoutMs) {
+                       long shutdownTimeoutMs, long headerTimeoutMs, long idleTimeoutMs) {
   }
 
   public record Cluster(boolean enabled, String name, String host, String publicHost, int port,
@@ -36,7 +36,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   /** Authentication with JWT; mode is none, optional or required. */
   public record Auth(String mode, String hs256Secret, String rs256PublicKey, String issuer,
-                     String audience, int leewaySeconds) {
+                     String audience, int leewaySeconds, long deadlineMs) {
 
     public boolean enabled() {
       return !mode.equals("none");
@@ -54,7 +54,9 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
                        int messageBurst, int rateLimitStrikes, int maxPendingRequests,
                        long pingIntervalMs, long pongTimeoutMs, int outboundQueueBytes,
                        long slowConsumerTimeoutMs, int slowConsumerMaxDrops, int maxAddressLength,
-                       int maxChannelsPerConnection, int maxMessageBytes, long requestTimeoutMs) {
+                       int maxChannelsPerConnection, int maxMessageBytes, long requestTimeoutMs,
+                       int maxConnectionsPerAddress, int maxHandshakesPerAddress,
+                       long closeTimeoutMs) {
   }
 
   public record Api(String key) {
@@ -87,6 +89,13 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(server.drainWindowMs() >= 0, "server.drainWindowMs must be >= 0");
     require(server.sendBufferBytes() >= 0, "server.sendBufferBytes must be >= 0");
     require(server.shutdownTimeoutMs() >= 0, "server.shutdownTimeoutMs must be >= 0");
+    require(server.headerTimeoutMs() > 0, "server.headerTimeoutMs must be > 0");
+    // an idle HTTP connection is closed: it must outlast a held SockJS poll (ended by the next
+    // heartbeat at the latest) and a silent WebSocket's ping and pong
+    require(server.idleTimeoutMs() > sockjs.heartbeatMs(),
+        "server.idleTimeoutMs must be greater than sockjs.heartbeatMs");
+    require(server.idleTimeoutMs() > limits.pingIntervalMs() + limits.pongTimeoutMs(),
+        "server.idleTimeoutMs must be greater than limits.pingIntervalMs + limits.pongTimeoutMs");
     require(cluster.name() != null && !cluster.name().isBlank(), "cluster.name must be set");
     require(cluster.host() != null && !cluster.host().isBlank(), "cluster.host must be set");
     require(cluster.port() > 0 && cluster.port() <= 65535, "cluster.port must be 1..65535");
@@ -111,6 +120,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(auth.hs256Secret() == null || auth.hs256Secret().length() >= 32,
         "auth.hs256Secret must be at least 32 characters");
     require(auth.leewaySeconds() >= 0, "auth.leewaySeconds must be >= 0");
+    require(auth.deadlineMs() > 0, "auth.deadlineMs must be > 0");
     require(limits.maxConnections() > 0, "limits.maxConnections must be > 0");
     require(limits.maxFrameBytes() >= 125, "limits.maxFrameBytes must be >= 125");
     require(limits.messagesPerSecond() > 0, "limits.messagesPerSecond must be > 0");
@@ -138,6 +148,9 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.maxChannelsPerConnection() > 0, "limits.maxChannelsPerConnection must be > 0");
     require(limits.maxMessageBytes() > 0, "limits.maxMessageBytes must be > 0");
     require(limits.requestTimeoutMs() > 0, "limits.requestTimeoutMs must be > 0");
+    require(limits.maxConnectionsPerAddress() > 0, "limits.maxConnectionsPerAddress must be > 0");
+    require(limits.maxHandshakesPerAddress() > 0, "limits.maxHandshakesPerAddress must be > 0");
+    require(limits.closeTimeoutMs() > 0, "limits.closeTimeoutMs must be > 0");
     require(demo.clockIntervalMs() > 0, "demo.clockIntervalMs must be > 0");
   }
 

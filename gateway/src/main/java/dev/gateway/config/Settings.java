@@ -42,6 +42,12 @@ public final class Settings {
               + " orchestrator's grace period minus the shutdown timeout)."),
       new Setting("server.shutdownTimeoutMs", "GATEWAY_SHUTDOWN_TIMEOUT_MS", LONG, 10_000L,
           "How long a stopping node waits for connections to close before it exits."),
+      new Setting("server.headerTimeoutMs", "GATEWAY_HEADER_TIMEOUT_MS", LONG, 10_000L,
+          "An HTTP connection that has not sent a complete request head within this time of"
+              + " connecting is closed (slow or half-open requests)."),
+      new Setting("server.idleTimeoutMs", "GATEWAY_IDLE_TIMEOUT_MS", LONG, 60_000L,
+          "A connection with no traffic either way for this long is closed. Must exceed"
+              + " `sockjs.heartbeatMs` and `limits.pingIntervalMs` + `limits.pongTimeoutMs`."),
       // cluster
       new Setting("cluster.enabled", "GATEWAY_CLUSTER", BOOLEAN, false,
           "Join a Hazelcast cluster so broadcasts reach subscribers on every node."),
@@ -89,6 +95,13 @@ public final class Settings {
           "Serve SockJS's iframe page (needed by the htmlfile and iframe-based transports)."),
       new Setting("limits.maxConnections", "GATEWAY_MAX_CONNECTIONS", INT, 15_000,
           "Open connections per node; further handshakes are refused with 503."),
+      new Setting("limits.maxConnectionsPerAddress", "GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", INT,
+          1_000, "Open connections per client address (IPv6: per /64), as resolved through"
+              + " `security.trustedProxies`; further handshakes are refused with 429."),
+      new Setting("limits.maxHandshakesPerAddress", "GATEWAY_MAX_HANDSHAKES_PER_ADDRESS", INT, 64,
+          "Handshakes in flight per client address (IPv6: per /64), counting HTTP connections"
+              + " that have not sent a complete request head yet; above it new ones are refused"
+              + " (429) or, before any request head, closed."),
       // authentication
       new Setting("auth.mode", "GATEWAY_AUTH_MODE", STRING, "none",
           "`none`: anonymous clients with the `permissions.*` settings. `optional`: a token is"
@@ -104,6 +117,10 @@ public final class Settings {
           "Required `aud` claim, if set."),
       new Setting("auth.leewaySeconds", "GATEWAY_JWT_LEEWAY_SECONDS", INT, 5,
           "Clock skew tolerated on `exp` at the handshake."),
+      new Setting("auth.deadlineMs", "GATEWAY_AUTH_DEADLINE_MS", LONG, 10_000L,
+          "With `auth.mode=required`, a connection that has not presented a valid token this long"
+              + " after opening (SockJS and the raw SockJS WebSocket authenticate with their first"
+              + " message) is closed with 1008."),
       // permissions
       new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST, List.of("*"),
           "Address patterns clients may register to (`*` matches any characters). The internal"
@@ -133,6 +150,9 @@ public final class Settings {
               + " dropped."),
       new Setting("limits.slowConsumerTimeoutMs", "GATEWAY_SLOW_CONSUMER_TIMEOUT_MS", LONG, 2_000L,
           "A connection whose outbound queue stays full this long is closed as a slow consumer."),
+      new Setting("limits.closeTimeoutMs", "GATEWAY_CLOSE_TIMEOUT_MS", LONG, 10_000L,
+          "A connection the gateway closed keeps its transport until the client has read the"
+              + " close; a client that reads nothing for this long has it cut."),
       new Setting("limits.slowConsumerMaxDrops", "GATEWAY_SLOW_CONSUMER_MAX_DROPS", INT, 10_000,
           "Broadcasts dropped for one connection in a row (no write in between) after which it"
               + " is closed as a slow consumer even before the timeout."),

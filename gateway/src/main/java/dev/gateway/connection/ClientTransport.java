@@ -1,11 +1,15 @@
 package dev.gateway.connection;
 
 import dev.gateway.protocol.CloseReason;
+import dev.gateway.protocol.Outbound;
 import io.vertx.core.Future;
 
 /**
  * What a connection needs from a transport: write a message, close with a reason. Native
- * WebSocket and SockJS implement it; the rest of the gateway never sees either.
+ * WebSocket and SockJS implement it; the rest of the gateway never sees either. Every method is
+ * called on the connection's event loop. The transport reports the end of the connection (the
+ * client closed, the network failed, {@link #terminate()} finished) with
+ * {@link Connection#ended}, exactly once.
  */
 public interface ClientTransport {
 
@@ -13,13 +17,29 @@ public interface ClientTransport {
   String name();
 
   /**
-   * Writes one message. The future completes when the transport has flushed it (or failed):
-   * the connection counts the message's bytes as queued until then.
+   * Writes one message. The future completes, on the connection's event loop, when the
+   * transport has handed the message to the network (or failed): the connection counts the
+   * message's bytes as queued until then.
    */
   Future<Void> write(Outbound message);
 
-  /** Closes the transport, telling the client the reason where the transport can. */
+  /**
+   * Starts closing: tells the client the reason where the transport can (a close frame, a SockJS
+   * {@code c[code,"reason"]} frame) after whatever is already queued. Nothing is written after
+   * it. The transport stays up until the client has read that (or {@link #terminate()}).
+   */
   void close(CloseReason reason);
+
+  /** Cuts the transport at once (a closing client that stopped reading): frees what it holds. */
+  void terminate();
+
+  /**
+   * False while the transport's socket cannot take more bytes (the client does not read fast
+   * enough). A connection whose socket stays unwritable past the slow-consumer timeout is closed.
+   */
+  default boolean writable() {
+    return true;
+  }
 
   /**
    * Sends a liveness probe the client must answer (a WebSocket ping). Returns false when the

@@ -2,52 +2,70 @@ package dev.gateway.connection;
 
 import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
+import dev.gateway.channel.Subscriber;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.protocol.CloseReason;
+import dev.gateway.protocol.Outbound;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One client, whatever its transport: its channel subscriptions and its bounded outbound queue.
- * Confined to the event loop of the server verticle that accepted it; every method must be
- * called there.
+ * One client, whatever its transport: its channel subscriptions, its bounded outbound queue and
+ * its lifecycle. Confined to the event loop of the server verticle that accepted it; every
+ * method must be called there.
+ *
+ * <p>Lifecycle: OPEN, then CLOSING once the gateway closed it (the close is queued behind what
+ * the client has not read yet; nothing more is written), then ENDED when the transport reports
+ * the connection gone. A closing client that reads nothing for {@code limits.closeTimeoutMs} has
+ * its transport cut. The connection slot ({@link ConnectionSlots.Lease}) is released exactly once,
+ * when the connection ends, whichever side ended it.
  *
  * <p>Outbound policy: bytes handed to the transport and not yet flushed are counted. While that
  * count is at or above {@code outboundQueueBytes}, broadcasts to this connection are dropped (and
- * counted); if the queue stays full for {@code slowConsumerTimeoutMs} the connection is closed
- * with {@link CloseReason#SLOW_CONSUMER}. Direct replies (errors, acks, request replies) are not
- * dropped, but a queue twice over the cap closes the connection at once.
+ * counted); if the queue stays full, or the socket unwritable, for {@code slowConsumerTimeoutMs}
+ * the connection is closed with {@link CloseReason#SLOW_CONSUMER}. Direct replies (errors, acks,
+ * request replies) are not dropped, but a queue twice over the cap closes the connection at once.
+ * Control frames the gateway answers (pongs) are counted in the same queue and dropped at the cap.
  *
- * <p>Inbound policy: a token bucket per connection ({@code err rate_limited} when empty, close
- * 4003 after persistent abuse); reading pauses while {@code maxPendingRequests} requests or
- * registrations are in progress; a silent native WebSocket is pinged and closed (4002) if the
- * pong does not come.
+ * <p>Inbound policy: a token bucket per connection for messages and control frames
+ * ({@code err rate_limited} when empty, close 4003 after persistent abuse); reading pauses while
+ * {@code maxPendingRequests} requests or registrations are in progress; a silent native WebSocket
+ * is pinged and closed (4002) if the pong does not come; with authentication required, a
+ * connection without a valid token after {@code auth.deadlineMs} is closed (1008).
  */
-public final class Connection {
+public final class Connection implements Subscriber {
 
   private static final AtomicLong IDS = new AtomicLong();
   private static final long STRIKE_WINDOW_NANOS = 10_000_000_000L;
 
+  private enum State { OPEN, CLOSING, ENDED }
+
   private final long id = IDS.incrementAndGet();
   private final ClientTransport transport;
+  private final String transportName;
+  private final LoopConnections loop;
   private final FanoutShard shard;
   private final Vertx vertx;
   private final Context context;
   private final int queueCap;
-  private final long slowTimeoutMs;
+  private final long slowTimeoutNanos;
+  private final long closeTimeoutNanos;
   private final int maxPending;
   private final int maxDrops;
-  private int drops;
   private final RateLimiter rateLimiter;
-  private final ConnectionSlots slots;
+  private final ConnectionSlots.Lease lease;
   private final Set<String> channels = new HashSet<>();
+  private State state = State.OPEN;
+  private int drops;
   private int queuedBytes;
   private long stallTimer = -1;
-  private boolean closed;
   private long lastSeen = System.nanoTime();
+  private long lastProgress;
+  private long unwritableSince;
   private long pingSent;
   private int pending;
   private boolean paused;
@@ -55,28 +73,45 @@ public final class Connection {
   private Grant grant;
   private String tokenSeen;
   private long expiryTimer = -1;
+  private long authTimer = -1;
 
   /**
-   * Creates a connection that owns one of {@code slots}: the one the handshake gate reserved
-   * ({@code slotReserved}), or a fresh one.
+   * Opens a connection on the given loop. It takes over the handshake's lease (the handshake is
+   * done) and releases it when it ends.
    */
-  public Connection(ClientTransport transport, FanoutShard shard, GatewayConfig.Limits limits,
-                    ConnectionSlots slots, boolean slotReserved) {
+  public Connection(ClientTransport transport, LoopConnections loop, FanoutShard shard,
+                    GatewayConfig.Limits limits, ConnectionSlots.Lease lease) {
     this.transport = transport;
-    this.slots = slots;
-    if (!slotReserved) {
-      slots.forceReserve();
-    }
+    this.transportName = transport.name();
+    this.loop = loop;
     this.shard = shard;
-    this.vertx = shard.vertx();
-    this.context = vertx.getOrCreateContext();
+    this.context = loop.context();
+    this.vertx = context.owner();
+    this.lease = lease;
+    lease.handshakeDone();
     this.queueCap = limits.outboundQueueBytes();
-    this.slowTimeoutMs = limits.slowConsumerTimeoutMs();
+    this.slowTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.slowConsumerTimeoutMs());
+    this.closeTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(limits.closeTimeoutMs());
     this.maxPending = limits.maxPendingRequests();
     this.maxDrops = limits.slowConsumerMaxDrops();
     this.rateLimiter = new RateLimiter(limits.messagesPerSecond(), limits.messageBurst(),
         limits.rateLimitStrikes(), STRIKE_WINDOW_NANOS, lastSeen);
-    shard.opened(this);
+    loop.opened(this);
+  }
+
+  /**
+   * Closes the connection with {@link CloseReason#UNAUTHORIZED} unless it has a grant within
+   * {@code deadlineMs} (authentication required, token expected in a message).
+   */
+  public void requireAuthenticationWithin(long deadlineMs) {
+    if (grant == null && state == State.OPEN) {
+      authTimer = vertx.setTimer(Math.max(1, deadlineMs), t -> {
+        authTimer = -1;
+        if (grant == null) {
+          close(CloseReason.UNAUTHORIZED);
+        }
+      });
+    }
   }
 
   /**
@@ -88,6 +123,40 @@ public final class Connection {
     return rateLimiter.onMessage(lastSeen);
   }
 
+  /**
+   * A control frame from the client (ping, pong, close): rated like a message. Returns false
+   * when the connection has been closed for persistent abuse, or is closing.
+   */
+  public boolean controlFrame() {
+    if (state != State.OPEN) {
+      return false;
+    }
+    RateLimiter.Verdict verdict = inbound();
+    if (verdict == RateLimiter.Verdict.CLOSE) {
+      close(CloseReason.RATE_LIMITED);
+      return false;
+    }
+    return verdict == RateLimiter.Verdict.ACCEPT;
+  }
+
+  /**
+   * The transport wants to write a control frame of {@code size} bytes (a pong): counted in the
+   * outbound queue. Returns false, and nothing is counted, when the queue is at the cap or the
+   * connection closing; otherwise call {@link #controlWritten(int)} once it was flushed.
+   */
+  public boolean queueControl(int size) {
+    if (state != State.OPEN || queuedBytes + size > queueCap) {
+      return false;
+    }
+    queuedBytes += size;
+    return true;
+  }
+
+  /** A control frame counted by {@link #queueControl} left the queue. */
+  public void controlWritten(int size) {
+    dequeued(size);
+  }
+
   /** Records inbound traffic that is not a client message (a pong). */
   public void touch() {
     lastSeen = System.nanoTime();
@@ -95,11 +164,27 @@ public final class Connection {
   }
 
   /**
-   * Liveness check, called periodically by the shard: pings a connection silent for
-   * {@code pingIntervalNanos}, closes one that stayed silent {@code pongTimeoutNanos} after it.
+   * The periodic check, from the loop's {@link LoopConnections#tick}: pings a connection silent
+   * for {@code pingIntervalNanos} and closes one that stayed silent {@code pongTimeoutNanos}
+   * after it; closes one whose socket stayed unwritable past the slow-consumer timeout; cuts a
+   * closing one whose client read nothing for the close timeout.
    */
-  public void checkLiveness(long now, long pingIntervalNanos, long pongTimeoutNanos) {
-    if (closed) {
+  void tick(long now, long pingIntervalNanos, long pongTimeoutNanos) {
+    if (state == State.CLOSING) {
+      if (now - lastProgress > closeTimeoutNanos) {
+        transport.terminate();
+      }
+      return;
+    }
+    if (state != State.OPEN) {
+      return;
+    }
+    if (transport.writable()) {
+      unwritableSince = 0;
+    } else if (unwritableSince == 0) {
+      unwritableSince = now;
+    } else if (now - unwritableSince > slowTimeoutNanos) {
+      close(CloseReason.SLOW_CONSUMER);
       return;
     }
     if (pingSent != 0) {
@@ -137,11 +222,13 @@ public final class Connection {
    */
   public void grant(Grant newGrant) {
     this.grant = newGrant;
-    if (expiryTimer != -1) {
-      vertx.cancelTimer(expiryTimer);
-      expiryTimer = -1;
+    cancel(expiryTimer);
+    expiryTimer = -1;
+    if (newGrant != null) {
+      cancel(authTimer);
+      authTimer = -1;
     }
-    if (newGrant != null && newGrant.expiresAtMillis() > 0) {
+    if (newGrant != null && newGrant.expiresAtMillis() > 0 && state == State.OPEN) {
       long delay = Math.max(1, newGrant.expiresAtMillis() - System.currentTimeMillis());
       expiryTimer = vertx.setTimer(delay, t -> {
         expiryTimer = -1;
@@ -164,7 +251,7 @@ public final class Connection {
       paused = transport.pause();
       cannotPause = !paused;
       if (paused) {
-        shard.readPaused(transport.name());
+        loop.metrics().readPaused(transportName);
       }
     }
   }
@@ -174,7 +261,7 @@ public final class Connection {
     pending--;
     if (paused && pending <= maxPending / 2) {
       paused = false;
-      if (!closed) {
+      if (state == State.OPEN) {
         transport.resume();
       }
     }
@@ -184,8 +271,9 @@ public final class Connection {
     return id;
   }
 
+  @Override
   public String transportName() {
-    return transport.name();
+    return transportName;
   }
 
   public FanoutShard shard() {
@@ -201,8 +289,9 @@ public final class Connection {
     return channels;
   }
 
+  /** True once the gateway or the client closed it: nothing more is written or handled. */
   public boolean isClosed() {
-    return closed;
+    return state != State.OPEN;
   }
 
   public int queuedBytes() {
@@ -213,8 +302,9 @@ public final class Connection {
    * Offers a broadcast. Returns false when it was dropped because the outbound queue is full
    * (or the connection is closed); the caller counts drops once per fan-out.
    */
+  @Override
   public boolean deliver(Outbound message) {
-    if (closed) {
+    if (state != State.OPEN) {
       return false;
     }
     if (queuedBytes >= queueCap) {
@@ -231,7 +321,7 @@ public final class Connection {
 
   /** Writes a direct reply; closes the connection if its queue is twice over the cap. */
   public void reply(Outbound message) {
-    if (closed) {
+    if (state != State.OPEN) {
       return;
     }
     if (queuedBytes >= 2L * queueCap) {
@@ -239,26 +329,27 @@ public final class Connection {
       return;
     }
     write(message);
-    shard.countSent(transport.name(), 1, message.size());
+    loop.metrics().messagesSent(transportName, 1, message.size());
   }
 
   private void write(Outbound message) {
     int size = message.size();
     queuedBytes += size;
-    shard.queued(size);
-    transport.write(message).onComplete(ar -> {
-      queuedBytes -= size;
-      shard.queued(-size);
-      if (queuedBytes < queueCap && stallTimer != -1) {
-        vertx.cancelTimer(stallTimer);
-        stallTimer = -1;
-      }
-    });
+    transport.write(message).onComplete(ar -> dequeued(size));
+  }
+
+  private void dequeued(int size) {
+    queuedBytes -= size;
+    lastProgress = System.nanoTime();
+    if (queuedBytes < queueCap && stallTimer != -1) {
+      vertx.cancelTimer(stallTimer);
+      stallTimer = -1;
+    }
   }
 
   private void startStallTimer() {
     if (stallTimer == -1) {
-      stallTimer = vertx.setTimer(slowTimeoutMs, t -> {
+      stallTimer = vertx.setTimer(TimeUnit.NANOSECONDS.toMillis(slowTimeoutNanos), t -> {
         stallTimer = -1;
         if (queuedBytes >= queueCap) {
           close(CloseReason.SLOW_CONSUMER);
@@ -267,42 +358,61 @@ public final class Connection {
     }
   }
 
-  /** Closes the connection from the server side with the given reason. */
+  /**
+   * Closes the connection from the server side with the given reason: the client is told (after
+   * what is already queued), the subscriptions end at once, and the transport is cut if the
+   * client reads nothing more for the close timeout.
+   */
   public void close(CloseReason reason) {
-    if (closed) {
+    if (state != State.OPEN) {
       return;
     }
+    state = State.CLOSING;
+    lastProgress = System.nanoTime();
+    leaveEverything();
+    loop.closed(this, reason);
     transport.close(reason);
-    ended(reason);
   }
 
   /**
-   * The transport reports the connection ended (client close, network failure). Idempotent:
-   * the first reason, from either side, is the one counted.
+   * The transport reports the connection gone (client close, network failure, or the end of a
+   * close the gateway started). Idempotent: the first reason, from either side, is the one
+   * counted.
    */
   public void ended(CloseReason reason) {
-    if (closed) {
+    if (state == State.ENDED) {
       return;
     }
-    closed = true;
-    if (stallTimer != -1) {
-      vertx.cancelTimer(stallTimer);
-      stallTimer = -1;
+    if (state == State.OPEN) {
+      leaveEverything();
+      loop.closed(this, reason);
     }
-    if (expiryTimer != -1) {
-      vertx.cancelTimer(expiryTimer);
-      expiryTimer = -1;
-    }
+    state = State.ENDED;
+    loop.ended(this);
+    cancel(stallTimer);
+    stallTimer = -1;
+    lease.release();
+  }
+
+  private void leaveEverything() {
+    cancel(expiryTimer);
+    expiryTimer = -1;
+    cancel(authTimer);
+    authTimer = -1;
     for (String channel : channels) {
       shard.unsubscribe(this, channel);
     }
     channels.clear();
-    slots.release();
-    shard.closed(this, reason);
+  }
+
+  private void cancel(long timer) {
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
+    }
   }
 
   @Override
   public String toString() {
-    return "Connection[" + id + "," + transport.name() + "]";
+    return "Connection[" + id + "," + transportName + "]";
   }
 }

@@ -9,6 +9,7 @@ import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ClientMessage;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.protocol.ErrorCode;
+import dev.gateway.protocol.Outbound;
 import dev.gateway.protocol.ProtocolCodec;
 import dev.gateway.protocol.ProtocolException;
 import io.vertx.core.Future;

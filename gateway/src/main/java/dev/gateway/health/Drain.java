@@ -1,6 +1,6 @@
 package dev.gateway.health;
 
-import dev.gateway.channel.FanoutShard;
+import dev.gateway.connection.LoopConnections;
 import dev.gateway.protocol.CloseReason;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,7 +22,7 @@ public final class Drain {
   private final Vertx vertx;
   private final Health health;
   private final long windowMs;
-  private final List<FanoutShard> shards = new CopyOnWriteArrayList<>();
+  private final List<LoopConnections> loops = new CopyOnWriteArrayList<>();
 
   public Drain(Vertx vertx, Health health, long windowMs) {
     this.vertx = vertx;
@@ -30,9 +30,9 @@ public final class Drain {
     this.windowMs = windowMs;
   }
 
-  /** Each event loop's shard registers itself here when its server starts. */
-  public void register(FanoutShard shard) {
-    shards.add(shard);
+  /** Each event loop's connections register here when its server starts. */
+  public void register(LoopConnections loop) {
+    loops.add(loop);
   }
 
   /** Starts draining; completes when every connection was asked to close. */
@@ -41,7 +41,7 @@ public final class Drain {
     Promise<Void> done = Promise.promise();
     int ticks = (int) Math.max(1, windowMs * TICKS_PER_SECOND / 1000);
     long period = Math.max(1, windowMs / ticks);
-    int total = shards.stream().mapToInt(FanoutShard::connectionCount).sum();
+    int total = loops.stream().mapToInt(LoopConnections::connectionCount).sum();
     // how many connections should be closed after each tick, spread evenly; the last tick
     // closes whatever is left (including connections that arrived meanwhile, if any)
     tick(1, ticks, period, total, done);
@@ -51,7 +51,7 @@ public final class Drain {
   private void tick(int n, int ticks, long period, int total, Promise<Void> done) {
     vertx.setTimer(period, t -> {
       int target = n >= ticks ? Integer.MAX_VALUE : (int) ((long) total * n / ticks);
-      int open = shards.stream().mapToInt(FanoutShard::connectionCount).sum();
+      int open = loops.stream().mapToInt(LoopConnections::connectionCount).sum();
       int closedSoFar = total - open;
       int toClose = Math.max(0, target - closedSoFar);
       if (toClose > 0) {
@@ -65,14 +65,14 @@ public final class Drain {
     });
   }
 
-  /** Closes about {@code count} connections, shared among the shards by their size. */
+  /** Closes about {@code count} connections, shared among the loops by their size. */
   private void closeSpread(int count, int open) {
-    for (FanoutShard shard : shards) {
+    for (LoopConnections loop : loops) {
       int share = open == 0 ? 0
           : count == Integer.MAX_VALUE ? Integer.MAX_VALUE
-          : (int) Math.ceil((double) count * shard.connectionCount() / open);
+          : (int) Math.ceil((double) count * loop.connectionCount() / open);
       if (share > 0) {
-        shard.context().runOnContext(v -> shard.closeSome(share, CloseReason.SHUTDOWN));
+        loop.context().runOnContext(v -> loop.closeSome(share, CloseReason.SHUTDOWN));
       }
     }
   }

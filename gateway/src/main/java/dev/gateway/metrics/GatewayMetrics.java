@@ -33,6 +33,7 @@ public final class GatewayMetrics {
   private final Map<String, Counter> handshakesRejected = new ConcurrentHashMap<>();
   private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
   private final Map<String, Counter> readsPaused = new ConcurrentHashMap<>();
+  private final Map<String, Counter> sockJsRefused = new ConcurrentHashMap<>();
   private final List<LongSupplier> queuedBytesSources = new CopyOnWriteArrayList<>();
   private final Timer localDeliveryLatency;
   private final Timer remoteDeliveryLatency;
@@ -70,6 +71,7 @@ public final class GatewayMetrics {
         .description("Bytes written to client connections and not yet flushed, all connections")
         .baseUnit("bytes")
         .register(registry);
+    sockJsRefused("address_mismatch", 0);
     this.sockJsForwarded = Counter.builder("gateway.sockjs.forwarded")
         .description("SockJS requests forwarded to the node owning their session")
         .register(registry);
@@ -154,6 +156,17 @@ public final class GatewayMetrics {
   public void recordDelivery(long publishedAtMicros, boolean remote) {
     long micros = Math.max(0, nowMicros() - publishedAtMicros);
     (remote ? remoteDeliveryLatency : localDeliveryLatency).record(Duration.ofNanos(micros * 1000));
+  }
+
+  /** A request for a SockJS session refused (from another client address than its owner's). */
+  public void sockJsRefused(String reason) {
+    sockJsRefused(reason, 1);
+  }
+
+  private void sockJsRefused(String reason, int n) {
+    counter(sockJsRefused, "gateway.sockjs.refused",
+        "Requests for a SockJS session refused, by reason (address_mismatch: from another"
+            + " client address than the session's)", "reason", reason).increment(n);
   }
 
   public void sockJsForwarded() {

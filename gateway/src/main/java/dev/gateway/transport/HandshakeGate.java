@@ -1,5 +1,6 @@
 package dev.gateway.transport;
 
+import dev.gateway.auth.ClientAddress;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.config.Origins;
 import dev.gateway.connection.ConnectionSlots;
@@ -7,144 +8,58 @@ import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.impl.RoutingContextInternal;
+import java.net.InetAddress;
 import java.net.URI;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * Decides, before any upgrade or per-connection state, whether a request to {@code /ws} or
- * {@code /eventbus/*} may go on: Origin allowlist (exact match; with no allowlist only the
- * gateway's own origin), WebSocket version, and the node's connection budget, reserved
- * atomically for requests that would open a connection. Refusals are plain HTTP answers (403,
- * 426, 503): no 101 is ever sent. For allowed cross-origin SockJS requests it answers CORS itself,
- * so SockJS never reflects an Origin.
+ * Decides, before any upgrade or per-connection state exists, whether a request may open a
+ * connection: Origin allowlist (exact match; with no allowlist only the gateway's own origin),
+ * WebSocket version, draining, and the connection budget (node, per client address, handshakes in
+ * flight per client address), taken as one {@link ConnectionSlots.Lease}. Refusals are plain HTTP
+ * answers with a JSON body ({@code {"error":CODE,"message":...}}): 400, 403, 426, 429, 503; no
+ * 101 is ever sent. It also writes the CORS headers of allowed cross-origin SockJS requests, so
+ * no Origin is ever reflected unchecked. Thread-safe.
  */
-final class HandshakeGate {
-
-  /** RoutingContext key: a connection slot reserved for the session this request may create. */
-  static final String SLOT_KEY = "gateway.slot";
+public final class HandshakeGate {
 
   private final Set<String> allowedOrigins;
   private final boolean anyOrigin;
   private final boolean allowMissingOrigin;
   private final ConnectionSlots slots;
-  private final Predicate<String> sockJsSessionExists;
-  private final SockJsOpenings openings;
+  private final ClientAddress clientAddress;
   private final Health health;
-  private final Set<String> receivingTransports;
   private final GatewayMetrics metrics;
 
-  HandshakeGate(GatewayConfig config, ConnectionSlots slots,
-                Predicate<String> sockJsSessionExists, SockJsOpenings openings,
-                Health health, GatewayMetrics metrics) {
+  public HandshakeGate(GatewayConfig config, ConnectionSlots slots, Health health,
+                       GatewayMetrics metrics) {
     this.health = health;
-    this.openings = openings;
-    this.receivingTransports = receivingTransports(config.sockjs().transports());
     List<String> origins = config.security().allowedOrigins();
     this.anyOrigin = origins.contains("*");
     this.allowedOrigins = origins.stream().filter(o -> !o.equals("*")).map(Origins::normalize)
         .collect(Collectors.toUnmodifiableSet());
     this.allowMissingOrigin = config.security().allowMissingOrigin();
     this.slots = slots;
-    this.sockJsSessionExists = sockJsSessionExists;
+    this.clientAddress = new ClientAddress(config.security().trustedProxies());
     this.metrics = metrics;
   }
 
-  /**
-   * Gate for the native WebSocket endpoint. True when the request may be upgraded: a slot is
-   * then reserved for it, which the caller hands to the connection or releases. False when the
-   * request has been answered.
-   */
-  boolean admitNativeWebSocket(HttpServerRequest req) {
-    if (!checkOrigin(req)) {
-      return false;
-    }
-    String version = req.getHeader("Sec-WebSocket-Version");
-    if (version != null && !version.trim().equals("13")) {
-      req.response().putHeader("Sec-WebSocket-Version", "13");
-      reject(req, 426, "unsupported_version", "only WebSocket version 13 (RFC 6455) is spoken");
-      return false;
-    }
-    return reserve(req);
+  /** The client behind a request (through trusted proxies), or null when unknown. */
+  public InetAddress client(HttpServerRequest req) {
+    return clientAddress.resolve(req);
   }
 
-  /** Gate for every SockJS request. */
-  void sockJs(RoutingContext rc) {
-    HttpServerRequest req = rc.request();
-    if (!checkOrigin(req)) {
-      return;
-    }
-    if (req.method() != io.vertx.core.http.HttpMethod.OPTIONS && opensSockJsConnection(req.path())) {
-      if (!reserve(req)) {
-        return;
-      }
-      rc.put(SLOT_KEY, Boolean.TRUE);
-      SockJsPath path = SockJsPath.parse(req.path());
-      String session = path == null ? null : path.session();
-      if (session != null) {
-        openings.creating(rc, session);
-      }
-      // the request ended without creating a session: give the slot back, forget the opening
-      // (deferred a turn: vertx-web ends a poll inside the open, before the socket handler runs)
-      rc.addEndHandler(ar -> rc.vertx().runOnContext(v -> {
-        if (rc.remove(SLOT_KEY) != null) {
-          slots.release();
-          openings.opened(session);
-        }
-      }));
-    }
-    if (req.method() != io.vertx.core.http.HttpMethod.OPTIONS && closesItsConnection(req.path())) {
-      // vertx-web closes the TCP connection after a poll or a recycled stream without saying so:
-      // a client that reuses the connection for its next request then loses it (and with it,
-      // on xhr-polling, sometimes the session). Saying it makes every HTTP client open a new one.
-      rc.response().headers().set(HttpHeaders.CONNECTION, "close");
-    }
-    String origin = req.getHeader(HttpHeaders.ORIGIN);
-    if (origin != null) {
-      // allowed origin: answer CORS here so SockJS's own handler (which reflects any origin) stays out
-      var headers = rc.response().headers();
-      headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-      headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
-      headers.add(HttpHeaders.VARY, "Origin");
-      if (req.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS) != null) {
-        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type");
-      }
-      ((RoutingContextInternal) rc).visitHandler(RoutingContextInternal.CORS_HANDLER);
-    }
-    rc.next();
+  /** Whether the TCP peer is a trusted proxy (its clients are counted once their head is read). */
+  public boolean trustedPeer(InetAddress peer) {
+    return peer != null && clientAddress.trusted(peer);
   }
 
-  /** A session is being created for this request: it takes the slot the gate reserved, if any. */
-  static boolean takeSlot(RoutingContext rc) {
-    return rc != null && rc.remove(SLOT_KEY) != null;
-  }
-
-  private boolean reserve(HttpServerRequest req) {
-    if (health.draining()) {
-      req.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-      reject(req, 503, "draining", "this node is shutting down; connect to another one");
-      return false;
-    }
-    if (slots.tryReserve()) {
-      return true;
-    }
-    req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-    reject(req, 503, "connection_limit", "this node is at its connection limit");
-    return false;
-  }
-
-  /** Whether a request's Origin is acceptable (also used by the HTTP API). */
-  boolean originAcceptable(HttpServerRequest req) {
-    String origin = req.getHeader(HttpHeaders.ORIGIN);
-    return origin == null ? allowMissingOrigin : originAllowed(origin, req.getHeader(HttpHeaders.HOST));
-  }
-
-  private boolean checkOrigin(HttpServerRequest req) {
+  /** The request's Origin is acceptable; otherwise it has been answered 403. */
+  public boolean checkOrigin(HttpServerRequest req) {
     String origin = req.getHeader(HttpHeaders.ORIGIN);
     if (origin == null) {
       if (allowMissingOrigin) {
@@ -158,6 +73,74 @@ final class HandshakeGate {
     }
     reject(req, 403, "origin_rejected", "origin not allowed");
     return false;
+  }
+
+  /** Whether a request's Origin is acceptable (also used by the HTTP API). */
+  public boolean originAcceptable(HttpServerRequest req) {
+    String origin = req.getHeader(HttpHeaders.ORIGIN);
+    return origin == null ? allowMissingOrigin : originAllowed(origin, req.getHeader(HttpHeaders.HOST));
+  }
+
+  /**
+   * An upgrade request speaks RFC 6455 ({@code Sec-WebSocket-Version: 13}); otherwise it has been
+   * answered 426 with the version the gateway speaks (no hixie-76, no drafts 7 and 8).
+   */
+  public boolean checkWebSocketVersion(HttpServerRequest req) {
+    String version = req.getHeader("Sec-WebSocket-Version");
+    if (version != null && version.trim().equals("13")) {
+      return true;
+    }
+    req.response().putHeader("Sec-WebSocket-Version", "13");
+    reject(req, 426, "unsupported_version", "only WebSocket version 13 (RFC 6455) is spoken");
+    return false;
+  }
+
+  /**
+   * Takes the connection budget for a handshake from this client, or answers the request (503
+   * draining or at the node's limit, 429 at the client address's limits) and returns null.
+   */
+  public ConnectionSlots.Lease acquire(HttpServerRequest req, InetAddress client) {
+    if (health.draining()) {
+      req.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+      reject(req, 503, "draining", "this node is shutting down; connect to another one");
+      return null;
+    }
+    ConnectionSlots.Lease lease = slots.tryAcquire(ClientAddress.group(client));
+    if (lease.refusal() == null) {
+      return lease;
+    }
+    if (lease.refusal() == ConnectionSlots.Refusal.CONNECTION_LIMIT) {
+      req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+      reject(req, 503, "connection_limit", "this node is at its connection limit");
+    } else {
+      req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+      reject(req, 429, "address_limit", "too many connections or handshakes from this address");
+    }
+    return null;
+  }
+
+  /**
+   * CORS for an allowed cross-origin SockJS request: the Origin is echoed (it passed the check)
+   * with credentials; a preflight also gets the methods, the requested headers (only when some
+   * were requested) and a long cache lifetime.
+   */
+  public void cors(HttpServerRequest req, boolean preflight, String methods) {
+    String origin = req.getHeader(HttpHeaders.ORIGIN);
+    HttpServerResponse response = req.response();
+    if (origin == null) {
+      return;
+    }
+    response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+        .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true")
+        .putHeader(HttpHeaders.VARY, "Origin");
+    if (preflight) {
+      response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, methods)
+          .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "31536000");
+      String requested = req.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS);
+      if (requested != null && !requested.isBlank()) {
+        response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, requested);
+      }
+    }
   }
 
   boolean originAllowed(String origin, String host) {
@@ -197,65 +180,13 @@ final class HandshakeGate {
     return originPort == hostPort;
   }
 
-  /**
-   * True when a SockJS request would open a new connection: the raw WebSocket, or a receiving
-   * request ({@code /SERVER/SESSION/TRANSPORT}) for a session that does not exist yet.
-   */
-  private boolean opensSockJsConnection(String path) {
-    if (path.equals("/eventbus/websocket")) {
-      return true; // the raw WebSocket
-    }
-    SockJsPath p = SockJsPath.parse(path);
-    if (p == null || !receivingTransports.contains(p.transport())) {
-      return false; // sends, or transports that are switched off (SockJS answers 404)
-    }
-    return p.transport().equals("websocket") || !sockJsSessionExists.test(p.session());
-  }
-
-  /** Receiving requests of the HTTP transports: vertx-web closes their connection when they end. */
-  private boolean closesItsConnection(String path) {
-    SockJsPath p = SockJsPath.parse(path);
-    return p != null && !p.transport().equals("websocket") && receivingTransports.contains(p.transport());
-  }
-
-  /** URL segments of the receiving requests of the enabled SockJS transports. */
-  static Set<String> receivingTransports(List<String> enabled) {
-    java.util.HashSet<String> out = new java.util.HashSet<>();
-    if (enabled.contains("websocket")) {
-      out.add("websocket");
-    }
-    if (enabled.contains("xhr")) {
-      out.add("xhr");
-      out.add("xhr_streaming");
-    }
-    if (enabled.contains("eventsource")) {
-      out.add("eventsource");
-    }
-    if (enabled.contains("htmlfile")) {
-      out.add("htmlfile");
-    }
-    if (enabled.contains("jsonp")) {
-      out.add("jsonp");
-    }
-    return Set.copyOf(out);
-  }
-
-  /** A request forwarded to another node opens no connection here: give its slot back. */
-  void forwarded(RoutingContext rc) {
-    if (rc.remove(SLOT_KEY) != null) {
-      slots.release();
-      SockJsPath path = SockJsPath.parse(rc.request().path());
-      if (path != null) {
-        openings.opened(path.session()); // the session opens on its owner, not here
-      }
-    }
-  }
-
-  private void reject(HttpServerRequest req, int status, String code, String message) {
+  /** Refuses a request before any upgrade: a JSON error body, counted by reason. */
+  public void reject(HttpServerRequest req, int status, String code, String message) {
     metrics.handshakeRejected(code);
     HttpServerVerticle.securityHeaders(req.response());
     req.response().setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .end(new JsonObject().put("error", code).put("message", message).encode());
   }
 }

@@ -3,16 +3,20 @@ package dev.gateway.transport;
 import dev.gateway.api.PublishApi;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
-import dev.gateway.cluster.SockJsForwarding;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.ConnectionSlots;
+import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.health.Drain;
 import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.CloseReason;
+import dev.gateway.transport.sockjs.SockJsNode;
+import dev.gateway.transport.sockjs.SockJsServer;
+import dev.gateway.transport.ws.Compression;
+import dev.gateway.transport.ws.WebSocketTransport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -22,7 +26,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -33,12 +36,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP server instance on one event loop (deployed once per loop; the instances share the
- * port). Owns that loop's {@link FanoutShard} and routes every endpoint of the gateway.
+ * port). Owns that loop's connections ({@link LoopConnections}) and channel subscriptions
+ * ({@link FanoutShard}). {@code /ws} and everything under {@code /eventbus} are served straight
+ * from the server by the gateway's own endpoints, parsed from the raw path; the router serves the
+ * rest (health, metrics, the HTTP API, static files) and knows no SockJS route, so no spelling of
+ * a SockJS path can reach SockJS through it. The server runs in Vert.x's strict thread mode:
+ * every write to a connection happens on that connection's own event loop.
  */
 public final class HttpServerVerticle extends VerticleBase {
 
-  /** The local map where SockJS keeps its sessions (shared by all server instances). */
-  private static final String SOCKJS_SESSIONS = "_vertx.sockjssessions";
+  /** The path prefix of the SockJS endpoint. */
+  public static final String SOCKJS_PREFIX = "/eventbus";
 
   private final GatewayConfig config;
   private final ChannelHub hub;
@@ -49,12 +57,14 @@ public final class HttpServerVerticle extends VerticleBase {
   private final ConnectionSlots slots;
   private final Authenticator authenticator;
   private final PublishStamp stamp;
-  private FanoutShard shard;
+  private final SockJsNode sockJsNode;
+  private LoopConnections loop;
   private HttpServer server;
 
   public HttpServerVerticle(GatewayConfig config, ChannelHub hub, GatewayMetrics metrics,
                             Health health, Buffer sockJsLibrary, ConnectionSlots slots,
-                            Authenticator authenticator, PublishStamp stamp, Drain drain) {
+                            Authenticator authenticator, PublishStamp stamp, Drain drain,
+                            SockJsNode sockJsNode) {
     this.config = config;
     this.hub = hub;
     this.metrics = metrics;
@@ -64,28 +74,76 @@ public final class HttpServerVerticle extends VerticleBase {
     this.authenticator = authenticator;
     this.stamp = stamp;
     this.drain = drain;
+    this.sockJsNode = sockJsNode;
   }
 
   @Override
   public Future<?> start() {
-    shard = new FanoutShard(vertx, hub, metrics);
-    drain.register(shard);
+    FanoutShard shard = new FanoutShard(context, hub, metrics);
+    loop = new LoopConnections(context, metrics);
+    drain.register(loop);
     ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, stamp,
         metrics);
+    WebSocketTransport.Flusher flusher = new WebSocketTransport.Flusher();
+    HandshakeGate gate = new HandshakeGate(config, slots, health, metrics);
+    HttpGuard guard = new HttpGuard(vertx, slots, gate, metrics, config.server().headerTimeoutMs());
+    NativeWebSocketEndpoint nativeWebSocket = new NativeWebSocketEndpoint(loop, shard, protocol,
+        authenticator, gate, metrics, config, flusher);
+    SockJsServer sockJs = new SockJsServer(SOCKJS_PREFIX, config, gate, loop, shard, protocol,
+        authenticator, metrics, sockJsNode, flusher);
+    Router router = router(gate);
+
+    server = vertx.createHttpServer(options());
     int maxMessage = config.limits().maxMessageBytes();
-
-    LocalMap<String, Object> sockJsSessions = vertx.sharedData().getLocalMap(SOCKJS_SESSIONS);
-    SockJsOpenings openings = new SockJsOpenings(vertx, sockJsSessions);
-    HandshakeGate gate = new HandshakeGate(config, slots, sockJsSessions::containsKey, openings,
-        health, metrics);
-    NativeWebSocketEndpoint nativeWebSocket = new NativeWebSocketEndpoint(shard, protocol,
-        authenticator, gate, slots, metrics, config);
-
-    Router router = Router.router(vertx);
-    router.route().handler(rc -> {
-      securityHeaders(rc.response());
-      rc.next();
+    server.connectionHandler(conn -> {
+      guard.connected(conn);
+      if (config.server().compression()) {
+        Compression.capInflation(conn, maxMessage);
+      }
     });
+    server.requestHandler(req -> {
+      guard.headArrived(req.connection());
+      securityHeaders(req.response());
+      if (req.path().equals("/ws")) {
+        nativeWebSocket.handle(req);
+      } else if (!sockJs.handle(req)) {
+        router.handle(req);
+      }
+    });
+    vertx.eventBus().<JsonObject>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
+      String jti = msg.body().getString("jti");
+      authenticator.revoke(jti, msg.body().getLong("expiresAtMillis", 0L));
+      loop.closeRevoked(jti);
+    });
+    long pingNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pingIntervalMs());
+    long pongNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pongTimeoutMs());
+    long tick = Math.max(100, Math.min(1_000, config.limits().pongTimeoutMs() / 4));
+    vertx.setPeriodic(tick, t -> loop.tick(pingNanos, pongNanos));
+    return server.listen();
+  }
+
+  private HttpServerOptions options() {
+    GatewayConfig.Server s = config.server();
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(s.host())
+        .setPort(s.port())
+        .setWebSocketSubProtocols(List.of(s.subprotocol()))
+        .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
+        .setMaxWebSocketMessageSize(config.limits().maxMessageBytes())
+        .setPerMessageWebSocketCompressionSupported(s.compression())
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setIdleTimeout((int) s.idleTimeoutMs())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setStrictThreadMode(true);
+    if (s.sendBufferBytes() > 0) {
+      options.setSendBufferSize(s.sendBufferBytes());
+    }
+    return options;
+  }
+
+  /** Everything but {@code /ws} and SockJS: health, metrics, the HTTP API, static files. */
+  private Router router(HandshakeGate gate) {
+    Router router = Router.router(vertx);
     router.get("/health/live").handler(rc -> json(rc, 200, "{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(rc -> {
       if (health.ready()) {
@@ -97,83 +155,26 @@ public final class HttpServerVerticle extends VerticleBase {
     if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
-    PublishApi api = new PublishApi(vertx.eventBus(), stamp, config, metrics,
-        req -> gate.originAcceptable(req));
+    PublishApi api = new PublishApi(vertx.eventBus(), stamp, config, metrics, gate::originAcceptable);
     router.post("/api/publish")
-        .handler(BodyHandler.create(false).setBodyLimit(maxMessage))
+        .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxMessageBytes()))
         .handler(api::handle)
         .failureHandler(api::failure);
     router.post("/api/revoke")
         .handler(BodyHandler.create(false).setBodyLimit(4096))
         .handler(api::revoke)
         .failureHandler(api::failure);
-    vertx.eventBus().<JsonObject>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
-      String jti = msg.body().getString("jti");
-      authenticator.revoke(jti, msg.body().getLong("expiresAtMillis", 0L));
-      shard.closeRevoked(jti);
-    });
-    router.get(SockJsEndpoint.LIBRARY_PATH).handler(rc -> rc.response()
+    router.get(SockJsServer.LIBRARY_PATH).handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/javascript; charset=utf-8")
         .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
         .end(sockJsLibrary));
-    router.route("/eventbus/*").handler(gate::sockJs);
-    router.getWithRegex("/eventbus/iframe[^/]*\\.html").handler(this::iframePage);
-    // xhr_send reads the request body: SockJS needs a BodyHandler in front of its POST routes
-    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(maxMessage));
-    SockJsForwarding forwarding = null;
-    if (config.cluster().enabled()) {
-      forwarding = new SockJsForwarding(vertx, stamp.nodeId(), sockJsSessions, metrics,
-          config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000,
-          HandshakeGate.receivingTransports(config.sockjs().transports()), gate::forwarded);
-      router.route("/eventbus/*").handler(forwarding::route);
-    }
-    router.route("/eventbus/*").handler(openings::route);
-    router.route("/eventbus/*").subRouter(
-        SockJsEndpoint.router(vertx, config, shard, protocol, forwarding, slots, openings));
-    // SockJS answers its greeting on the base URL with and without the trailing slash
-    router.get("/eventbus").handler(rc -> rc.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=UTF-8")
-        .end("Welcome to SockJS!\n"));
     router.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
-
-    GatewayConfig.Server s = config.server();
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(s.host())
-        .setPort(s.port())
-        .setWebSocketSubProtocols(List.of(s.subprotocol()))
-        .setMaxWebSocketFrameSize(config.limits().maxFrameBytes())
-        .setMaxWebSocketMessageSize(maxMessage)
-        .setPerMessageWebSocketCompressionSupported(s.compression())
-        .setPerFrameWebSocketCompressionSupported(false);
-    // Not strict thread mode (saves ~5 kB per connection): vertx-web's SockJS heartbeat writes
-    // from the context that created the session, and a session's later requests may arrive on
-    // another event loop, where a strict-mode response refuses writes from other threads.
-    if (s.sendBufferBytes() > 0) {
-      options.setSendBufferSize(s.sendBufferBytes());
-    }
-    // /ws is served by the server itself (Vert.x's own socket, no router wrapper); the rest by the router
-    server = vertx.createHttpServer(options);
-    if (s.compression()) {
-      server.connectionHandler(conn -> Compression.capInflation(conn, maxMessage));
-    }
-    server.requestHandler(req -> {
-      if (req.path().equals("/ws")) {
-        nativeWebSocket.handle(req);
-      } else {
-        router.handle(req);
-      }
-    });
-    Future<Void> ready = forwarding == null ? Future.succeededFuture() : forwarding.start();
-    long pingNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pingIntervalMs());
-    long pongNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pongTimeoutMs());
-    long tick = Math.max(100, Math.min(1_000, config.limits().pongTimeoutMs() / 4));
-    vertx.setPeriodic(tick, t -> shard.checkLiveness(pingNanos, pongNanos));
-    return ready.compose(v -> server.listen());
+    return router;
   }
 
   @Override
   public Future<?> stop() {
-    shard.closeAll(CloseReason.SHUTDOWN);
+    loop.closeAll(CloseReason.SHUTDOWN);
     return server.shutdown(config.server().shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
   }
 
@@ -187,20 +188,6 @@ public final class HttpServerVerticle extends VerticleBase {
     response.putHeader("X-Frame-Options", "DENY")
         .putHeader("Content-Security-Policy", "frame-ancestors 'none'")
         .putHeader("X-Content-Type-Options", "nosniff");
-  }
-
-  private void iframePage(RoutingContext rc) {
-    if (!config.sockjs().iframe()) {
-      rc.response().setStatusCode(404).end();
-      return;
-    }
-    // the page exists to be framed by the client's page: by our own origin and allowed ones
-    List<String> origins = config.security().allowedOrigins();
-    String ancestors = origins.contains("*") ? "*" : String.join(" ",
-        java.util.stream.Stream.concat(java.util.stream.Stream.of("'self'"), origins.stream()).toList());
-    rc.response().headers().remove("X-Frame-Options");
-    rc.response().putHeader("Content-Security-Policy", "frame-ancestors " + ancestors);
-    rc.next();
   }
 
   private static void json(RoutingContext rc, int status, String body) {

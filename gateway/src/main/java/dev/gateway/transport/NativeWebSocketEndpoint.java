@@ -4,45 +4,52 @@ import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.config.GatewayConfig;
-import dev.gateway.connection.Connection;
 import dev.gateway.connection.ConnectionSlots;
+import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.metrics.GatewayMetrics;
-import dev.gateway.protocol.CloseReason;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import dev.gateway.transport.ws.WebSocketConnections;
+import dev.gateway.transport.ws.WebSocketTransport;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
 
 /**
  * {@code GET /ws}: the native WebSocket endpoint. Text messages carry the bridge protocol; binary
  * frames are refused with 1003 until a binary encoding exists; oversized messages close with
  * 1009, invalid UTF-8 with 1007, protocol violations with 1002.
+ *
+ * <p>The handshake holds a connection slot from the gate's decision to the upgrade, and every
+ * way out of it gives the slot back: a refusal, a malformed request, a bad token, an exception,
+ * or the client leaving before the upgrade completes.
  */
 final class NativeWebSocketEndpoint {
 
+  static final String NAME = "websocket";
+
+  private final LoopConnections loop;
   private final FanoutShard shard;
   private final ProtocolHandler protocol;
   private final Authenticator authenticator;
   private final HandshakeGate gate;
-  private final ConnectionSlots slots;
   private final GatewayMetrics metrics;
   private final GatewayConfig.Limits limits;
-  /** Coalesces flushes of this loop's sockets while the loop is behind. */
-  private final WebSocketTransport.Flusher flusher = new WebSocketTransport.Flusher();
+  private final WebSocketTransport.Flusher flusher;
 
-  NativeWebSocketEndpoint(FanoutShard shard, ProtocolHandler protocol, Authenticator authenticator,
-                          HandshakeGate gate, ConnectionSlots slots, GatewayMetrics metrics,
-                          GatewayConfig config) {
+  NativeWebSocketEndpoint(LoopConnections loop, FanoutShard shard, ProtocolHandler protocol,
+                          Authenticator authenticator, HandshakeGate gate, GatewayMetrics metrics,
+                          GatewayConfig config, WebSocketTransport.Flusher flusher) {
+    this.loop = loop;
     this.shard = shard;
     this.protocol = protocol;
     this.authenticator = authenticator;
     this.gate = gate;
-    this.slots = slots;
     this.metrics = metrics;
     this.limits = config.limits();
+    this.flusher = flusher;
   }
 
   /**
@@ -57,90 +64,94 @@ final class NativeWebSocketEndpoint {
           .end("WebSocket upgrade required\n");
       return;
     }
-    if (!gate.admitNativeWebSocket(req)) {
+    QueryString query = QueryString.parse(req.query());
+    if (query == null) {
+      gate.reject(req, 400, "bad_request", "malformed query string");
       return;
     }
-    // from here on a connection slot is reserved: the connection takes it, or it is released
-    String token = token(req);
-    if (token == null || !authenticator.enabled()) {
-      if (authenticator.required()) {
-        unauthorized(req, "missing_token", "a token is required (?token= or Authorization: Bearer)");
+    if (!gate.checkOrigin(req) || !gate.checkWebSocketVersion(req)) {
+      return;
+    }
+    InetAddress client = gate.client(req);
+    ConnectionSlots.Lease lease = gate.acquire(req, client);
+    if (lease == null) {
+      return;
+    }
+    // from here on the lease is held: every way out below releases it or hands it over
+    try {
+      String token = token(req, query);
+      if (token == null || !authenticator.enabled()) {
+        if (authenticator.required()) {
+          unauthorized(req, lease, "missing_token", "a token is required (?token= or Authorization: Bearer)");
+          return;
+        }
+        upgrade(req, lease, null, null);
         return;
       }
-      upgrade(req, null, null);
-      return;
-    }
-    authenticator.verify(token).onComplete(ar -> {
-      if (ar.failed()) {
-        unauthorized(req, "invalid_token", "token rejected: " + ar.cause().getMessage());
-      } else {
-        upgrade(req, token, ar.result());
+      authenticator.verify(token).onComplete(ar -> {
+        if (ar.failed()) {
+          unauthorized(req, lease, "invalid_token", "token rejected: " + ar.cause().getMessage());
+        } else {
+          upgrade(req, lease, token, ar.result());
+        }
+      });
+    } catch (RuntimeException e) {
+      lease.release();
+      if (!req.response().ended()) {
+        gate.reject(req, 500, "internal_error", "the handshake failed");
       }
-    });
+    }
   }
 
   /** The token from {@code Authorization: Bearer} or the {@code token} query parameter. */
-  static String token(HttpServerRequest req) {
+  static String token(HttpServerRequest req, QueryString query) {
     String auth = req.getHeader(HttpHeaders.AUTHORIZATION);
     if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return auth.substring(7).trim();
     }
-    return req.getParam("token");
+    return query.get("token");
   }
 
-  private void unauthorized(HttpServerRequest req, String reason, String message) {
-    slots.release();
+  private void unauthorized(HttpServerRequest req, ConnectionSlots.Lease lease, String reason,
+                            String message) {
+    lease.release();
     metrics.authFailure(reason);
+    if (req.response().ended()) {
+      return;
+    }
+    req.response().putHeader("WWW-Authenticate", "Bearer");
     metrics.handshakeRejected("unauthorized");
     HttpServerVerticle.securityHeaders(req.response());
-    req.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer")
+    req.response().setStatusCode(401)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(new JsonObject().put("error", reason).put("message", message).encode());
   }
 
-  private void upgrade(HttpServerRequest req, String token, Grant grant) {
-    req.toWebSocket().onSuccess(ws -> accept(ws, token, grant)).onFailure(err -> {
-      slots.release();
-      if (!req.response().ended()) {
-        req.response().setStatusCode(400).end();
+  private void upgrade(HttpServerRequest req, ConnectionSlots.Lease lease, String token,
+                       Grant grant) {
+    req.toWebSocket().onComplete(ar -> {
+      if (ar.failed()) {
+        lease.release(); // the client left, or the upgrade was malformed
+        if (!req.response().ended()) {
+          req.response().setStatusCode(400).end();
+        }
+        return;
+      }
+      try {
+        accept(ar.result(), lease, token, grant);
+      } catch (RuntimeException e) {
+        lease.release();
+        ar.result().close((short) 1011, "internal error");
       }
     });
   }
 
-  private void accept(ServerWebSocket ws, String token, Grant grant) {
-    Connection c = new Connection(new WebSocketTransport(ws, shard.context(), flusher), shard, limits, slots,
-        true);
+  private void accept(ServerWebSocket ws, ConnectionSlots.Lease lease, String token, Grant grant) {
+    WebSocketTransport transport = new WebSocketTransport(NAME, ws,
+        WebSocketTransport.MESSAGE_FRAME, flusher);
+    var c = WebSocketConnections.open(ws, transport, loop, shard, limits, lease, protocol::handle);
     if (grant != null) {
       c.authenticated(token, grant);
     }
-    ws.pongHandler(data -> c.touch());
-    MessageAssembler assembler = new MessageAssembler(limits.maxMessageBytes());
-    ws.frameHandler(frame -> {
-      if (c.isClosed()) {
-        return;
-      }
-      c.touch();
-      assembler.accept(frame);
-      if (assembler.violation() != null) {
-        c.close(assembler.violation());
-      } else if (assembler.message() != null) {
-        protocol.handle(c, assembler.message());
-      }
-    });
-    ws.exceptionHandler(err -> {
-      // Netty's decoder found a frame-level violation; Vert.x does not close by itself
-      if (err instanceof CorruptedWebSocketFrameException corrupt) {
-        int code = corrupt.closeStatus().code();
-        c.close(code == 1009 ? CloseReason.TOO_BIG
-            : code == 1007 ? CloseReason.BAD_PAYLOAD : CloseReason.PROTOCOL_ERROR);
-      }
-      if (Compression.isInflationLimit(err)) {
-        c.close(CloseReason.TOO_BIG); // a compressed message inflating past the limit
-      }
-      // other errors (resets) are followed by the close handler
-    });
-    // no close frame from the client (1006 in Vert.x 5): the transport failed
-    ws.closeHandler(v -> c.ended(ws.closeStatusCode() == null || ws.closeStatusCode() == 1006
-        ? CloseReason.TRANSPORT_ERROR : CloseReason.CLIENT_CLOSED));
   }
 }

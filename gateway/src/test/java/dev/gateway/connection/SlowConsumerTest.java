@@ -91,8 +91,10 @@ class SlowConsumerTest {
 
   @Test
   void slowConsumersAreClosedAndBoundedWhileHealthyClientsKeepUp() throws Exception {
+    // a closing client that reads nothing has its connection cut after limits.closeTimeoutMs
     JsonObject config = new JsonObject().put("limits", new JsonObject()
-        .put("messagesPerSecond", 5_000).put("messageBurst", 5_000));
+        .put("messagesPerSecond", 5_000).put("messageBurst", 5_000)
+        .put("closeTimeoutMs", RELEASE_TIMEOUT_MS / 2));
     TestGateway gw = TestGateway.start(config);
     Vertx clients = Vertx.vertx();
     List<HealthySubscriber> healthy = new ArrayList<>();

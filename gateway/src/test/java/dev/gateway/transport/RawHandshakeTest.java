@@ -86,13 +86,18 @@ class RawHandshakeTest extends RawFrameTestBase {
     }
   }
 
-  /** No version at all is a malformed handshake (RFC 6455 4.2.1): 400, not 101. */
+  /**
+   * No version at all (hixie-76 and other pre-RFC drafts send none) is not RFC 6455: 426 with
+   * the version spoken (RFC 6455 4.2.2), not 101.
+   */
   @Test
-  void missingVersionIs400() {
+  void missingVersionIs426WithTheVersionSpoken() {
     try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
       Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
       h.remove("Sec-WebSocket-Version");
-      assertEquals(400, ws.request("GET", "/ws", h).status());
+      var head = ws.request("GET", "/ws", h);
+      assertEquals(426, head.status());
+      assertEquals("13", head.header("Sec-WebSocket-Version"), head.toString());
     }
   }
 

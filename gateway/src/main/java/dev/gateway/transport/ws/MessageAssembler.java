@@ -1,4 +1,4 @@
-package dev.gateway.transport;
+package dev.gateway.transport.ws;
 
 import dev.gateway.protocol.CloseReason;
 import io.vertx.core.buffer.Buffer;
@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  * opcodes, control-frame rules, frame size) are detected by Netty's decoder and reach the
  * endpoint's exception handler instead.
  */
-final class MessageAssembler {
+public final class MessageAssembler {
 
   private final int maxMessageBytes;
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
@@ -26,7 +26,7 @@ final class MessageAssembler {
   private CloseReason violation;
   private String message;
 
-  MessageAssembler(int maxMessageBytes) {
+  public MessageAssembler(int maxMessageBytes) {
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -34,7 +34,7 @@ final class MessageAssembler {
    * Takes one frame. Afterwards {@link #violation()} is non-null if the connection must close,
    * else {@link #message()} is non-null when the frame completed a text message.
    */
-  void accept(WebSocketFrame frame) {
+  public void accept(WebSocketFrame frame) {
     message = null;
     switch (frame.type()) {
       case BINARY -> violation = CloseReason.UNSUPPORTED_DATA;
@@ -78,11 +78,11 @@ final class MessageAssembler {
     }
   }
 
-  CloseReason violation() {
+  public CloseReason violation() {
     return violation;
   }
 
-  String message() {
+  public String message() {
     return message;
   }
 }

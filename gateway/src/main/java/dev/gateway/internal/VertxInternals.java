@@ -1,0 +1,90 @@
+package dev.gateway.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.internal.http.WebSocketInternal;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.spi.cluster.ClusterManager;
+import java.util.Map;
+
+/**
+ * Every use the gateway makes of Vert.x 5.0 internals, in one place (pinned to 5.0.x by
+ * {@code VertxInternalsTest}). Each exists because the public API has no equivalent:
+ * <ul>
+ *   <li>the Netty channel under a WebSocket or an HTTP connection: frames encoded once per
+ *   broadcast are written straight to the pipeline, flushes are coalesced, control frames are
+ *   answered and counted by the gateway ({@code WebSocketGuard}), a closing client that stopped
+ *   reading is cut, writability is read, and permessage-deflate gets a bounded inflater;</li>
+ *   <li>a {@link Buffer} over an existing off-heap {@link ByteBuf} (shared SockJS chunks), so a
+ *   chunk written to a thousand responses is never copied per response;</li>
+ *   <li>the cluster manager, for the cluster-members gauge.</li>
+ * </ul>
+ */
+public final class VertxInternals {
+
+  /** Name Vert.x gives its own handler in a connection's pipeline (frames reach it last). */
+  public static final String VERTX_HANDLER = "handler";
+  /** Name Vert.x gives the WebSocket extension handler (permessage-deflate) in the pipeline. */
+  public static final String EXTENSION_HANDLER = "webSocketExtensionHandler";
+
+  private VertxInternals() {
+  }
+
+  /** The Netty context of Vert.x's handler on a WebSocket's channel, or null if unknown. */
+  public static ChannelHandlerContext context(ServerWebSocket socket) {
+    return socket instanceof WebSocketInternal internal ? internal.channelHandlerContext() : null;
+  }
+
+  /** The Netty context of Vert.x's handler on an HTTP connection's channel, or null if unknown. */
+  public static ChannelHandlerContext context(HttpConnection connection) {
+    return connection instanceof ConnectionBase base ? base.channelHandlerContext() : null;
+  }
+
+  /** True when the WebSocket negotiated an extension (its frames must pass Vert.x's encoder). */
+  public static boolean hasExtension(ChannelHandlerContext ctx) {
+    for (Map.Entry<String, ChannelHandler> e : ctx.pipeline()) {
+      if (e.getValue() instanceof WebSocketExtensionEncoder) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Adds a handler just before Vert.x's own, so it sees decoded frames first. */
+  public static void addBeforeVertx(ChannelHandlerContext ctx, String name, ChannelHandler handler) {
+    ChannelPipeline pipeline = ctx.pipeline();
+    if (pipeline.get(VERTX_HANDLER) == null) {
+      throw new IllegalStateException("no Vert.x handler in the pipeline: " + pipeline.names());
+    }
+    pipeline.addBefore(VERTX_HANDLER, name, handler);
+  }
+
+  /** Replaces the permessage-deflate handler of an HTTP connection, if it has one. */
+  public static boolean replaceExtensionHandler(HttpConnection connection, ChannelHandler handler) {
+    ChannelHandlerContext ctx = context(connection);
+    if (ctx == null || ctx.pipeline().get(EXTENSION_HANDLER) == null) {
+      return false;
+    }
+    ctx.pipeline().replace(EXTENSION_HANDLER, EXTENSION_HANDLER, handler);
+    return true;
+  }
+
+  /** A Vert.x buffer over the given bytes, without copying them (the caller keeps them alive). */
+  public static Buffer buffer(ByteBuf bytes) {
+    return BufferInternal.buffer(bytes);
+  }
+
+  /** The node's cluster manager, or null when not clustered. */
+  public static ClusterManager clusterManager(Vertx vertx) {
+    return ((VertxInternal) vertx).clusterManager();
+  }
+}

@@ -1,0 +1,139 @@
+package dev.gateway.transport.sockjs;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * A receiving request on this node (xhr, xhr_streaming, eventsource, htmlfile, jsonp) as a
+ * session's {@link Receiver}. Every touch of the HTTP response happens on the response's own
+ * event loop (required in strict thread mode); the session may live on another loop, so calls
+ * hop over and completions hop back. A polling answer is one response with a length, so the
+ * client's keep-alive connection stays usable; a streaming answer is chunked, opened with the
+ * transport's prelude.
+ */
+final class HttpReceiver implements Receiver {
+
+  private final HttpServerResponse response;
+  private final Context responseContext;
+  private final Framing framing;
+  private final String callback;
+  private volatile Context sessionContext;
+  private SockJsSession session;
+  private Buffer pollAnswer;
+  private Runnable pollWritten;
+  private boolean ended;
+
+  /**
+   * Starts the response (status, headers, the streaming prelude) on the current context, which
+   * must be the request's. CORS and caching headers are already set by the caller.
+   */
+  HttpReceiver(HttpServerResponse response, Framing framing, String callback) {
+    this.response = response;
+    this.responseContext = Vertx.currentContext();
+    this.framing = framing;
+    this.callback = callback;
+    response.putHeader(HttpHeaders.CONTENT_TYPE, framing.contentType());
+    if (framing.streaming()) {
+      response.setChunked(true);
+      String prelude = framing.prelude(callback);
+      if (prelude != null) {
+        response.write(prelude);
+      }
+    }
+    response.closeHandler(v -> {
+      if (!ended) {
+        ended = true;
+        SockJsSession s = session;
+        if (s != null) {
+          s.context().runOnContext(x -> s.receiverGone(this));
+        }
+      }
+    });
+  }
+
+  /** Hands the receiver to a session (called on the request's loop, before the hand-over). */
+  void boundTo(SockJsSession s) {
+    this.session = s;
+    this.sessionContext = s.context();
+  }
+
+  @Override
+  public Framing framing() {
+    return framing;
+  }
+
+  @Override
+  public String callback() {
+    return callback;
+  }
+
+  @Override
+  public void write(Buffer wrapped, Runnable written) {
+    onResponse(() -> {
+      if (ended) {
+        onSession(written);
+      } else if (!framing.streaming()) {
+        pollAnswer = wrapped; // a poll carries one frame: sent with end(), with a length
+        pollWritten = written;
+      } else {
+        response.write(wrapped).onComplete(ar -> onSession(written));
+      }
+    });
+  }
+
+  @Override
+  public void end() {
+    onResponse(() -> {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      Runnable written = pollWritten;
+      Buffer answer = pollAnswer;
+      pollWritten = null;
+      pollAnswer = null;
+      (answer == null ? response.end() : response.end(answer)).onComplete(ar -> {
+        if (written != null) {
+          onSession(written);
+        }
+      });
+    });
+  }
+
+  @Override
+  public void reset() {
+    onResponse(() -> {
+      ended = true;
+      response.reset();
+      if (pollWritten != null) {
+        onSession(pollWritten);
+        pollWritten = null;
+      }
+    });
+  }
+
+  @Override
+  public boolean writable() {
+    return !response.writeQueueFull();
+  }
+
+  private void onResponse(Runnable action) {
+    if (Vertx.currentContext() == responseContext) {
+      action.run();
+    } else {
+      responseContext.runOnContext(v -> action.run());
+    }
+  }
+
+  private void onSession(Runnable action) {
+    Context ctx = sessionContext;
+    if (ctx == null || Vertx.currentContext() == ctx) {
+      action.run();
+    } else {
+      ctx.runOnContext(v -> action.run());
+    }
+  }
+}
