@@ -77,11 +77,12 @@ public final class MainVerticle extends VerticleBase {
     metrics.gauge("gateway.connection.slots.in.use",
         "Connection slots taken: open connections, connections closing, handshakes in progress",
         slots::inUse);
-    sockJsNode = new SockJsNode(metrics);
+    sockJsNode = new SockJsNode(vertx, metrics, config.cluster().enabled() ? stamp.nodeId() : null,
+        config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000);
     drain = new Drain(vertx, health, config.server().drainWindowMs());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
-            .map(lib))
+            .compose(id -> sockJsNode.start()).map(lib))
         .compose(this::deployServers)
         .onSuccess(id -> health.markReady());
   }

@@ -44,7 +44,8 @@ public final class Settings {
           "How long a stopping node waits for connections to close before it exits."),
       new Setting("server.headerTimeoutMs", "GATEWAY_HEADER_TIMEOUT_MS", LONG, 10_000L,
           "An HTTP connection that has not sent a complete request head within this time of"
-              + " connecting is closed (slow or half-open requests)."),
+              + " connecting is closed (slow or half-open requests); a WebSocket handshake that"
+              + " has not completed within it after its head is given up."),
       new Setting("server.idleTimeoutMs", "GATEWAY_IDLE_TIMEOUT_MS", LONG, 60_000L,
           "A connection with no traffic either way for this long is closed. Must exceed"
               + " `sockjs.heartbeatMs` and `limits.pingIntervalMs` + `limits.pongTimeoutMs`."),

@@ -99,6 +99,24 @@ public final class ConnectionSlots {
       });
     }
 
+    /** True while the handshake has neither completed nor been given up. */
+    public boolean handshaking() {
+      return state.get() == HANDSHAKING;
+    }
+
+    /**
+     * Gives the lease up if the handshake has not completed within {@code timeoutMs} (then
+     * {@code onTimeout} runs, to drop the client's connection).
+     */
+    public void expireAfter(io.vertx.core.Vertx vertx, long timeoutMs, Runnable onTimeout) {
+      vertx.setTimer(timeoutMs, t -> {
+        if (handshaking()) {
+          release();
+          onTimeout.run();
+        }
+      });
+    }
+
     /** True once released (or never granted). */
     public boolean released() {
       return state.get() == RELEASED;

@@ -83,13 +83,17 @@ public final class LoopConnections {
    */
   public void tick(long pingIntervalNanos, long pongTimeoutNanos) {
     long now = System.nanoTime();
-    long queued = 0;
     for (Connection c : new ArrayList<>(connections)) {
       c.tick(now, pingIntervalNanos, pongTimeoutNanos);
-      queued += c.queuedBytes();
     }
     for (Connection c : new ArrayList<>(closing)) {
       c.tick(now, pingIntervalNanos, pongTimeoutNanos);
+    }
+    long queued = 0;
+    for (Connection c : connections) {
+      queued += c.queuedBytes();
+    }
+    for (Connection c : closing) {
       queued += c.queuedBytes();
     }
     queuedBytes = queued;

@@ -38,6 +38,7 @@ final class NativeWebSocketEndpoint {
   private final GatewayMetrics metrics;
   private final GatewayConfig.Limits limits;
   private final WebSocketTransport.Flusher flusher;
+  private final long headerTimeoutMs;
 
   NativeWebSocketEndpoint(LoopConnections loop, FanoutShard shard, ProtocolHandler protocol,
                           Authenticator authenticator, HandshakeGate gate, GatewayMetrics metrics,
@@ -50,6 +51,7 @@ final class NativeWebSocketEndpoint {
     this.metrics = metrics;
     this.limits = config.limits();
     this.flusher = flusher;
+    this.headerTimeoutMs = config.server().headerTimeoutMs();
   }
 
   /**
@@ -77,7 +79,9 @@ final class NativeWebSocketEndpoint {
     if (lease == null) {
       return;
     }
-    // from here on the lease is held: every way out below releases it or hands it over
+    // from here on the lease is held: every way out below releases it or hands it over, and a
+    // handshake that has not completed within the header timeout gives it up
+    lease.expireAfter(loop.context().owner(), headerTimeoutMs, () -> req.connection().close());
     try {
       String token = token(req, query);
       if (token == null || !authenticator.enabled()) {

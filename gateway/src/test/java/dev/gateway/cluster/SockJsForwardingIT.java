@@ -2,7 +2,6 @@ package dev.gateway.cluster;
 
 import static dev.gateway.cluster.ClusterNode.fresh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
@@ -185,16 +184,15 @@ class SockJsForwardingIT {
   }
 
   @Test
-  void aNodeThatOnlyForwardsASessionKeepsNoOpeningMarkerForIt() {
+  void aNodeThatOnlyForwardsASessionHoldsNoSessionForIt() {
+    double sessionsA = a.metric("gateway_sockjs_sessions");
+    double sessionsB = b.metric("gateway_sockjs_sessions");
     SockJsSession s = new SockJsSession(http);
     assertEquals("o", s.poll(a));
     s.send(a, register(fresh("chat.mark"), "m"));
     s.await(b, ack("m"), "the ack, polled via B");
-    // the owner's marker went when the session opened; B never opens the session, so a marker
-    // there would never be removed (one entry per forwarded session, for the node's lifetime)
-    assertFalse(a.vertx.sharedData().getLocalMap("gateway.sockjs.opening").containsKey(s.id),
-        "opening marker on the owner A");
-    assertFalse(b.vertx.sharedData().getLocalMap("gateway.sockjs.opening").containsKey(s.id),
-        "opening marker left on B, which only forwarded the session's poll");
+    // the session lives on its owner only: B forwarded its poll and keeps nothing of it
+    assertEquals(sessionsA + 1, a.metric("gateway_sockjs_sessions"), "sessions on the owner A");
+    assertEquals(sessionsB, b.metric("gateway_sockjs_sessions"), "sessions on B, which only forwarded");
   }
 }

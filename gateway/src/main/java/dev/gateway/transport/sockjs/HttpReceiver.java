@@ -20,8 +20,9 @@ final class HttpReceiver implements Receiver {
   private final Context responseContext;
   private final Framing framing;
   private final String callback;
-  private volatile Context sessionContext;
-  private SockJsSession session;
+  /** Where {@code written} callbacks and the client's abort are reported. */
+  private volatile Context owner;
+  private Runnable onGone;
   private Buffer pollAnswer;
   private Runnable pollWritten;
   private boolean ended;
@@ -46,18 +47,26 @@ final class HttpReceiver implements Receiver {
     response.closeHandler(v -> {
       if (!ended) {
         ended = true;
-        SockJsSession s = session;
-        if (s != null) {
-          s.context().runOnContext(x -> s.receiverGone(this));
+        Runnable gone = onGone;
+        if (gone != null) {
+          onOwner(gone);
         }
       }
     });
   }
 
-  /** Hands the receiver to a session (called on the request's loop, before the hand-over). */
+  /** Hands the receiver to a local session (on the request's loop, before the hand-over). */
   void boundTo(SockJsSession s) {
-    this.session = s;
-    this.sessionContext = s.context();
+    reportTo(s.context(), () -> s.receiverGone(this));
+  }
+
+  /**
+   * Reports {@code written} callbacks and the client's abort ({@code onGone}) on the given
+   * context (set before the receiver is used).
+   */
+  void reportTo(Context context, Runnable onGone) {
+    this.owner = context;
+    this.onGone = onGone;
   }
 
   @Override
@@ -74,12 +83,12 @@ final class HttpReceiver implements Receiver {
   public void write(Buffer wrapped, Runnable written) {
     onResponse(() -> {
       if (ended) {
-        onSession(written);
+        onOwner(written);
       } else if (!framing.streaming()) {
         pollAnswer = wrapped; // a poll carries one frame: sent with end(), with a length
         pollWritten = written;
       } else {
-        response.write(wrapped).onComplete(ar -> onSession(written));
+        response.write(wrapped).onComplete(ar -> onOwner(written));
       }
     });
   }
@@ -97,7 +106,7 @@ final class HttpReceiver implements Receiver {
       pollAnswer = null;
       (answer == null ? response.end() : response.end(answer)).onComplete(ar -> {
         if (written != null) {
-          onSession(written);
+          onOwner(written);
         }
       });
     });
@@ -109,7 +118,7 @@ final class HttpReceiver implements Receiver {
       ended = true;
       response.reset();
       if (pollWritten != null) {
-        onSession(pollWritten);
+        onOwner(pollWritten);
         pollWritten = null;
       }
     });
@@ -128,8 +137,8 @@ final class HttpReceiver implements Receiver {
     }
   }
 
-  private void onSession(Runnable action) {
-    Context ctx = sessionContext;
+  private void onOwner(Runnable action) {
+    Context ctx = owner;
     if (ctx == null || Vertx.currentContext() == ctx) {
       action.run();
     } else {

@@ -44,6 +44,8 @@ final class SockJsHttp {
   private final Authenticator authenticator;
   private final GatewayMetrics metrics;
   private final SockJsNode node;
+  /** Forwards requests for sessions other nodes own; null on a single node. */
+  private final SockJsForwarder forwarder;
 
   SockJsHttp(GatewayConfig config, HandshakeGate gate, LoopConnections loop, FanoutShard shard,
              ProtocolHandler protocol, Authenticator authenticator, GatewayMetrics metrics,
@@ -56,6 +58,9 @@ final class SockJsHttp {
     this.authenticator = authenticator;
     this.metrics = metrics;
     this.node = node;
+    this.forwarder = node.cluster() == null ? null : new SockJsForwarder(loop.context().owner(),
+        node.cluster(), metrics, config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs()
+            + 5_000);
   }
 
   /** A receiving request: attaches to its session, or opens one. */
@@ -87,18 +92,84 @@ final class SockJsHttp {
         return;
       }
     }
+    receive(req, id, framing, callback);
+  }
+
+  private void receive(HttpServerRequest req, String id, Framing framing, String callback) {
     InetAddress client = gate.client(req);
     SockJsSession existing = node.sessions().get(id);
     if (existing != null) {
       attach(req, existing, client, framing, callback);
+    } else if (forwarder == null) {
+      openHere(req, id, client, framing, callback);
+    } else {
+      Context here = Vertx.currentContext();
+      node.cluster().owner(id).onComplete(ar -> on(here, () -> {
+        if (ar.failed()) {
+          unavailable(req);
+        } else if (ar.result() == null) {
+          claim(req, id, client, framing, callback, true);
+        } else {
+          route(req, id, client, framing, callback, ar.result(), true);
+        }
+      }));
+    }
+  }
+
+  /** A new session on a cluster: take ownership first, so other nodes find it from the start. */
+  private void claim(HttpServerRequest req, String id, InetAddress client, Framing framing,
+                     String callback, boolean mayRetry) {
+    Context here = Vertx.currentContext();
+    node.cluster().claim(id).onComplete(ar -> on(here, () -> {
+      if (ar.failed()) {
+        unavailable(req);
+      } else {
+        route(req, id, client, framing, callback, ar.result(), mayRetry);
+      }
+    }));
+  }
+
+  /** Serves a receiving request for a session the cluster says {@code owner} owns. */
+  private void route(HttpServerRequest req, String id, InetAddress client, Framing framing,
+                     String callback, String owner, boolean mayRetry) {
+    SockJsSession local = node.sessions().get(id);
+    if (local != null) {
+      attach(req, local, client, framing, callback); // opened here meanwhile
       return;
     }
+    if (owner.equals(node.cluster().nodeId())) {
+      if (!openHere(req, id, client, framing, callback)) {
+        node.cluster().unclaim(id);
+      }
+      return;
+    }
+    Context here = Vertx.currentContext();
+    forwarder.check(owner, id, client).onComplete(ar -> on(here, () -> {
+      switch (ar.result()) {
+        case "ok" -> forwarder.receive(owner, id, client, startResponse(req, framing, callback));
+        case "foreign" -> refuseForeign(req);
+        default -> { // the owner no longer has it (or left): the id is free again
+          node.cluster().forgetOwner(id, owner);
+          if (mayRetry) {
+            claim(req, id, client, framing, callback, false);
+          } else {
+            SockJsServer.notFound(req);
+          }
+        }
+      }
+    }));
+  }
+
+  /** Opens a session on this node; false when the request was refused (nothing was opened). */
+  private boolean openHere(HttpServerRequest req, String id, InetAddress client, Framing framing,
+                           String callback) {
     ConnectionSlots.Lease lease = gate.acquire(req, client);
     if (lease == null) {
-      return;
+      return false;
     }
     try {
       open(req, id, client, framing, callback, lease);
+      return true;
     } catch (RuntimeException e) {
       lease.release();
       throw e;
@@ -119,7 +190,7 @@ final class SockJsHttp {
       return;
     }
     Connection c = new Connection(session, loop, shard, config.limits(), lease);
-    session.connection(c);
+    session.connection(c, protocol);
     if (authenticator.required()) {
       c.requireAuthenticationWithin(config.auth().deadlineMs());
     }
@@ -138,11 +209,15 @@ final class SockJsHttp {
 
   private HttpReceiver receiver(HttpServerRequest req, Framing framing, String callback,
                                 SockJsSession session) {
-    gate.cors(req, false, null);
-    req.response().putHeader(HttpHeaders.CACHE_CONTROL, SockJsServer.NO_CACHE);
-    HttpReceiver receiver = new HttpReceiver(req.response(), framing, callback);
+    HttpReceiver receiver = startResponse(req, framing, callback);
     receiver.boundTo(session);
     return receiver;
+  }
+
+  private HttpReceiver startResponse(HttpServerRequest req, Framing framing, String callback) {
+    gate.cors(req, false, null);
+    req.response().putHeader(HttpHeaders.CACHE_CONTROL, SockJsServer.NO_CACHE);
+    return new HttpReceiver(req.response(), framing, callback);
   }
 
   /** {@code xhr_send} / {@code jsonp_send}: the messages of one body go to the session. */
@@ -156,16 +231,17 @@ final class SockJsHttp {
       return;
     }
     SockJsSession session = node.sessions().get(id);
-    if (session == null) {
+    InetAddress client = gate.client(req);
+    if (session == null && forwarder == null) {
       SockJsServer.notFound(req);
       return;
     }
-    if (!owned(session, gate.client(req))) {
+    if (session != null && !owned(session, client)) {
       refuseForeign(req);
       return;
     }
     Context here = Vertx.currentContext();
-    BoundedBody.read(req, config.limits().maxMessageBytes()).onComplete(ar -> {
+    BoundedBody.read(req, config.limits().maxMessageBytes()).onComplete(ar -> on(here, () -> {
       if (ar.failed()) {
         boolean tooLarge = ar.cause() instanceof BoundedBody.TooLarge;
         req.response().setStatusCode(tooLarge ? 413 : 400)
@@ -174,12 +250,36 @@ final class SockJsHttp {
       }
       String payload = jsonp ? SendPayload.fromForm(ar.result(), req.getHeader(HttpHeaders.CONTENT_TYPE))
           : ar.result().toString(java.nio.charset.StandardCharsets.UTF_8);
-      onSession(session, () -> {
-        String error = session.closed() ? "closed" : SendPayload.deliver(payload,
-            message -> protocol.handle(session.connection(), message));
-        here.runOnContext(v -> answerSend(req, error, jsonp));
-      });
-    });
+      SockJsSession local = session != null ? session : node.sessions().get(id);
+      if (local != null) {
+        onSession(local, () -> {
+          String error = local.deliver(payload);
+          here.runOnContext(v -> answerSend(req, error, jsonp));
+        });
+      } else {
+        forwardSend(req, id, client, payload, jsonp);
+      }
+    }));
+  }
+
+  private void forwardSend(HttpServerRequest req, String id, InetAddress client, String payload,
+                           boolean jsonp) {
+    Context here = Vertx.currentContext();
+    node.cluster().owner(id).onComplete(ar -> on(here, () -> {
+      String owner = ar.succeeded() ? ar.result() : null;
+      if (owner == null || owner.equals(node.cluster().nodeId())) {
+        SockJsServer.notFound(req);
+        return;
+      }
+      forwarder.send(owner, id, client, payload).onComplete(sent -> on(here, () -> {
+        switch (sent.result()) {
+          case "ok" -> answerSend(req, null, jsonp);
+          case "foreign" -> refuseForeign(req);
+          case "missing", "closed" -> answerSend(req, "closed", jsonp);
+          default -> answerSend(req, sent.result(), jsonp);
+        }
+      }));
+    }));
   }
 
   private void answerSend(HttpServerRequest req, String error, boolean jsonp) {
@@ -204,6 +304,18 @@ final class SockJsHttp {
   private void refuseForeign(HttpServerRequest req) {
     metrics.sockJsRefused("address_mismatch");
     SockJsServer.notFound(req);
+  }
+
+  private static void on(Context context, Runnable action) {
+    if (Vertx.currentContext() == context) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
+  private static void unavailable(HttpServerRequest req) {
+    req.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1").end();
   }
 
   private static void onSession(SockJsSession session, Runnable action) {

@@ -2,6 +2,7 @@ package dev.gateway.transport.sockjs;
 
 import dev.gateway.connection.ClientTransport;
 import dev.gateway.connection.Connection;
+import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.protocol.Outbound;
 import io.vertx.core.Context;
@@ -52,6 +53,7 @@ final class SockJsSession implements ClientTransport {
   private final int maxBytesStreaming;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private Connection connection;
+  private ProtocolHandler protocol;
   private State state = State.OPEN;
   private String closeFrame;
   private Receiver receiver;
@@ -86,9 +88,21 @@ final class SockJsSession implements ClientTransport {
     return context;
   }
 
-  /** The session's connection (set once, when it opens). */
-  void connection(Connection c) {
+  /** The session's connection and its protocol handler (set once, when it opens). */
+  void connection(Connection c, ProtocolHandler protocol) {
     this.connection = c;
+    this.protocol = protocol;
+  }
+
+  /**
+   * The messages of one {@code xhr_send} / {@code jsonp_send} body, to the connection. Answers
+   * null, a SockJS error text (500), or "closed" (404) when the session has ended.
+   */
+  String deliver(String payload) {
+    if (state == State.CLOSED) {
+      return "closed";
+    }
+    return SendPayload.deliver(payload, message -> protocol.handle(connection, message));
   }
 
   Connection connection() {

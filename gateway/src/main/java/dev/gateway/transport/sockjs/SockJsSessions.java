@@ -12,6 +12,12 @@ final class SockJsSessions {
 
   private final ConcurrentHashMap<String, SockJsSession> sessions = new ConcurrentHashMap<>();
   private final AtomicInteger count = new AtomicInteger();
+  private volatile java.util.function.Consumer<String> onForgotten = id -> { };
+
+  /** Called with the id of every session forgotten (the cluster releases its ownership). */
+  void onForgotten(java.util.function.Consumer<String> listener) {
+    this.onForgotten = listener;
+  }
 
   /** The session with this id, or null. */
   SockJsSession get(String id) {
@@ -32,6 +38,7 @@ final class SockJsSessions {
   void remove(SockJsSession session) {
     if (sessions.remove(session.id, session)) {
       count.decrementAndGet();
+      onForgotten.accept(session.id);
     }
   }
 

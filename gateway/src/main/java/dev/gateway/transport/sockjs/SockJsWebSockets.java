@@ -90,6 +90,8 @@ final class SockJsWebSockets {
     if (lease == null) {
       return;
     }
+    lease.expireAfter(loop.context().owner(), config.server().headerTimeoutMs(),
+        () -> req.connection().close());
     req.toWebSocket().onComplete(ar -> {
       if (ar.failed()) {
         lease.release();

@@ -177,7 +177,9 @@ public class WebSocketTransport implements ClientTransport {
   @Override
   public void terminate() {
     if (channel != null) {
-      channel.channel().close(); // below Vert.x's graceful close, which waits for the client
+      // from Vert.x's own handler down: a close from the pipeline's tail passes through Vert.x,
+      // which holds it back while its graceful close waits for the client
+      channel.close();
     } else {
       socket.close();
     }
