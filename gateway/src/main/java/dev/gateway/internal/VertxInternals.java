@@ -83,6 +83,11 @@ public final class VertxInternals {
     return BufferInternal.buffer(bytes);
   }
 
+  /** The bytes of a Vert.x buffer as a Netty buffer (a view; writing it releases nothing shared). */
+  public static ByteBuf byteBuf(Buffer buffer) {
+    return ((BufferInternal) buffer).getByteBuf();
+  }
+
   /** The node's cluster manager, or null when not clustered. */
   public static ClusterManager clusterManager(Vertx vertx) {
     return ((VertxInternal) vertx).clusterManager();

@@ -1,5 +1,6 @@
 package dev.gateway.transport;
 
+import dev.gateway.transport.io.Flusher;
 import dev.gateway.api.PublishApi;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
@@ -84,7 +85,7 @@ public final class HttpServerVerticle extends VerticleBase {
     drain.register(loop);
     ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, stamp,
         metrics);
-    WebSocketTransport.Flusher flusher = new WebSocketTransport.Flusher();
+    Flusher flusher = new Flusher();
     HandshakeGate gate = new HandshakeGate(config, slots, health, metrics);
     HttpGuard guard = new HttpGuard(vertx, slots, gate, metrics, config.server().headerTimeoutMs());
     NativeWebSocketEndpoint nativeWebSocket = new NativeWebSocketEndpoint(loop, shard, protocol,

@@ -1,5 +1,6 @@
 package dev.gateway.transport;
 
+import dev.gateway.transport.io.Flusher;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
@@ -37,12 +38,12 @@ final class NativeWebSocketEndpoint {
   private final HandshakeGate gate;
   private final GatewayMetrics metrics;
   private final GatewayConfig.Limits limits;
-  private final WebSocketTransport.Flusher flusher;
+  private final Flusher flusher;
   private final long headerTimeoutMs;
 
   NativeWebSocketEndpoint(LoopConnections loop, FanoutShard shard, ProtocolHandler protocol,
                           Authenticator authenticator, HandshakeGate gate, GatewayMetrics metrics,
-                          GatewayConfig config, WebSocketTransport.Flusher flusher) {
+                          GatewayConfig config, Flusher flusher) {
     this.loop = loop;
     this.shard = shard;
     this.protocol = protocol;

@@ -11,6 +11,7 @@ import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.transport.BoundedBody;
 import dev.gateway.transport.HandshakeGate;
 import dev.gateway.transport.QueryString;
+import dev.gateway.transport.io.Flusher;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -44,12 +45,14 @@ final class SockJsHttp {
   private final Authenticator authenticator;
   private final GatewayMetrics metrics;
   private final SockJsNode node;
+  private final Flusher flusher;
   /** Forwards requests for sessions other nodes own; null on a single node. */
   private final SockJsForwarder forwarder;
 
   SockJsHttp(GatewayConfig config, HandshakeGate gate, LoopConnections loop, FanoutShard shard,
              ProtocolHandler protocol, Authenticator authenticator, GatewayMetrics metrics,
-             SockJsNode node) {
+             SockJsNode node, Flusher flusher) {
+    this.flusher = flusher;
     this.config = config;
     this.gate = gate;
     this.loop = loop;
@@ -217,7 +220,7 @@ final class SockJsHttp {
   private HttpReceiver startResponse(HttpServerRequest req, Framing framing, String callback) {
     gate.cors(req, false, null);
     req.response().putHeader(HttpHeaders.CACHE_CONTROL, SockJsServer.NO_CACHE);
-    return new HttpReceiver(req.response(), framing, callback);
+    return new HttpReceiver(req, framing, callback, flusher);
   }
 
   /** {@code xhr_send} / {@code jsonp_send}: the messages of one body go to the session. */

@@ -1,5 +1,6 @@
 package dev.gateway.transport.sockjs;
 
+import dev.gateway.transport.io.Flusher;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.config.GatewayConfig;
@@ -57,12 +58,13 @@ public final class SockJsServer {
   public SockJsServer(String prefix, GatewayConfig config, HandshakeGate gate,
                       LoopConnections loop, FanoutShard shard, ProtocolHandler protocol,
                       Authenticator authenticator, GatewayMetrics metrics,
-                      SockJsNode node, WebSocketTransport.Flusher flusher) {
+                      SockJsNode node, Flusher flusher) {
     this.prefix = prefix;
     this.config = config;
     this.gate = gate;
     this.transports = Set.copyOf(config.sockjs().transports());
-    this.http = new SockJsHttp(config, gate, loop, shard, protocol, authenticator, metrics, node);
+    this.http = new SockJsHttp(config, gate, loop, shard, protocol, authenticator, metrics, node,
+        flusher);
     this.webSockets = new SockJsWebSockets(config, gate, loop, shard, protocol, authenticator,
         flusher);
     this.iframePage = IFRAME_PAGE.formatted(LIBRARY_PATH);

@@ -1,5 +1,6 @@
 package dev.gateway.transport.sockjs;
 
+import dev.gateway.transport.io.Flusher;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.config.GatewayConfig;
@@ -43,11 +44,11 @@ final class SockJsWebSockets {
   private final FanoutShard shard;
   private final ProtocolHandler protocol;
   private final Authenticator authenticator;
-  private final WebSocketTransport.Flusher flusher;
+  private final Flusher flusher;
 
   SockJsWebSockets(GatewayConfig config, HandshakeGate gate, LoopConnections loop,
                    FanoutShard shard, ProtocolHandler protocol, Authenticator authenticator,
-                   WebSocketTransport.Flusher flusher) {
+                   Flusher flusher) {
     this.config = config;
     this.gate = gate;
     this.loop = loop;

@@ -9,8 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.SingleThreadEventExecutor;
+import dev.gateway.transport.io.Flusher;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -31,9 +30,7 @@ import java.nio.charset.StandardCharsets;
  * connection takes that path, so their order is the order of the writes. A connection that
  * negotiated permessage-deflate writes through Vert.x (its frames must pass the compressor).
  *
- * <p>Flushes are coalesced under load: a write made while more tasks wait on the event loop is
- * not flushed at once; the loop's {@link Flusher} flushes every such channel once, after the
- * tasks queued so far. An idle loop flushes every write immediately.
+ * <p>Flushes are coalesced under load by the loop's {@link Flusher}.
  *
  * <p>Control frames from the client are answered and counted by a {@link WebSocketGuard} in the
  * pipeline; a closing connection is cut by its {@link Connection} once the client stops reading.
@@ -56,7 +53,6 @@ public class WebSocketTransport implements ClientTransport {
   /** False when frames must go through Vert.x (an extension such as permessage-deflate). */
   private final boolean direct;
   private final Flusher flusher;
-  private boolean flushPending;
 
   public WebSocketTransport(String name, ServerWebSocket socket, Outbound.Encoding<ByteBuf> frames,
                             Flusher flusher) {
@@ -120,48 +116,8 @@ public class WebSocketTransport implements ClientTransport {
         written.tryFail(f.cause());
       }
     });
-    EventExecutor loop = channel.executor();
-    if (loop instanceof SingleThreadEventExecutor queue && queue.inEventLoop()
-        && queue.pendingTasks() > 0) {
-      channel.write(frame, promise);
-      flusher.defer(this, loop);
-    } else {
-      channel.writeAndFlush(frame, promise);
-    }
+    flusher.write(channel, frame, promise);
     return written.future();
-  }
-
-  /**
-   * The WebSocket channels of one event loop written to and not yet flushed. Confined to that
-   * loop. Its flush task is queued behind the tasks already waiting, so everything they write to
-   * a channel goes out with one flush.
-   */
-  public static final class Flusher implements Runnable {
-
-    private final java.util.List<WebSocketTransport> pending = new java.util.ArrayList<>();
-    private boolean scheduled;
-
-    void defer(WebSocketTransport t, EventExecutor loop) {
-      if (!t.flushPending) {
-        t.flushPending = true;
-        pending.add(t);
-      }
-      if (!scheduled) {
-        scheduled = true;
-        loop.execute(this);
-      }
-    }
-
-    @Override
-    public void run() {
-      scheduled = false;
-      for (int i = 0; i < pending.size(); i++) {
-        WebSocketTransport t = pending.get(i);
-        t.flushPending = false;
-        t.channel.flush();
-      }
-      pending.clear();
-    }
   }
 
   @Override
