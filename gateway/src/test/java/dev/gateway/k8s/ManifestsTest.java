@@ -514,9 +514,9 @@ class ManifestsTest {
       allowedKeys(spec, d + " spec", "groups");
       String readme;
       try {
-        readme = Files.readString(repoRoot().resolve("README.md"));
+        readme = Files.readString(repoRoot().resolve("docs/operations/monitoring.md"));
       } catch (IOException e) {
-        throw new AssertionError("README.md unreadable", e);
+        throw new AssertionError("docs/operations/monitoring.md unreadable", e);
       }
       StringBuilder allExpr = new StringBuilder();
       Set<String> alerts = new HashSet<>();
