@@ -1,16 +1,24 @@
 # syntax=docker/dockerfile:1
-# Gateway image: docker build -t gateway:dev .
-# Build stage: Maven needs every module pom of the reactor (load-tests is only a pom here).
-FROM maven:3.9-eclipse-temurin-17 AS build
+# Gateway image.
+#   Where registries are reachable:  docker build -t gateway:dev .   (podman build / buildah bud alike)
+#   Without a registry or a daemon:  k8s/image/build.sh               (local Debian bases, buildah)
+# BUILD_BASE: a JDK 17 with Maven 3.8+ (`mvn` on the PATH). BASE: a Java 17 runtime (`java` on the
+# PATH) with groupadd/useradd, e.g. a Debian or Ubuntu JRE image.
+ARG BUILD_BASE=maven:3.9-eclipse-temurin-17
+ARG BASE=eclipse-temurin:17-jre
+
+# Build stage: Maven needs every module pom of the reactor (load-tests is only a pom here); the
+# tests are not compiled (their dependencies are still resolved, and cached between builds).
+FROM ${BUILD_BASE} AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY gateway/pom.xml gateway/
 COPY load-tests/pom.xml load-tests/
-COPY gateway/src gateway/src
+COPY gateway/src/main gateway/src/main
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -DskipTests package -pl gateway -am
+    mvn -B -ntp -Dmaven.test.skip=true package -pl gateway -am
 
-FROM eclipse-temurin:17-jre
+FROM ${BASE}
 RUN groupadd --system --gid 10001 gateway \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /app --shell /usr/sbin/nologin gateway
 WORKDIR /app

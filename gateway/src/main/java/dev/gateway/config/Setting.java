@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * One configuration setting: where it lives in a config file ({@code path}), the environment
  * variable that overrides it, its type, its default and what it means. {@link Settings#ALL} is
- * the single source of truth: the loader, the validation and the README table all come from it.
+ * the single source of truth: the loader, the validation and the table in docs/configuration.md
+ * all come from it.
  */
 public record Setting(String path, String env, Type type, Object defaultValue, String doc) {
 

@@ -11,8 +11,8 @@ import java.util.List;
 /**
  * Every setting of the gateway with its default. Precedence, lowest first: these defaults, then
  * the config file (JSON or YAML, named by {@code GATEWAY_CONFIG} or {@code --config}), then
- * {@code GATEWAY_*} environment variables. The README's settings table mirrors this list
- * (a test keeps them in step).
+ * {@code GATEWAY_*} environment variables. The settings table of docs/configuration.md mirrors
+ * this list (a test keeps them in step).
  */
 public final class Settings {
 

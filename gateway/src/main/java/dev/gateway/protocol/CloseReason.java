@@ -4,7 +4,8 @@ package dev.gateway.protocol;
  * Why a connection ended: the WebSocket close code sent (SockJS sends the same code in its
  * {@code c[code,"reason"]} frame), the metric tag, and whether the client should reconnect.
  * Gateway codes use the private range: 4000-4499 mean "reconnect (with backoff)", 4500-4999
- * mean "do not reconnect without changing something". The README's close-code table mirrors this.
+ * mean "do not reconnect without changing something". The close-code table of docs/protocol.md
+ * mirrors this (a test keeps them in step).
  */
 public enum CloseReason {
   /** The client closed the connection, or went away. */

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 
 /**
  * Debian's nginx as a child process running the documented proxy configuration
- * ({@code src/test/resources/nginx/gateway.conf}, shown verbatim in the README) in front of one
+ * ({@code src/test/resources/nginx/gateway.conf}, linked from docs/operations/nginx.md) in front of one
  * gateway node. Only the listen address and the upstream server are changed; the test's wrapper
  * around it (single process, temp paths in a temp dir, {@code proxy_bind}) is not part of it.
  * Stopped by PID.

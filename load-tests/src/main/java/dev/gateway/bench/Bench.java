@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The fan-out benchmark of issue 6: starts the gateway, a Node {@code ws} server and a Socket.IO
- * server on 127.0.0.1, drives each with the same load generator, prints the figures and writes
- * them to a results file. Every server is stopped by PID at the end (a shutdown hook too).
+ * The fan-out benchmark: starts the gateway and its peers (a Node {@code ws} server, a Socket.IO
+ * server, sockjs-node, vertx-web's bare SockJS handler) on 127.0.0.1, drives each with the same
+ * load generator, prints the figures and writes them to a results file. Every server is stopped
+ * by PID at the end (a shutdown hook too).
  */
 public final class Bench {
 
@@ -36,7 +37,7 @@ public final class Bench {
     String machine = Machine.describe();
     System.out.println(machine);
     try (LoadGenerator gen = new LoadGenerator(opts.generatorLoops, opts.sourceAddresses)) {
-      if (opts.targets.contains(Target.WS) || opts.targets.contains(Target.SOCKETIO)) {
+      if (opts.targets.stream().anyMatch(Servers::isNodePeer)) {
         Servers.installPeers(opts);
       }
       for (Target t : opts.targets) {
@@ -47,14 +48,18 @@ public final class Bench {
       }
       Phases phases = new Phases(gen, opts, results);
       for (String phase : opts.phases) {
-        int reps = phase.equals("latency") ? opts.latencyReps
-            : phase.equals("saturation") ? opts.saturationReps : 1;
+        int reps = switch (phase) {
+          case "latency" -> opts.latencyReps;
+          case "saturation" -> opts.saturationReps;
+          case "sockjs", "eventsource" -> opts.sockJsReps;
+          default -> 1;
+        };
+        // repetitions interleaved across targets: other load on the machine spreads over all
         for (int rep = 0; rep < reps; rep++) {
           for (ServerProcess s : servers.values()) {
-            if (phase.equals("sockjs") && s.target != Target.GATEWAY) {
-              continue;
+            if (BenchOptions.isSockJsPhase(phase) ? s.target.sockJs : s.target.webSocket) {
+              run(results, phase, s, phases);
             }
-            run(results, phase, s, phases);
           }
         }
       }
@@ -84,9 +89,10 @@ public final class Bench {
       }
       switch (phase) {
         case "connect" -> phases.connect(s);
-        case "saturation" -> phases.saturation(s, false);
+        case "saturation" -> phases.saturation(s);
         case "latency" -> phases.latency(s);
-        case "sockjs" -> phases.saturation(s, true);
+        case "sockjs" -> phases.sockJs(s, SockJsSession.Kind.XHR_STREAMING);
+        case "eventsource" -> phases.sockJs(s, SockJsSession.Kind.EVENTSOURCE);
         case "overload" -> phases.overload(s);
         default -> throw new IllegalArgumentException(phase);
       }
@@ -122,9 +128,12 @@ public final class Bench {
     }
     b.append("```\n\nGateway configuration (`$TMP/gateway-bench.json`, port chosen free):\n\n```json\n")
         .append(Servers.gatewayConfig(0)).append("```\n\n");
+    if (opts.phases.stream().anyMatch(BenchOptions::isSockJsPhase)) {
+      b.append(Report.sockJsPayloadNote(results)).append("\n\n");
+    }
     b.append(String.format("Run took %.1f minutes.%n%n", minutes));
     b.append("## Summary\n\n").append(Report.summary(results, labels(opts))).append('\n');
-    b.append(Targets.check(results)).append('\n');
+    b.append(Targets.check(results, Baseline.find(opts), opts.quick)).append('\n');
     b.append("## Figures\n").append(Report.tables(results)).append('\n');
     if (!results.problems.isEmpty()) {
       b.append("\n## Problems\n\n");

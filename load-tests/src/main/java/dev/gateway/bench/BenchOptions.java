@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Command-line options. {@code --quick} shrinks every phase to a smoke run of about two minutes;
- * the full run takes about ten to twelve minutes on the 2-core machine.
+ * Command-line options. {@code --quick} shrinks every phase to a smoke run; the full run takes
+ * about 35 minutes on the 2-core machine (see load-tests/BENCHMARK.md).
  */
 final class BenchOptions {
 
@@ -21,9 +21,9 @@ final class BenchOptions {
   static final String DEFAULT_GATEWAY_JVM = "-XX:+UseSerialGC -Xmn16m";
 
   static final List<String> ALL_PHASES = List.of("connect", "saturation", "latency", "sockjs",
-      "overload");
+      "eventsource", "overload");
 
-  List<Target> targets = new ArrayList<>(List.of(Target.GATEWAY, Target.WS, Target.SOCKETIO));
+  List<Target> targets = new ArrayList<>(List.of(Target.values()));
   List<String> phases = new ArrayList<>(ALL_PHASES);
   boolean quick;
   int connections = 15_000;
@@ -34,7 +34,13 @@ final class BenchOptions {
   int saturationSubscribers = 1_000;
   double[] saturationRates = {25_000, 50_000, 62_500, 75_000, 87_500, 100_000, 112_500, 125_000,
       150_000, 175_000, 200_000, 250_000, 300_000, 400_000};
-  double[] sockJsRates = {5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 75_000, 100_000};
+  double[] sockJsRates = {10_000, 20_000, 30_000, 40_000, 50_000, 62_500, 75_000, 87_500, 100_000,
+      125_000, 150_000, 175_000, 200_000, 250_000};
+  /** Deliveries/s of the SockJS phases' fixed-rate step (server CPU per delivery). */
+  double sockJsCpuDeliveries = 20_000;
+  /** Warm-up of each SockJS repetition at that rate (the JVM servers' JIT, the sessions' buffers). */
+  double sockJsWarmupSeconds = 5;
+  int sockJsReps = 3;
   double stepSeconds = 5;
   int saturationReps = 2;
   double warmupSeconds = 3;
@@ -52,6 +58,8 @@ final class BenchOptions {
   Path root = Path.of("").toAbsolutePath();
   Path gatewayJar;
   Path out;
+  /** The previous results file (the /ws fan-out regression check); null: the newest committed. */
+  Path baseline;
   final List<String> args;
 
   private BenchOptions(String[] args) {
@@ -88,6 +96,7 @@ final class BenchOptions {
         o.latencyDeliveries = Double.parseDouble(nr[1]);
       } else if (a.startsWith("--reps=")) {
         o.latencyReps = Integer.parseInt(v);
+        o.sockJsReps = o.latencyReps;
       } else if (a.startsWith("--gateway-jvm=")) {
         o.gatewayJvm = v;
       } else if (a.startsWith("--gateway-env=")) {
@@ -104,6 +113,8 @@ final class BenchOptions {
         o.root = Path.of(v).toAbsolutePath();
       } else if (a.startsWith("--out=")) {
         o.out = Path.of(v).toAbsolutePath();
+      } else if (a.startsWith("--baseline=")) {
+        o.baseline = Path.of(v).toAbsolutePath();
       } else if (a.equals("--help") || a.equals("-h")) {
         System.out.println(usage());
         System.exit(0);
@@ -127,7 +138,9 @@ final class BenchOptions {
     overloadDrainMs = 3_000;
     settleMs = 2_000;
     saturationRates = new double[] {25_000, 50_000, 100_000};
-    sockJsRates = new double[] {5_000, 20_000};
+    sockJsRates = new double[] {20_000, 40_000, 60_000};
+    sockJsReps = 1;
+    sockJsWarmupSeconds = 2;
     stepSeconds = 2;
     saturationReps = 1;
     warmupSeconds = 1;
@@ -140,20 +153,27 @@ final class BenchOptions {
     drainMs = 2_000;
   }
 
+  /** The phases that run over SockJS (for the SockJS-capable targets only). */
+  static boolean isSockJsPhase(String phase) {
+    return phase.equals("sockjs") || phase.equals("eventsource");
+  }
+
   static String usage() {
     return """
         usage: java -jar load-tests/target/bench.jar [options]   (run from the repository root)
-          --quick                     smoke run (~2 min): fewer connections, short steps
-          --targets=gateway,ws,socketio   servers to measure (default: all three)
-          --phases=connect,saturation,latency,sockjs,overload   (default: all)
+          --quick                     smoke run: fewer connections, short steps, one repetition
+          --targets=gateway,ws,socketio,sockjs-node,vertx-web   servers to measure (default: all)
+          --phases=connect,saturation,latency,sockjs,eventsource,overload   (default: all)
           --connections=N             idle connections for connect rate and memory (15000)
-          --reps=N                    repetitions of the latency phase (3)
+          --reps=N                    repetitions of the latency, sockjs and eventsource phases (3)
           --latency=N@D               latency phase with N subscribers at D deliveries/s (5000@50000)
           --settle-ms=N               wait before reading RSS of the idle connections (5000)
           --gateway-jvm="FLAGS"       JVM flags for the gateway (default "-XX:+UseSerialGC -Xmn16m")
           --gateway-env=K=V[,K=V]     GATEWAY_* settings for the gateway (e.g. GATEWAY_EVENT_LOOPS=1)
           --gateway-jar=PATH          default gateway/target/gateway.jar
           --out=FILE                  results file (default load-tests/results/fanout-DATE.md)
+          --baseline=FILE             previous results file for the /ws regression check
+                                      (default: the newest full run in load-tests/results)
         """;
   }
 }

@@ -16,10 +16,23 @@ final class Deliveries {
   private static final long MAX_MICROS = 60_000_000L;
 
   private final LongAdder received = new LongAdder();
+  private final LongAdder bytes = new LongAdder();
   private final Recorder latency = new Recorder(MAX_MICROS, 3);
 
   long received() {
     return received.sum();
+  }
+
+  /**
+   * Bytes of the frames that carried deliveries: WebSocket text payloads, SockJS {@code a[...]}
+   * frames (without the transport's own framing, which is the same for every server).
+   */
+  long bytes() {
+    return bytes.sum();
+  }
+
+  void addBytes(int n) {
+    bytes.add(n);
   }
 
   /** Latency histogram since the previous call (µs), and resets it. */

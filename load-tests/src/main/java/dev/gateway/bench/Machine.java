@@ -44,10 +44,11 @@ final class Machine {
 
       ## How the figures are obtained
 
-      - One load generator (a Vert.x 5 WebSocket client on 2 event loops, in the benchmark's own
-        JVM) drives every target; only the framing differs (`Target`: the gateway's bridge JSON,
-        the ws peer's JSON, Socket.IO's Engine.IO v4 packets with pings answered). Client
-        connections are spread over 8 source addresses 127.0.0.1-127.0.0.8.
+      - One load generator (a Vert.x 5 WebSocket and HTTP client on 2 event loops, in the
+        benchmark's own JVM) drives every target; only the framing differs (`Target`: the
+        gateway's bridge JSON, the ws peer's JSON, Socket.IO's Engine.IO v4 packets with pings
+        answered, raw SockJS messages for sockjs-node and vertx-web). Client connections are
+        spread over 8 source addresses 127.0.0.1-127.0.0.8.
       - Publisher connections are separate from the subscribers. Each payload carries
         `System.nanoTime()` at send (`{"t":NANOS,"s":SEQ,"p":"x"*48}`); subscribers in the same JVM
         record now - t into an HdrHistogram (µs, 3 digits). Deliveries are ~130 bytes on the wire.
@@ -67,8 +68,18 @@ final class Machine {
       - Overload: more deliveries offered than the 2 cores can make; RSS sampled every 250 ms.
         The gateway's drops are `gateway_messages_dropped_total` from /metrics; the ws peer skips
         a subscriber with >= 1 MiB buffered (counted); Socket.IO has no such limit.
-      - SockJS: the same fan-out to N=1,000 xhr-streaming sessions (sockjs-client's request
-        pattern: streaming POST reopened when the server ends it at 128 KiB, xhr_send to register);
-        the publisher is a native WebSocket connection.
+      - SockJS (`sockjs` over xhr-streaming, `eventsource` over eventsource), for every
+        SockJS target (the gateway, sockjs-node, vertx-web's bare SockJS handler) with the same
+        client: N=1,000 sessions opened as sockjs-client opens them (streaming request reopened
+        when the server ends it at 128 KiB, 64 sessions opening at a time), and one publisher
+        session sending over `xhr_send` (one request in flight, messages sent meanwhile batched
+        into the next, as sockjs-client does). Gateway subscribers register over `xhr_send` and
+        count from the gateway's ack; the peers subscribe every session and ack it themselves,
+        and broadcast each message to every session but its sender. Each repetition: 5 s of
+        warm-up and 10 s at 20,000 deliveries/s (server CPU per delivery), then the saturation
+        ramp from 10,000 deliveries/s; 3 repetitions interleaved across targets, the figures are
+        medians. Every SockJS server runs with heartbeat 25 s, session timeout 5 s and a 128 KiB
+        streaming limit; after each repetition the benchmark waits out the session timeout so
+        the server has forgotten the sessions before the next one.
       """;
 }

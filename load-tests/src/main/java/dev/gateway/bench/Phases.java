@@ -1,20 +1,23 @@
 package dev.gateway.bench;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntFunction;
 
 /** The benchmark's phases. Each is bounded in time and count and leaves no connection open. */
 final class Phases {
 
   static final String CHANNEL = "bench.fanout";
   private static final int IN_FLIGHT = 256;
+  /** SockJS sessions opening at a time (each is a streaming request plus, for the gateway, a send). */
+  private static final int IN_FLIGHT_SOCKJS = 64;
 
   private final LoadGenerator gen;
   private final BenchOptions opts;
@@ -64,38 +67,58 @@ final class Phases {
     Thread.sleep(2_000);
   }
 
-  /** N subscribers, rising publish rate, until p99 >= 100 ms or a message is lost. */
-  void saturation(ServerProcess server, boolean sockJs) throws Exception {
-    String transport = sockJs ? "xhr-streaming" : "websocket";
-    Fanout f = sockJs ? sockJsFanout(server, opts.saturationSubscribers)
-        : webSocketFanout(server, opts.saturationSubscribers);
+  /** N WebSocket subscribers, rising publish rate, until p99 >= 100 ms or a message is lost. */
+  void saturation(ServerProcess server) throws Exception {
+    Fanout f = webSocketFanout(server, opts.saturationSubscribers);
     try {
-      List<Results.Step> steps = new ArrayList<>();
-      double[] rates = sockJs ? opts.sockJsRates : opts.saturationRates;
-      warmUp(f, rates[0] / f.n);
-      for (double deliveries : rates) {
-        Results.Step s = step(server, f, transport, deliveries / f.n, opts.stepSeconds, null,
-            opts.drainMs);
-        Report.progress("%s", Report.stepLine("saturation", s));
-        if (!s.sustainable()) {
-          // the machine is shared: a failing step gets one more try before the ramp stops
-          Thread.sleep(2_000);
-          Results.Step again = step(server, f, transport, deliveries / f.n, opts.stepSeconds,
-              null, opts.drainMs);
-          Report.progress("%s (retry)", Report.stepLine("saturation", again));
-          steps.add(s);
-          s = again;
-          if (!again.sustainable()) {
-            steps.add(again);
-            break;
-          }
-        }
-        steps.add(s);
-      }
-      results.ramps.add(new Results.Ramp(server.target.label, transport, steps));
+      warmUp(f, opts.saturationRates[0] / f.n);
+      results.ramps.add(ramp(server, f, "websocket", opts.saturationRates));
     } finally {
       f.close();
     }
+  }
+
+  /**
+   * One repetition of a SockJS phase on N sessions of one streaming transport: server CPU per
+   * delivery at a fixed rate ({@code sockJsCpuDeliveries}), then the saturation ramp.
+   */
+  void sockJs(ServerProcess server, SockJsSession.Kind kind) throws Exception {
+    Fanout f = sockJsFanout(server, opts.saturationSubscribers, kind);
+    try {
+      double rate = opts.sockJsCpuDeliveries / f.n;
+      warmUp(f, rate, opts.sockJsWarmupSeconds);
+      Results.Step cpu = step(server, f, kind.label, rate, opts.latencySeconds, null, opts.drainMs);
+      results.sockJsCpu.add(cpu);
+      Report.progress("%s", Report.stepLine("cpu", cpu));
+      results.ramps.add(ramp(server, f, kind.label, opts.sockJsRates));
+    } finally {
+      f.close();
+    }
+  }
+
+  /** Rising rate; a failing step gets one more try (the machine is shared) before the ramp stops. */
+  private Results.Ramp ramp(ServerProcess server, Fanout f, String transport, double[] rates)
+      throws InterruptedException {
+    List<Results.Step> steps = new ArrayList<>();
+    for (double deliveries : rates) {
+      Results.Step s = step(server, f, transport, deliveries / f.n, opts.stepSeconds, null,
+          opts.drainMs);
+      Report.progress("%s", Report.stepLine("saturation", s));
+      if (!s.sustainable()) {
+        Thread.sleep(2_000);
+        Results.Step again = step(server, f, transport, deliveries / f.n, opts.stepSeconds,
+            null, opts.drainMs);
+        Report.progress("%s (retry)", Report.stepLine("saturation", again));
+        steps.add(s);
+        s = again;
+        if (!again.sustainable()) {
+          steps.add(again);
+          break;
+        }
+      }
+      steps.add(s);
+    }
+    return new Results.Ramp(server.target.label, transport, steps);
   }
 
   /** N subscribers at a fixed, sustainable rate: latency percentiles and CPU per delivery. */
@@ -154,40 +177,95 @@ final class Phases {
         new Publisher(server.target, pubs.sessions(), CHANNEL), closer);
   }
 
-  private Fanout sockJsFanout(ServerProcess server, int n) throws Exception {
+  /**
+   * N SockJS subscriber sessions and the publisher sessions (sending over {@code xhr_send}), all
+   * on one streaming transport; the subscribers' requests are spread over the source addresses,
+   * at most {@code IN_FLIGHT_SOCKJS} sessions opening at a time.
+   */
+  private Fanout sockJsFanout(ServerProcess server, int n, SockJsSession.Kind kind)
+      throws Exception {
     Deliveries d = new Deliveries();
-    HttpClient http = gen.vertx().createHttpClient(new HttpClientOptions().setKeepAlive(false)
-        .setConnectTimeout(10_000), new PoolOptions().setHttp1MaxSize(n * 2 + 100)
-        .setMaxWaitQueueSize(-1));
-    List<SockJsSubscriber> subs = new ArrayList<>();
-    List<Future<Void>> started = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      SockJsSubscriber s = new SockJsSubscriber(http, server.port, d, CHANNEL);
-      subs.add(s);
-      started.add(s.start());
+    Vertx vertx = gen.vertx();
+    SockJsSession.Endpoint endpoint = new SockJsSession.Endpoint(vertx, server.target,
+        server.port, kind);
+    List<HttpClient> clients = new ArrayList<>();
+    for (int i = 1; i <= opts.sourceAddresses; i++) {
+      clients.add(vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)
+          .setConnectTimeout(10_000).setLocalAddress("127.0.0." + i), new PoolOptions()
+          .setHttp1MaxSize(2 * n / opts.sourceAddresses + 100).setMaxWaitQueueSize(-1)));
     }
-    LoadGenerator.Opened pubs = gen.open(server.target, server.port, opts.publishers, 8, d, 30_000);
-    Runnable closer = () -> {
-      subs.forEach(SockJsSubscriber::close);
-      closeQuietly(List.of(), pubs.sessions());
+    // sockjs-client keeps one xhr_send in flight: one keep-alive connection is all it needs
+    HttpClient sends = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+        .setConnectTimeout(10_000).setLocalAddress("127.0.0.1"), new PoolOptions()
+        .setHttp1MaxSize(1).setMaxWaitQueueSize(-1));
+    clients.add(sends);
+    String register = server.target.sockJsAcksSessions() ? null : server.target.subscribe(CHANNEL);
+    List<SockJsSession> subs = new ArrayList<>();
+    List<SockJsSession> pubs = new ArrayList<>();
+    Runnable closer = () -> closeSockJs(server, kind, subs, pubs, clients);
+    try {
+      List<Future<Void>> started = new ArrayList<>();
+      Semaphore window = new Semaphore(IN_FLIGHT_SOCKJS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      for (int i = 0; i < n + opts.publishers; i++) {
+        if (!window.tryAcquire(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          throw new IllegalStateException("sessions did not open within 120 s");
+        }
+        boolean publisher = i >= n;
+        SockJsSession s = new SockJsSession(endpoint, clients.get(i % opts.sourceAddresses),
+            sends, publisher ? null : d, publisher ? null : register);
+        (publisher ? pubs : subs).add(s);
+        Future<Void> ready = s.start();
+        ready.onComplete(ar -> window.release());
+        started.add(ready);
+      }
+      gen.await(Future.all(started), Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    } catch (Exception e) {
+      closer.run();
+      throw new IllegalStateException(server.target.label + " " + kind.label + ": sessions did"
+          + " not all open and subscribe: " + e);
+    }
+    return new Fanout(server.target, n, d, new Publisher(server.target, pubs, CHANNEL), closer);
+  }
+
+  /**
+   * Closes a SockJS fan-out and waits until the server has forgotten its sessions (SockJS has no
+   * client close: a session ends when no request came for the session timeout), so the next
+   * fan-out on this server does not share it with the last one's leftovers. Sessions that broke
+   * and publisher messages that no xhr_send carried are reported as problems.
+   */
+  private void closeSockJs(ServerProcess server, SockJsSession.Kind kind, List<SockJsSession> subs,
+                           List<SockJsSession> pubs, List<HttpClient> clients) {
+    subs.forEach(SockJsSession::close);
+    pubs.forEach(SockJsSession::close);
+    long broken = subs.stream().filter(s -> s.failure() != null).count();
+    long failedSends = pubs.stream().mapToLong(SockJsSession::failedMessages).sum();
+    if (broken > 0 || failedSends > 0) {
+      String first = subs.stream().map(SockJsSession::failure).filter(x -> x != null)
+          .findFirst().orElse("");
+      results.problems.add(Report.f("%s %s: %d of %d sessions broke (%s), %d published messages"
+          + " not sent", server.target.label, kind.label, broken, subs.size(), first, failedSends));
+    }
+    for (HttpClient c : clients) {
       try {
-        http.close().await(10, TimeUnit.SECONDS);
+        c.close().await(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         // closing anyway
       }
-    };
-    try {
-      gen.await(Future.join(started), 120_000);
-    } catch (Exception e) {
-      closer.run();
-      throw new IllegalStateException("sockjs: subscribers did not all register: " + e);
     }
-    return new Fanout(server.target, n, d,
-        new Publisher(server.target, pubs.sessions(), CHANNEL), closer);
+    try {
+      Thread.sleep(Servers.SOCKJS_SESSION_TIMEOUT_MS + 1_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void warmUp(Fanout f, double rate) throws InterruptedException {
-    long published = f.publisher().run(rate, opts.warmupSeconds);
+    warmUp(f, rate, opts.warmupSeconds);
+  }
+
+  private void warmUp(Fanout f, double rate, double seconds) throws InterruptedException {
+    long published = f.publisher().run(rate, seconds);
     drain(f.deliveries(), f.deliveries().received(), published * f.n(), 3_000);
     f.deliveries().takeHistogram();
   }
@@ -201,6 +279,7 @@ final class Phases {
       throws InterruptedException {
     Deliveries d = f.deliveries();
     long received0 = d.received();
+    long bytes0 = d.bytes();
     d.takeHistogram();
     long drops0 = server.drops();
     Proc.Window window = new Proc.Window(server.pid());
@@ -231,7 +310,8 @@ final class Phases {
     long drops1 = server.drops();
     long drops = drops0 < 0 || drops1 < 0 ? -1 : drops1 - drops0;
     return new Results.Step(server.target.label, transport, f.n(), rate, seconds, published,
-        d.received() - received0, drops, d.takeHistogram(), usage, backlog, queued);
+        d.received() - received0, d.bytes() - bytes0, drops, d.takeHistogram(), usage, backlog,
+        queued);
   }
 
   private static void drain(Deliveries d, long received0, long expected, long maxMs)
@@ -251,13 +331,5 @@ final class Phases {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  static double[] rates(IntFunction<Double> f, int n) {
-    double[] r = new double[n];
-    for (int i = 0; i < n; i++) {
-      r[i] = f.apply(i);
-    }
-    return r;
   }
 }

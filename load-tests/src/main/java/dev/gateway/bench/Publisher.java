@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Publishes at a fixed rate on its own thread, round-robin over one or more publisher sessions,
+ * Publishes at a fixed rate on its own thread, round-robin over one or more publisher sessions
+ * (WebSocket connections or SockJS sessions sending over {@code xhr_send}),
  * each message carrying its send time ({@code System.nanoTime()}) and a sequence number. Pacing
  * is by schedule, not by sleep: every 0.5 ms it sends what is due, so a slow moment is caught up.
  */
@@ -14,11 +15,11 @@ final class Publisher {
   static final String PADDING = "x".repeat(48);
 
   private final Target target;
-  private final List<Session> publishers;
+  private final List<? extends Sender> publishers;
   private final String channel;
   private long sequence;
 
-  Publisher(Target target, List<Session> publishers, String channel) {
+  Publisher(Target target, List<? extends Sender> publishers, String channel) {
     this.target = target;
     this.publishers = publishers;
     this.channel = channel;
@@ -33,7 +34,7 @@ final class Publisher {
       long elapsed = System.nanoTime() - t0;
       long due = Math.min(total, (long) Math.floor(elapsed / 1e9 * rate) + 1);
       while (sent < due) {
-        Session s = publishers.get((int) (sent % publishers.size()));
+        Sender s = publishers.get((int) (sent % publishers.size()));
         String body = "{\"t\":" + System.nanoTime() + ",\"s\":" + (sequence++) + ",\"p\":\"" + PADDING + "\"}";
         s.send(target.publish(channel, body));
         sent++;

@@ -35,8 +35,9 @@ final class Results {
 
   /** One measured fan-out window at a fixed publish rate. */
   record Step(String target, String transport, int subscribers, double publishRate,
-              double seconds, long published, long received, long drops, Histogram latencyMicros,
-              Proc.Usage usage, long backlogAtEnd, long serverQueuedBytes) {
+              double seconds, long published, long received, long bytes, long drops,
+              Histogram latencyMicros, Proc.Usage usage, long backlogAtEnd,
+              long serverQueuedBytes) {
 
     long expected() {
       return published * subscribers;
@@ -62,6 +63,11 @@ final class Results {
 
     double serverMicrosPerDelivery() {
       return received == 0 ? Double.NaN : usage.serverMicros() / (double) received;
+    }
+
+    /** Frame bytes per delivery (see {@link Deliveries#bytes()}). */
+    double bytesPerDelivery() {
+      return received == 0 ? Double.NaN : bytes / (double) received;
     }
 
     double generatorMicrosPerDelivery() {
@@ -96,6 +102,8 @@ final class Results {
   final List<Connect> connects = new ArrayList<>();
   final List<Ramp> ramps = new ArrayList<>();
   final List<Step> latency = new ArrayList<>();
+  /** SockJS phases: the fixed-rate step of each repetition (CPU per delivery). */
+  final List<Step> sockJsCpu = new ArrayList<>();
   final List<Overload> overloads = new ArrayList<>();
   final List<String> problems = new ArrayList<>();
 }

@@ -8,27 +8,49 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Starts the targets: the gateway jar, and the Node peers (installed from npm when needed). */
+/**
+ * Starts the targets: the gateway jar, the Node peers (installed from npm when needed) and the
+ * vertx-web peer (a JVM of its own, from the benchmark jar, with the gateway's JVM flags).
+ */
 final class Servers {
 
+  /**
+   * SockJS settings every SockJS target runs with: the gateway's defaults, written into its
+   * configuration and passed to the peers (sockjs-node's heartbeat_delay, disconnect_delay and
+   * response_limit; vertx-web's heartbeatInterval, sessionTimeout and maxBytesStreaming).
+   */
+  static final long SOCKJS_HEARTBEAT_MS = 25_000;
+  static final long SOCKJS_SESSION_TIMEOUT_MS = 5_000;
+  static final int SOCKJS_MAX_BYTES_STREAMING = 128 * 1024;
+  /** The gateway's message limit (limits.maxMessageBytes), vertx-web's xhr_send body limit. */
+  static final int MAX_MESSAGE_BYTES = 256 * 1024;
+
   private Servers() {
+  }
+
+  static boolean isNodePeer(Target t) {
+    return t == Target.WS || t == Target.SOCKETIO || t == Target.SOCKJS_NODE;
   }
 
   /**
    * The gateway's benchmark configuration: the full gateway (JSON protocol, permissions,
    * metrics, outbound backpressure at its defaults), with publishing allowed on {@code bench.*},
-   * the publisher's rate limit raised (one publisher connection sends up to 200 messages/s),
-   * room for 15,000 benchmark connections plus publishers, no demo services, a quick stop.
+   * the publisher's rate limit raised (one publisher connection sends up to 400 messages/s),
+   * room for 15,000 benchmark connections plus publishers, no demo services, a quick stop; the
+   * SockJS settings the peers get too (the gateway's defaults, stated so they stay the same).
    */
   static String gatewayConfig(int port) {
     return """
         {
           "server": {"host": "127.0.0.1", "port": %d, "drainWindowMs": 0, "shutdownTimeoutMs": 2000},
           "permissions": {"publish": ["bench.*"]},
-          "limits": {"maxConnections": 16000, "messagesPerSecond": 1000, "messageBurst": 1000},
+          "limits": {"maxConnections": 16000, "messagesPerSecond": 1000, "messageBurst": 1000,
+                     "maxMessageBytes": %d},
+          "sockjs": {"heartbeatMs": %d, "sessionTimeoutMs": %d, "maxBytesStreaming": %d},
           "demo": {"enabled": false}
         }
-        """.formatted(port);
+        """.formatted(port, MAX_MESSAGE_BYTES, SOCKJS_HEARTBEAT_MS, SOCKJS_SESSION_TIMEOUT_MS,
+        SOCKJS_MAX_BYTES_STREAMING);
   }
 
   static ServerProcess start(Target target, BenchOptions opts, Path workDir) throws Exception {
@@ -38,13 +60,7 @@ final class Servers {
       case GATEWAY -> {
         Path config = workDir.resolve("gateway-bench.json");
         Files.writeString(config, gatewayConfig(port));
-        List<String> cmd = new ArrayList<>();
-        cmd.add(javaBinary());
-        for (String flag : opts.gatewayJvm.trim().split("\\s+")) {
-          if (!flag.isEmpty()) {
-            cmd.add(flag);
-          }
-        }
+        List<String> cmd = jvm(opts);
         cmd.addAll(List.of("-jar", opts.gatewayJar.toString(), "--config", config.toString()));
         yield ServerProcess.start(target, port, cmd, opts.root, opts.gatewayEnv, "gateway: listening on",
             workDir, 90_000);
@@ -55,7 +71,33 @@ final class Servers {
       case SOCKETIO -> ServerProcess.start(target, port,
           List.of("node", "socketio-server.js", Integer.toString(port), "127.0.0.1"), peers,
           Map.of(), "listening on", workDir, 30_000);
+      case SOCKJS_NODE -> ServerProcess.start(target, port,
+          List.of("node", "sockjs-server.js", Integer.toString(port), "127.0.0.1",
+              Long.toString(SOCKJS_HEARTBEAT_MS), Long.toString(SOCKJS_SESSION_TIMEOUT_MS),
+              Integer.toString(SOCKJS_MAX_BYTES_STREAMING)), peers, Map.of(), "listening on",
+          workDir, 30_000);
+      case VERTX_WEB -> {
+        List<String> cmd = jvm(opts);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
+            VertxWebPeer.class.getName(), Integer.toString(port), "127.0.0.1",
+            Long.toString(SOCKJS_HEARTBEAT_MS), Long.toString(SOCKJS_SESSION_TIMEOUT_MS),
+            Integer.toString(SOCKJS_MAX_BYTES_STREAMING), Integer.toString(MAX_MESSAGE_BYTES)));
+        yield ServerProcess.start(target, port, cmd, opts.root, Map.of(), "listening on",
+            workDir, 90_000);
+      }
     };
+  }
+
+  /** The java binary and the gateway's JVM flags (the vertx-web peer runs with the same). */
+  private static List<String> jvm(BenchOptions opts) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(javaBinary());
+    for (String flag : opts.gatewayJvm.trim().split("\\s+")) {
+      if (!flag.isEmpty()) {
+        cmd.add(flag);
+      }
+    }
+    return cmd;
   }
 
   /** {@code npm ci} in load-tests/peers unless node_modules matches package-lock.json already. */

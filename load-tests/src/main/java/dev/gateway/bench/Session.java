@@ -11,7 +11,7 @@ import io.vertx.core.http.WebSocketFrame;
  * when the target considers it connected, {@link #subscribed()} on the subscription receipt, and
  * from then on counts every delivery into the shared {@link Deliveries}.
  */
-final class Session {
+final class Session implements Sender {
 
   private final Target target;
   private final WebSocket ws;
@@ -52,7 +52,8 @@ final class Session {
     return subscribed.future();
   }
 
-  void send(String text) {
+  @Override
+  public void send(String text) {
     ws.writeTextMessage(text);
   }
 
@@ -67,6 +68,7 @@ final class Session {
     Buffer b = frame.binaryData();
     if (counting) {
       if (deliveries.scan(b, 0, b.length(), target.marker) > 0) {
+        deliveries.addBytes(b.length());
         return;
       }
     }
