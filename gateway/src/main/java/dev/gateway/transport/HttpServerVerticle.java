@@ -1,5 +1,7 @@
 package dev.gateway.transport;
 
+import dev.gateway.transport.gate.HandshakeGate;
+import dev.gateway.transport.gate.HttpGuard;
 import dev.gateway.transport.io.Flusher;
 import dev.gateway.api.PublishApi;
 import dev.gateway.auth.Authenticator;
@@ -186,9 +188,7 @@ public final class HttpServerVerticle extends VerticleBase {
 
   /** Nothing the gateway serves may be framed, except SockJS's iframe page when enabled. */
   static void securityHeaders(HttpServerResponse response) {
-    response.putHeader("X-Frame-Options", "DENY")
-        .putHeader("Content-Security-Policy", "frame-ancestors 'none'")
-        .putHeader("X-Content-Type-Options", "nosniff");
+    HandshakeGate.securityHeaders(response);
   }
 
   private static void json(RoutingContext rc, int status, String body) {

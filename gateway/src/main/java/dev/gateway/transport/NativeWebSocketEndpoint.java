@@ -1,5 +1,7 @@
 package dev.gateway.transport;
 
+import dev.gateway.transport.gate.HandshakeGate;
+import dev.gateway.transport.gate.QueryString;
 import dev.gateway.transport.io.Flusher;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;

@@ -7,7 +7,7 @@ import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.metrics.GatewayMetrics;
-import dev.gateway.transport.HandshakeGate;
+import dev.gateway.transport.gate.HandshakeGate;
 import dev.gateway.transport.ws.WebSocketTransport;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;

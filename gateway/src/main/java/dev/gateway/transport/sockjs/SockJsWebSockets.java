@@ -10,7 +10,7 @@ import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.protocol.Outbound;
-import dev.gateway.transport.HandshakeGate;
+import dev.gateway.transport.gate.HandshakeGate;
 import dev.gateway.transport.ws.WebSocketConnections;
 import dev.gateway.transport.ws.WebSocketTransport;
 import io.netty.buffer.ByteBuf;

@@ -1,4 +1,4 @@
-package dev.gateway.transport;
+package dev.gateway.transport.gate;
 
 import dev.gateway.auth.ClientAddress;
 import dev.gateway.config.AddressRange;
@@ -19,7 +19,7 @@ import java.util.Map;
  * (their clients are only known from the request head; proxies send whole heads). One instance
  * per server verticle, confined to its event loop.
  */
-final class HttpGuard {
+public final class HttpGuard {
 
   private final Vertx vertx;
   private final ConnectionSlots slots;
@@ -32,7 +32,7 @@ final class HttpGuard {
   private record Pending(long timer, Runnable release) {
   }
 
-  HttpGuard(Vertx vertx, ConnectionSlots slots, HandshakeGate gate, GatewayMetrics metrics,
+  public HttpGuard(Vertx vertx, ConnectionSlots slots, HandshakeGate gate, GatewayMetrics metrics,
             long headerTimeoutMs) {
     this.vertx = vertx;
     this.slots = slots;
@@ -42,7 +42,7 @@ final class HttpGuard {
   }
 
   /** A new TCP connection (the server's connection handler). */
-  void connected(HttpConnection conn) {
+  public void connected(HttpConnection conn) {
     InetAddress peer = conn.remoteAddress() == null ? null
         : AddressRange.literal(conn.remoteAddress().hostAddress());
     Runnable release = () -> { };
@@ -67,7 +67,7 @@ final class HttpGuard {
   }
 
   /** A request head arrived on the connection (or it closed): it holds nothing more here. */
-  void headArrived(HttpConnection conn) {
+  public void headArrived(HttpConnection conn) {
     Pending p = pending.remove(conn);
     if (p != null) {
       vertx.cancelTimer(p.timer());
@@ -76,7 +76,7 @@ final class HttpGuard {
   }
 
   /** Connections still waiting for their first request head (for tests and metrics). */
-  int pendingCount() {
+  public int pendingCount() {
     return pending.size();
   }
 }

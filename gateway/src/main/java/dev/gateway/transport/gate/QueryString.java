@@ -1,4 +1,4 @@
-package dev.gateway.transport;
+package dev.gateway.transport.gate;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

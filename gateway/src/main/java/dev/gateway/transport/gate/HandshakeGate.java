@@ -1,4 +1,4 @@
-package dev.gateway.transport;
+package dev.gateway.transport.gate;
 
 import dev.gateway.auth.ClientAddress;
 import dev.gateway.config.GatewayConfig;
@@ -180,10 +180,17 @@ public final class HandshakeGate {
     return originPort == hostPort;
   }
 
+  /** Nothing the gateway serves may be framed, except SockJS's iframe page when enabled. */
+  public static void securityHeaders(HttpServerResponse response) {
+    response.putHeader("X-Frame-Options", "DENY")
+        .putHeader("Content-Security-Policy", "frame-ancestors 'none'")
+        .putHeader("X-Content-Type-Options", "nosniff");
+  }
+
   /** Refuses a request before any upgrade: a JSON error body, counted by reason. */
   public void reject(HttpServerRequest req, int status, String code, String message) {
     metrics.handshakeRejected(code);
-    HttpServerVerticle.securityHeaders(req.response());
+    securityHeaders(req.response());
     req.response().setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

@@ -1,4 +1,4 @@
-package dev.gateway.transport;
+package dev.gateway.transport.gate;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
