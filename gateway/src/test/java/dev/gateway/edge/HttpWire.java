@@ -99,6 +99,31 @@ final class HttpWire implements AutoCloseable {
   }
 
   /**
+   * {@code POST /eventbus/000/SESSION/TRANSPORT} from {@code source}, sent and not yet read (a
+   * receiving request the test holds, or reads chunk by chunk).
+   */
+  static HttpWire sockJs(String source, int port, String session, String transport, String body) {
+    return open(source, port).send("POST", "/eventbus/000/" + session + "/" + transport, Map.of(),
+        body == null ? "" : body);
+  }
+
+  /** As {@link #sockJs(String, int, String, String, String)}, answered whole within {@code seconds}. */
+  static Response sockJs(String source, int port, String session, String transport, String body, long seconds) {
+    try (HttpWire w = sockJs(source, port, session, transport, body)) {
+      return w.response(seconds);
+    }
+  }
+
+  /** The body of an {@code xhr_send}: bridge messages as a JSON array of strings. */
+  static String frames(JsonObject... messages) {
+    io.vertx.core.json.JsonArray a = new io.vertx.core.json.JsonArray();
+    for (JsonObject m : messages) {
+      a.add(m.encode());
+    }
+    return a.encode();
+  }
+
+  /**
    * Sends a request: Host is added unless given, Content-Length when there is a body (SockJS
    * bodies are sent as text/plain unless a Content-Type is given).
    */
@@ -203,11 +228,15 @@ final class HttpWire implements AutoCloseable {
 
   /** The next chunk of a chunked body as text; null after the last chunk. */
   String chunk(long seconds) {
-    head(seconds);
+    return chunkWithin(seconds * 1000);
+  }
+
+  private String chunkWithin(long millis) {
+    head(Math.max(1, millis / 1000));
     if (chunkLeft == -2) {
       return null;
     }
-    deadline(seconds);
+    deadlineMillis(millis);
     try {
       String size = line();
       int semicolon = size.indexOf(';');
@@ -228,7 +257,7 @@ final class HttpWire implements AutoCloseable {
       bodySoFar.append(text);
       return text;
     } catch (SocketTimeoutException e) {
-      throw new AssertionError("no chunk within " + seconds + " s (body so far: " + tail() + ")");
+      throw new AssertionError("no chunk within " + millis + " ms (body so far: " + tail() + ")");
     } catch (IOException | NumberFormatException e) {
       throw new AssertionError("body ended or broke: " + e + " (body so far: " + tail() + ")");
     }
@@ -236,17 +265,42 @@ final class HttpWire implements AutoCloseable {
 
   /** Reads chunks until the body so far contains {@code needle}; fails on timeout or end of body. */
   String awaitBody(String needle, long seconds) {
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    long until = System.nanoTime() + seconds * 1_000_000_000L;
     while (!bodySoFar.toString().contains(needle)) {
-      long left = Math.max(1, (end - System.nanoTime()) / 1_000_000_000L);
-      if (System.nanoTime() > end) {
+      long left = (until - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
         throw new AssertionError("'" + needle + "' not received within " + seconds + " s (body so far: " + tail() + ")");
       }
-      if (chunk(left) == null) {
+      String chunk;
+      try {
+        chunk = chunkWithin(left);
+      } catch (AssertionError timeout) {
+        throw new AssertionError("'" + needle + "' not received within " + seconds + " s: " + timeout.getMessage());
+      }
+      if (chunk == null) {
         throw new AssertionError("body ended without '" + needle + "' (body: " + tail() + ")");
       }
     }
     return bodySoFar.toString();
+  }
+
+  /**
+   * The first SockJS frame of a streaming body (after the xhr-streaming prelude of 2048 {@code h}
+   * and a newline), without its newline.
+   */
+  String firstFrame(long seconds) {
+    long until = System.nanoTime() + seconds * 1_000_000_000L;
+    while (true) {
+      String body = bodySoFar.toString();
+      String rest = body.startsWith("h".repeat(2048) + "\n") ? body.substring(2049) : body;
+      if (rest.indexOf('\n') >= 0) {
+        return rest.substring(0, rest.indexOf('\n'));
+      }
+      long left = (until - System.nanoTime()) / 1_000_000L;
+      if (left <= 0 || chunkWithin(left) == null) {
+        throw new AssertionError("no SockJS frame within " + seconds + " s (body: " + tail() + ")");
+      }
+    }
   }
 
   /** Everything of a chunked body read so far. */
