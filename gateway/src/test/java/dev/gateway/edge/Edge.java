@@ -51,6 +51,15 @@ final class Edge {
     return a;
   }
 
+  /** Runs a step; an assertion failure inside it (a read timing out...) is prefixed with {@code what}. */
+  static <T> T step(String what, java.util.function.Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (AssertionError e) {
+      throw new AssertionError(what + ": " + e.getMessage(), e);
+    }
+  }
+
   // ------------------------------------------------------------------ metrics
 
   /** The value of one sample (exact name and labels), if the gateway exports it. */
