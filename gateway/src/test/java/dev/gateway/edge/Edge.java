@@ -109,19 +109,25 @@ final class Edge {
     return sum(gw, "gateway_connections");
   }
 
-  /** Waits until the sample satisfies the condition; fails with its last value after {@code seconds}. */
+  /**
+   * Waits until the sample satisfies the condition (a sample not exported yet, such as a counter
+   * before its first increment, is waited for); fails with its last value after {@code seconds}.
+   */
   static double awaitSample(TestGateway gw, String sample, DoublePredicate ok, double seconds, String what)
       throws InterruptedException {
     long deadline = System.nanoTime() + (long) (seconds * 1e9);
-    double v = sample(gw, sample);
-    while (!ok.test(v) && System.nanoTime() < deadline) {
+    OptionalDouble v = find(gw, sample);
+    while ((v.isEmpty() || !ok.test(v.getAsDouble())) && System.nanoTime() < deadline) {
       Thread.sleep(20);
-      v = sample(gw, sample);
+      v = find(gw, sample);
     }
-    if (!ok.test(v)) {
-      throw new AssertionError(what + ": " + sample + " is " + v + " after " + seconds + " s");
+    if (v.isEmpty()) {
+      throw new AssertionError(what + ": the gateway exports no sample " + sample + " (waited " + seconds + " s)");
     }
-    return v;
+    if (!ok.test(v.getAsDouble())) {
+      throw new AssertionError(what + ": " + sample + " is " + v.getAsDouble() + " after " + seconds + " s");
+    }
+    return v.getAsDouble();
   }
 
   /** Waits until the open connections of every transport add up to {@code expected}. */
