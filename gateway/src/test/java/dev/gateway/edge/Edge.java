@@ -142,13 +142,38 @@ final class Edge {
     }
   }
 
+  /**
+   * Waits up to 3 s until the node holds exactly this many open connections (every transport)
+   * and connection slots, and fewer queued bytes than {@code maxQueueBytes}; fails naming what
+   * it still holds {@code after} something.
+   */
+  static void assertHolds(TestGateway gw, double connections, double slots, double maxQueueBytes, String after)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + 3_000_000_000L;
+    while (System.nanoTime() < deadline && !(connections(gw) == connections
+        && find(gw, SLOTS).orElse(-1) == slots && sample(gw, QUEUE_BYTES) < maxQueueBytes)) {
+      Thread.sleep(20);
+    }
+    double c = connections(gw);
+    double q = sample(gw, QUEUE_BYTES);
+    org.junit.jupiter.api.Assertions.assertAll("what the node holds after " + after,
+        () -> org.junit.jupiter.api.Assertions.assertEquals(connections, c, 0.0, "open connections"),
+        () -> org.junit.jupiter.api.Assertions.assertEquals(slots, sample(gw, SLOTS), 0.0, SLOTS),
+        () -> org.junit.jupiter.api.Assertions.assertTrue(q < maxQueueBytes, QUEUE_BYTES + " " + q));
+  }
+
   // ------------------------------------------------------------------ tokens
 
   /** An HS256 JWT over exactly these claims (any JSON types), signed with {@link #SECRET}. */
   static String jwt(JsonObject claims) {
+    return jwt(claims.encode());
+  }
+
+  /** An HS256 JWT whose payload is exactly this text (need not be a JSON object), signed with {@link #SECRET}. */
+  static String jwt(String payload) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     String head = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-    String body = b64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
+    String body = b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));

@@ -49,7 +49,8 @@ final class HttpWire implements AutoCloseable {
 
     @Override
     public String toString() {
-      return status + " " + headers + " " + (body.length() > 300 ? body.substring(0, 300) + "..." : body);
+      String b = body.replace("h".repeat(2048), "<2048 h prelude>");
+      return status + " " + headers + " " + (b.length() > 300 ? b.substring(0, 300) + "..." : b);
     }
   }
 
