@@ -82,10 +82,16 @@ class ControlFrameFloodTest {
    */
   static Outcome flood(TestGateway gw, String path, String transport, Set<String> reasons, long seconds)
       throws Exception {
+    return flood(gw, path, transport, reasons, seconds, RawFrame.PING);
+  }
+
+  /** As {@link #flood(TestGateway, String, String, Set, long)} with frames of this opcode (PING or PONG). */
+  static Outcome flood(TestGateway gw, String path, String transport, Set<String> reasons, long seconds,
+                       int opcode) throws Exception {
     double before = closed(gw, transport, reasons);
     java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < BATCH; i++) {
-      batch.writeBytes(RawFrame.frame(RawFrame.PING, new byte[125]).bytes());
+      batch.writeBytes(RawFrame.frame(opcode, new byte[125]).bytes());
     }
     byte[] frames = batch.toByteArray();
     AtomicBoolean stop = new AtomicBoolean();
