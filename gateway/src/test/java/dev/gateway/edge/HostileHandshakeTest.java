@@ -207,4 +207,28 @@ class HostileHandshakeTest {
     held.clear();
     Edge.assertHolds(gateway, 0, 0, 1, "every connection closed");
   }
+
+  /** An IPv6 client behind a trusted proxy counts by its /64: one household, one budget. */
+  @Test
+  void forwardedIpv6ClientsCountByTheirSlash64() throws Exception {
+    gateway = TestGateway.start(Edge.config(
+        "security", new JsonObject().put("trustedProxies", new JsonArray().add("127.0.0.1")),
+        "limits", new JsonObject().put("maxConnectionsPerAddress", 2)));
+    java.util.function.Function<String, HttpWire> viaProxy = client -> {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
+      h.put("X-Forwarded-For", client);
+      return hold(HttpWire.open("127.0.0.1", gateway.port)).send("GET", "/ws", h, null);
+    };
+    int first = viaProxy.apply("2001:db8:1:2::1").head(2).status();
+    int second = viaProxy.apply("2001:db8:1:2::2").head(2).status();
+    HttpWire.Response sameSlash64 = Edge.step("a third from 2001:db8:1:2::/64",
+        () -> viaProxy.apply("2001:db8:1:2:ffff::9").response(2));
+    int otherSlash64 = viaProxy.apply("2001:db8:1:3::1").head(2).status();
+    assertAll(
+        () -> assertEquals(101, first, "2001:db8:1:2::1"),
+        () -> assertEquals(101, second, "2001:db8:1:2::2"),
+        () -> assertEquals(429, sameSlash64.status(), "2001:db8:1:2:ffff::9 (same /64, limit 2): " + sameSlash64),
+        () -> assertEquals("address_limit", sameSlash64.error(), "2001:db8:1:2:ffff::9: " + sameSlash64),
+        () -> assertEquals(101, otherSlash64, "2001:db8:1:3::1 (another /64)"));
+  }
 }

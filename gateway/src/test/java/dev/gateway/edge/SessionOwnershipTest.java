@@ -155,4 +155,27 @@ class SessionOwnershipTest {
           assertTrue(answer.body().contains("after-2010"), "the waiting poll was answered with " + answer);
         });
   }
+
+  /** Behind a trusted proxy the session belongs to the forwarded client address, not the proxy's. */
+  @Test
+  void behindATrustedProxyTheForwardedAddressOwnsTheSession() throws Exception {
+    try (TestGateway proxied = TestGateway.start(Edge.config(
+        "security", new JsonObject().put("trustedProxies", new JsonArray().add("127.0.0.1"))))) {
+      String id = session();
+      String path = "/eventbus/000/" + id;
+      try (HttpWire stream = HttpWire.open(OWNER, proxied.port)
+          .send("POST", path + "/xhr_streaming", java.util.Map.of("X-Forwarded-For", "203.0.113.5"), "")) {
+        stream.awaitBody("o\n", 3);
+        String ping = frames(new JsonObject().put("type", "ping"));
+        HttpWire.Response other = HttpWire.exchange(OWNER, proxied.port, "POST", path + "/xhr_send",
+            java.util.Map.of("X-Forwarded-For", "203.0.113.6"), ping, 3);
+        HttpWire.Response same = HttpWire.exchange(OWNER, proxied.port, "POST", path + "/xhr_send",
+            java.util.Map.of("X-Forwarded-For", "203.0.113.5"), ping, 3);
+        assertAll(
+            () -> assertEquals(404, other.status(), "xhr_send forwarded for 203.0.113.6 to the session of 203.0.113.5: " + other),
+            () -> assertEquals(204, same.status(), "xhr_send forwarded for the owner 203.0.113.5: " + same),
+            () -> assertEquals(1, Edge.sample(proxied, Edge.ADDRESS_MISMATCH), 0.0, "refusals counted"));
+      }
+    }
+  }
 }
