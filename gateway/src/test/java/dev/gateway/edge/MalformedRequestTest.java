@@ -204,7 +204,13 @@ class MalformedRequestTest {
     List<String> stringClaims = nonNumericTimeTokens();
     List<String> needles = new ArrayList<>(List.of(valid, signature, bare));
     stringClaims.forEach(t -> needles.add(t.substring(t.lastIndexOf('.') + 1)));
+    String accepted = Edge.validJwt(new JsonObject().put("sub", "bob"));
+    needles.add(accepted.substring(accepted.lastIndexOf('.') + 1));
     try (Edge.LogCapture logs = new Edge.LogCapture()) {
+      try (BridgeClient ok = BridgeClient.connect(clients, new io.vertx.core.http.WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(gateway.port).setURI("/ws?token=" + accepted))) {
+        ok.send(new JsonObject().put("type", "ping")); // an accepted token, first, while the node has room
+      }
       List<String> upgrades = new ArrayList<>(List.of(
           "/ws?token=" + valid + "&x=%zz", "/ws?x=%zz&token=" + valid, "/ws?token=" + valid + "%",
           "/ws?token=" + bare, "/ws?token=" + bare + "&%", "/eventbus/websocket?token=" + valid + "&x=%zz",
