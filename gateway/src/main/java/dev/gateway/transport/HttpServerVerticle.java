@@ -137,6 +137,9 @@ public final class HttpServerVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         .setIdleTimeout((int) s.idleTimeoutMs())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        // HTTP/1.1 only: with h2c on, Vert.x sets a connection up only once its first bytes
+        // arrive, so a connection that sends nothing would escape the header timeout
+        .setHttp2ClearTextEnabled(false)
         .setStrictThreadMode(true);
     if (s.sendBufferBytes() > 0) {
       options.setSendBufferSize(s.sendBufferBytes());

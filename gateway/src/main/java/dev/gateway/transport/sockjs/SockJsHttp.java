@@ -67,7 +67,7 @@ final class SockJsHttp {
   }
 
   /** A receiving request: attaches to its session, or opens one. */
-  void receive(HttpServerRequest req, String id, Framing framing) {
+  void receive(HttpServerRequest req, String id, Framing framing, QueryString query) {
     HttpMethod expected = framing == Framing.XHR_POLLING || framing == Framing.XHR_STREAMING
         ? HttpMethod.POST : HttpMethod.GET;
     if (req.method() == HttpMethod.OPTIONS && expected == HttpMethod.POST) {
@@ -80,11 +80,6 @@ final class SockJsHttp {
     }
     String callback = null;
     if (framing == Framing.HTMLFILE || framing == Framing.JSONP) {
-      QueryString query = QueryString.parse(req.query());
-      if (query == null) {
-        gate.reject(req, 400, "bad_request", "malformed query string");
-        return;
-      }
       callback = query.get("c");
       if (callback == null || callback.isEmpty()) {
         serverError(req, "\"callback\" parameter required");

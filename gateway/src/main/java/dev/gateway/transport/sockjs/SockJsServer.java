@@ -8,6 +8,7 @@ import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.transport.gate.HandshakeGate;
+import dev.gateway.transport.gate.QueryString;
 import dev.gateway.transport.ws.WebSocketTransport;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -77,6 +78,11 @@ public final class SockJsServer {
     if (r == null) {
       return false;
     }
+    QueryString query = QueryString.parse(req.query());
+    if (query == null) {
+      gate.reject(req, 400, "bad_request", "malformed query string");
+      return true;
+    }
     if (!gate.checkOrigin(req)) {
       return true;
     }
@@ -91,13 +97,13 @@ public final class SockJsServer {
           notFound(req);
         }
       }
-      case SESSION -> session(req, r);
+      case SESSION -> session(req, r, query);
       case NOT_FOUND -> notFound(req);
     }
     return true;
   }
 
-  private void session(HttpServerRequest req, SockJsRequest r) {
+  private void session(HttpServerRequest req, SockJsRequest r, QueryString query) {
     Framing framing = switch (r.transport()) {
       case XHR -> enabled("xhr") ? Framing.XHR_POLLING : null;
       case XHR_STREAMING -> enabled("xhr") ? Framing.XHR_STREAMING : null;
@@ -132,7 +138,7 @@ public final class SockJsServer {
         if (framing == null) {
           notFound(req);
         } else {
-          http.receive(req, r.session(), framing);
+          http.receive(req, r.session(), framing, query);
         }
       }
     }
