@@ -1,6 +1,7 @@
 package dev.gateway.transport;
 
 import dev.gateway.transport.gate.HandshakeGate;
+import dev.gateway.transport.gate.HandshakeSteps;
 import dev.gateway.transport.gate.QueryString;
 import dev.gateway.transport.io.Flusher;
 import dev.gateway.auth.Authenticator;
@@ -85,7 +86,8 @@ final class NativeWebSocketEndpoint {
     // from here on the lease is held: every way out below releases it or hands it over, and a
     // handshake that has not completed within the header timeout gives it up
     lease.expireAfter(loop.context().owner(), headerTimeoutMs, () -> req.connection().close());
-    try {
+    guarded(req, lease, () -> {
+      HandshakeSteps.reached(HandshakeSteps.ADMITTED);
       String token = token(req, query);
       if (token == null || !authenticator.enabled()) {
         if (authenticator.required()) {
@@ -95,17 +97,31 @@ final class NativeWebSocketEndpoint {
         upgrade(req, lease, null, null);
         return;
       }
-      authenticator.verify(token).onComplete(ar -> {
+      HandshakeSteps.reached(HandshakeSteps.VERIFYING);
+      authenticator.verify(token).onComplete(ar -> guarded(req, lease, () -> {
+        HandshakeSteps.reached(HandshakeSteps.VERIFIED);
         if (ar.failed()) {
           unauthorized(req, lease, "invalid_token", "token rejected: " + ar.cause().getMessage());
         } else {
           upgrade(req, lease, token, ar.result());
         }
-      });
+      }));
+    });
+  }
+
+  /**
+   * Runs a step of the handshake; if it throws, the lease is released and the client answered
+   * 500 (or, after the upgrade, its connection closed).
+   */
+  private void guarded(HttpServerRequest req, ConnectionSlots.Lease lease, Runnable step) {
+    try {
+      step.run();
     } catch (RuntimeException e) {
       lease.release();
-      if (!req.response().ended()) {
+      if (!req.response().ended() && !req.response().headWritten()) {
         gate.reject(req, 500, "internal_error", "the handshake failed");
+      } else {
+        req.connection().close();
       }
     }
   }
@@ -144,11 +160,13 @@ final class NativeWebSocketEndpoint {
         }
         return;
       }
+      ServerWebSocket ws = ar.result();
       try {
-        accept(ar.result(), lease, token, grant);
+        HandshakeSteps.reached(HandshakeSteps.UPGRADED);
+        accept(ws, lease, token, grant);
       } catch (RuntimeException e) {
         lease.release();
-        ar.result().close((short) 1011, "internal error");
+        ws.close((short) 1011, "internal error");
       }
     });
   }
@@ -157,8 +175,13 @@ final class NativeWebSocketEndpoint {
     WebSocketTransport transport = new WebSocketTransport(NAME, ws,
         WebSocketTransport.MESSAGE_FRAME, flusher);
     var c = WebSocketConnections.open(ws, transport, loop, shard, limits, lease, protocol::handle);
-    if (grant != null) {
-      c.authenticated(token, grant);
+    try {
+      HandshakeSteps.reached(HandshakeSteps.OPENED);
+      if (grant != null) {
+        c.authenticated(token, grant);
+      }
+    } catch (RuntimeException e) {
+      c.close(dev.gateway.protocol.CloseReason.INTERNAL_ERROR); // the connection releases the lease
     }
   }
 }

@@ -10,6 +10,7 @@ import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.transport.gate.BoundedBody;
 import dev.gateway.transport.gate.HandshakeGate;
+import dev.gateway.transport.gate.HandshakeSteps;
 import dev.gateway.transport.gate.QueryString;
 import dev.gateway.transport.io.Flusher;
 import io.vertx.core.Context;
@@ -158,7 +159,7 @@ final class SockJsHttp {
     }));
   }
 
-  /** Opens a session on this node; false when the request was refused (nothing was opened). */
+  /** Opens a session on this node; false when the request was refused or failed (nothing opened). */
   private boolean openHere(HttpServerRequest req, String id, InetAddress client, Framing framing,
                            String callback) {
     ConnectionSlots.Lease lease = gate.acquire(req, client);
@@ -166,11 +167,17 @@ final class SockJsHttp {
       return false;
     }
     try {
+      HandshakeSteps.reached(HandshakeSteps.ADMITTED);
       open(req, id, client, framing, callback, lease);
       return true;
     } catch (RuntimeException e) {
       lease.release();
-      throw e;
+      if (!req.response().headWritten()) {
+        gate.reject(req, 500, "internal_error", "the session could not be opened");
+      } else {
+        req.connection().close();
+      }
+      return false;
     }
   }
 
@@ -187,12 +194,26 @@ final class SockJsHttp {
       attach(req, holder, client, framing, callback);
       return;
     }
-    Connection c = new Connection(session, loop, shard, config.limits(), lease);
-    session.connection(c, protocol);
-    if (authenticator.required()) {
-      c.requireAuthenticationWithin(config.auth().deadlineMs());
+    Connection c;
+    try {
+      c = new Connection(session, loop, shard, config.limits(), lease);
+    } catch (RuntimeException e) {
+      node.sessions().remove(session);
+      throw e;
     }
-    session.open(receiver(req, framing, callback, session));
+    session.connection(c, protocol);
+    try {
+      HandshakeSteps.reached(HandshakeSteps.OPENED);
+      if (authenticator.required()) {
+        c.requireAuthenticationWithin(config.auth().deadlineMs());
+      }
+      session.open(receiver(req, framing, callback, session));
+    } catch (RuntimeException e) {
+      c.close(dev.gateway.protocol.CloseReason.INTERNAL_ERROR); // releases the lease
+      if (!req.response().headWritten()) {
+        gate.reject(req, 500, "internal_error", "the session could not be opened");
+      }
+    }
   }
 
   private void attach(HttpServerRequest req, SockJsSession session, InetAddress client,

@@ -11,6 +11,7 @@ import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.protocol.Outbound;
 import dev.gateway.transport.gate.HandshakeGate;
+import dev.gateway.transport.gate.HandshakeSteps;
 import dev.gateway.transport.ws.WebSocketConnections;
 import dev.gateway.transport.ws.WebSocketTransport;
 import io.netty.buffer.ByteBuf;
@@ -93,15 +94,23 @@ final class SockJsWebSockets {
     }
     lease.expireAfter(loop.context().owner(), config.server().headerTimeoutMs(),
         () -> req.connection().close());
+    try {
+      HandshakeSteps.reached(HandshakeSteps.ADMITTED);
+    } catch (RuntimeException e) {
+      lease.release();
+      gate.reject(req, 500, "internal_error", "the handshake failed");
+      return;
+    }
     req.toWebSocket().onComplete(ar -> {
       if (ar.failed()) {
         lease.release();
         return;
       }
       try {
+        HandshakeSteps.reached(HandshakeSteps.UPGRADED);
         accept(ar.result(), lease, framed);
       } catch (RuntimeException e) {
-        lease.release();
+        lease.release(); // a connection, if it exists, has the lease and released it on close
         ar.result().close((short) 1011, "internal error");
       }
     });
@@ -125,8 +134,13 @@ final class SockJsWebSockets {
       c = WebSocketConnections.open(ws, transport, loop, shard, config.limits(), lease,
           protocol::handle);
     }
-    if (authenticator.required()) {
-      c.requireAuthenticationWithin(config.auth().deadlineMs());
+    try {
+      HandshakeSteps.reached(HandshakeSteps.OPENED);
+      if (authenticator.required()) {
+        c.requireAuthenticationWithin(config.auth().deadlineMs());
+      }
+    } catch (RuntimeException e) {
+      c.close(CloseReason.INTERNAL_ERROR);
     }
   }
 
