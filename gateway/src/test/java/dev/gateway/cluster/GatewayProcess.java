@@ -81,6 +81,9 @@ public final class GatewayProcess implements AutoCloseable {
     vars.put("GATEWAY_DRAIN_WINDOW_MS", "1000");
     vars.put("GATEWAY_DEMO_CLOCK_INTERVAL_MS", "60000");
     vars.put("GATEWAY_MESSAGES_PER_SECOND", "10000");
+    // test clients all connect from 127.0.0.1, many at once: not one office behind a NAT
+    vars.put("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "100000");
+    vars.put("GATEWAY_MAX_HANDSHAKES_PER_ADDRESS", "10000");
     vars.put("GATEWAY_MESSAGE_BURST", "10000");
     vars.put("GATEWAY_RATE_LIMIT_STRIKES", "100000");
     vars.putAll(env);

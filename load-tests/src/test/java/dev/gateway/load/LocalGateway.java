@@ -64,6 +64,9 @@ public final class LocalGateway implements AutoCloseable {
       pb.environment().put("GATEWAY_HOST", "127.0.0.1");
       pb.environment().put("GATEWAY_PORT", Integer.toString(port));
       pb.environment().put("GATEWAY_DRAIN_WINDOW_MS", "1000");
+      // every virtual user connects from 127.0.0.1: the per-address limits would count them as one client
+      pb.environment().put("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "100000");
+      pb.environment().put("GATEWAY_MAX_HANDSHAKES_PER_ADDRESS", "10000");
       process = pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -7,7 +7,9 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -29,6 +31,8 @@ final class HttpReceiver implements Receiver {
   /** Where streaming chunks are written; null when they go through Vert.x's response. */
   private final ChannelHandlerContext channel;
   private final Flusher flusher;
+  /** An HTTP/1.0 stream has no chunking: its end is the end of its connection. */
+  private final HttpConnection closeAtEnd;
   private final Framing framing;
   private final String callback;
   /** Where {@code written} callbacks and the client's abort are reported. */
@@ -47,6 +51,8 @@ final class HttpReceiver implements Receiver {
     this.responseContext = Vertx.currentContext();
     this.flusher = flusher;
     this.channel = framing.streaming() ? VertxInternals.context(request.connection()) : null;
+    this.closeAtEnd = framing.streaming() && request.version() == HttpVersion.HTTP_1_0
+        ? request.connection() : null;
     this.framing = framing;
     this.callback = callback;
     response.putHeader(HttpHeaders.CONTENT_TYPE, framing.contentType());
@@ -121,6 +127,9 @@ final class HttpReceiver implements Receiver {
       pollWritten = null;
       pollAnswer = null;
       (answer == null ? response.end() : response.end(answer)).onComplete(ar -> {
+        if (closeAtEnd != null) {
+          closeAtEnd.close();
+        }
         if (written != null) {
           onOwner(written);
         }
