@@ -210,4 +210,13 @@ final class Conformance {
   static void assertNoBody(Response r) {
     assertFalse(r.body().length() > 0, "body: " + r);
   }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
 }
