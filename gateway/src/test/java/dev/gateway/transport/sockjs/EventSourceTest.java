@@ -93,6 +93,13 @@ class EventSourceTest {
       assertEquals(big, echoed(data(r.until("\r\n\r\n")), "r"));
       assertTrue(r.bodyEnds(5_000), "still open after more than the limit");
     }
+    // the session outlives its response: the client's next request goes on where it ended
+    xhrSend(gateway.port, url, payload(echo("r", "next")));
+    try (RawHttp next = RawHttp.open(gateway.port)) {
+      assertEquals(200, next.send("GET", url + "/eventsource", Map.of(), null).head().status());
+      assertEquals("\r\n", next.until("\r\n"));
+      assertEquals("next", echoed(data(next.until("\r\n\r\n")), "r"), "no new open frame, no loss");
+    }
   }
 
   @Test

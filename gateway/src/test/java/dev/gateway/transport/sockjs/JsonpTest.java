@@ -86,6 +86,13 @@ class JsonpTest {
   }
 
   @Test
+  void callbacksOfTheAllowedCharactersAreAccepted() {
+    Response r = RawHttp.get(gateway.port, Conformance.session() + "/jsonp?c=a.B-c_9");
+    assertEquals(200, r.status(), r.toString());
+    assertEquals("/**/a.B-c_9(\"o\");\r\n", r.body());
+  }
+
+  @Test
   void brokenAndMissingPayloadsAreRefusedAndTheSessionGoesOn() {
     String url = Conformance.session();
     assertEquals("/**/x(\"o\");\r\n", RawHttp.get(gateway.port, url + "/jsonp?c=x").body());

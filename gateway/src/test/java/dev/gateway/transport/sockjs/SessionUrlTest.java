@@ -98,6 +98,36 @@ class SessionUrlTest {
   }
 
   /**
+   * sockjs-client 1.6 adds cache busters to what it requests ({@code ?t=MILLIS} on every XHR,
+   * {@code ?i=ID} on jsonp_send) and names its callbacks {@code _jp.ID}: they change nothing.
+   */
+  @Test
+  void queriesAsSockJsClientSendsThemAreIgnored() {
+    String t = "?t=" + System.currentTimeMillis();
+    assertEquals(200, RawHttp.get(gateway.port, BASE + "/info" + t).status());
+    String url = Conformance.session();
+    assertEquals("o\n", RawHttp.post(gateway.port, url + "/xhr" + t, null).body());
+    Response sent = RawHttp.post(gateway.port, url + "/xhr_send" + t, payload(echo("r", "a")));
+    assertEquals(204, sent.status(), sent.toString());
+    assertEquals("a", echoed(RawHttp.post(gateway.port, url + "/xhr" + t, null).body().strip(), "r"));
+
+    String jsonp = Conformance.session();
+    assertEquals("/**/_jp.a1b2c3d4(\"o\");\r\n",
+        RawHttp.get(gateway.port, jsonp + "/jsonp?c=_jp.a1b2c3d4").body());
+    Response form = RawHttp.exchange(gateway.port, "POST", jsonp + "/jsonp_send?i=aqwertyui",
+        Map.of("Content-Type", "application/x-www-form-urlencoded"),
+        "d=" + java.net.URLEncoder.encode(payload(echo("r", "b")), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals("ok", form.body(), form.toString());
+
+    try (RawHttp streaming = RawHttp.open(gateway.port)) {
+      assertEquals(200, streaming.send("POST", Conformance.session() + "/xhr_streaming" + t,
+          Map.of(), null).head().status());
+      streaming.until("\n");
+      assertEquals("o\n", streaming.until("\n"));
+    }
+  }
+
+  /**
    * One parser decides what a request is, from the path as sent: an encoded, doubled-slash,
    * dot-segment or upper-case spelling of a transport is not that transport and opens nothing.
    */

@@ -92,6 +92,13 @@ class XhrStreamingTest {
       assertTrue(messages > 10, "only " + messages + " messages before the limit");
       assertTrue(r.bodyEnds(5_000), "still open after " + sent + " bytes");
     }
+    // the session outlives its response: the client's next request goes on where it ended
+    xhrSend(gateway.port, url, payload(echo("r", "next")));
+    try (RawHttp next = RawHttp.open(gateway.port)) {
+      assertEquals(200, next.send("POST", url + "/xhr_streaming", Map.of(), null).head().status());
+      assertEquals(PRELUDE, next.until("\n"));
+      assertEquals("next", echoed(next.until("\n").strip(), "r"), "no new open frame, no loss");
+    }
   }
 
   /** HandlingClose.test_close_request, and the first receiver is never detached by a second. */
