@@ -39,6 +39,11 @@ final class Conformance {
   static final int STREAMING_LIMIT = 4096;
   /** Session timeout of the closing node: closed sessions are forgotten this long after. */
   static final long CLOSING_SESSION_TIMEOUT_MS = 1_500;
+  /**
+   * How long a test lets the server take in a request it sent or a connection it closed before
+   * the next step depends on it (the reference waits 250 ms; the machine is shared).
+   */
+  static final long SETTLE_MS = 400;
   private static final Pattern MAX_AGE_ONE_YEAR = Pattern.compile("max-age=[1-9][0-9]{6}");
 
   private Conformance() {

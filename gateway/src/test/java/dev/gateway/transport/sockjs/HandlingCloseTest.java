@@ -93,7 +93,7 @@ class HandlingCloseTest {
       if (!t.streaming()) {
         attached.close();
         attached = t.start(port, url); // a poll that waits for the next frame
-        Conformance.sleep(250);
+        Conformance.sleep(Conformance.SETTLE_MS);
       }
       try (RawHttp second = t.open(port, url)) {
         assertEquals(ANOTHER, t.next(second), t + ": a second receiver while one waits");
@@ -102,7 +102,7 @@ class HandlingCloseTest {
     } finally {
       attached.close(); // the client aborts the waiting request
     }
-    Conformance.sleep(250);
+    Conformance.sleep(Conformance.SETTLE_MS);
     try (RawHttp after = t.open(port, url)) {
       String frame = t.next(after);
       assertTrue(AFTER_ABORT.contains(frame), t + " after the abort: " + frame);

@@ -150,7 +150,7 @@ class JsonpTest {
     assertEquals("/**/x(\"o\");\r\n", RawHttp.get(gateway.port, url + "/jsonp?c=x").body());
     try (RawHttp waiting = RawHttp.open(gateway.port)) {
       waiting.send("GET", url + "/jsonp?c=x", Map.of(), null);
-      Conformance.sleep(250);
+      Conformance.sleep(Conformance.SETTLE_MS);
       assertEquals("/**/y(\"c[2010,\\\"Another connection still open\\\"]\");\r\n",
           RawHttp.get(gateway.port, url + "/jsonp?c=y").body());
       assertEquals("ok", send(url, FORM, form(payload(echo("r", "after")))).body());

@@ -90,7 +90,7 @@ class SessionUrlTest {
 
     try (RawHttp waiting = RawHttp.open(gateway.port)) {
       waiting.send("POST", session + "/xhr", Map.of(), null);
-      Conformance.sleep(250);
+      Conformance.sleep(Conformance.SETTLE_MS);
       Response second = RawHttp.post(gateway.port, session + "/xhr", null);
       assertEquals(200, second.status());
       assertEquals("c[2010,\"Another connection still open\"]\n", second.body());

@@ -141,7 +141,7 @@ class XhrPollingTest {
     assertEquals("o\n", poll(gateway.port, url));
     try (RawHttp waiting = RawHttp.open(gateway.port)) {
       waiting.send("POST", url + "/xhr", Map.of(), null);
-      Conformance.sleep(250);
+      Conformance.sleep(Conformance.SETTLE_MS);
       for (int i = 0; i < 2; i++) {
         assertEquals("c[2010,\"Another connection still open\"]\n", poll(gateway.port, url));
       }
