@@ -9,8 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gateway.auth.Loopback;
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Future;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -26,9 +25,9 @@ import java.net.SocketException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -41,34 +40,27 @@ class PublishApiAuthTest {
 
   static final String KEY = "s3cret-key-0123456789";
   /** No key: loopback only. */
-  static TestGateway open;
+  @RegisterExtension
+  static final GatewayExtension open = GatewayExtension.defaults();
   /** api.key set through the environment, as deployments do. */
-  static TestGateway keyed;
+  @RegisterExtension
+  static final GatewayExtension keyed = GatewayExtension.config(new JsonObject(),
+      Map.of("GATEWAY_API_KEY", KEY));
   static Vertx client;
   static WebClient http;
 
   @BeforeAll
-  static void start() {
-    open = TestGateway.start();
-    keyed = TestGateway.start(new JsonObject(), Map.of("GATEWAY_API_KEY", KEY));
-    client = Vertx.vertx();
-    http = WebClient.create(client);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    client.close().await();
-    open.close();
-    keyed.close();
+  static void clients() {
+    client = open.client();
+    http = open.web();
   }
 
   static JsonObject message(String address) {
     return new JsonObject().put("address", address).put("body", new JsonObject().put("v", 1));
   }
 
-  static HttpResponse<Buffer> post(WebClient web, TestGateway gw, String authorization, JsonObject body) {
-    HttpRequest<Buffer> req = web.post(gw.port, "127.0.0.1", "/api/publish");
+  static HttpResponse<Buffer> post(WebClient web, GatewayExtension gw, String authorization, JsonObject body) {
+    HttpRequest<Buffer> req = web.post(gw.port(), "127.0.0.1", "/api/publish");
     if (authorization != null) {
       req.putHeader("Authorization", authorization);
     }
@@ -88,7 +80,7 @@ class PublishApiAuthTest {
 
   @Test
   void withoutKeyLoopbackClientIsAccepted() {
-    try (BridgeClient sub = BridgeClient.connect(client, open.port)) {
+    try (BridgeClient sub = open.connect()) {
       sub.register("chat.loop");
       assertEquals(202, post(http, open, null, message("chat.loop")).statusCode());
       assertNotNull(sub.awaitRec("chat.loop", 5));
@@ -110,7 +102,7 @@ class PublishApiAuthTest {
   @ParameterizedTest
   @ValueSource(strings = {"Bearer " + KEY, "bearer " + KEY, "Bearer  " + KEY + " "})
   void withKeyRightBearerIs202(String authorization) {
-    try (BridgeClient sub = BridgeClient.connect(client, keyed.port)) {
+    try (BridgeClient sub = keyed.connect()) {
       sub.register("chat.keyed");
       assertEquals(202, post(http, keyed, authorization, message("chat.keyed")).statusCode());
       assertNotNull(sub.awaitRec("chat.keyed", 5), "accepted but not delivered");
@@ -119,7 +111,7 @@ class PublishApiAuthTest {
 
   @Test
   void unauthorizedPublishIsNotDelivered() {
-    try (BridgeClient sub = BridgeClient.connect(client, keyed.port)) {
+    try (BridgeClient sub = keyed.connect()) {
       sub.register("chat.guarded");
       post(http, keyed, "Bearer wrong", new JsonObject().put("address", "chat.guarded").put("body", "forged"));
       post(http, keyed, "Bearer " + KEY, new JsonObject().put("address", "chat.guarded").put("body", "real"));
@@ -133,7 +125,7 @@ class PublishApiAuthTest {
   void withoutKeyNonLoopbackClientIs403() {
     String local = nonLoopbackAddress();
     WebClient remote = WebClient.create(client, new WebClientOptions().setLocalAddress(local));
-    try (BridgeClient sub = BridgeClient.connect(client, open.port)) {
+    try (BridgeClient sub = open.connect()) {
       sub.register("chat.remote");
       HttpResponse<Buffer> resp = post(remote, open, null, new JsonObject().put("address", "chat.remote").put("body", "x"));
       assertEquals(403, resp.statusCode(), resp.bodyAsString());

@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.RawFrame;
 import dev.gateway.support.RawWebSocket;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The second tier of the slow-consumer policy: a connection whose broadcasts keep being dropped
@@ -19,30 +17,18 @@ import org.junit.jupiter.api.Test;
  */
 class SlowConsumerDropsTest {
 
-  static TestGateway gateway;
-  static Vertx client;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("server", new JsonObject().put("sendBufferBytes", 4096))
-        .put("limits", new JsonObject().put("outboundQueueBytes", 8192)
-            .put("slowConsumerTimeoutMs", 120_000).put("slowConsumerMaxDrops", 50)));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("server", new JsonObject().put("sendBufferBytes", 4096))
+      .put("limits", new JsonObject().put("outboundQueueBytes", 8192)
+          .put("slowConsumerTimeoutMs", 120_000).put("slowConsumerMaxDrops", 50)));
 
   @Test
   void aConnectionDroppingTooManyBroadcastsIsClosedBeforeTheTimeout() throws Exception {
     String slowCloses = "gateway_connections_closed_total{reason=\"slow_consumer\",transport=\"websocket\"}";
-    double before = gateway.metric(slowCloses);
-    try (RawWebSocket slow = RawWebSocket.connect(gateway.port, "/ws", 4096);
-         BridgeClient healthy = BridgeClient.connect(client, gateway.port)) {
+    double before = gw.metric(slowCloses);
+    try (RawWebSocket slow = RawWebSocket.connect(gw.port(), "/ws", 4096);
+         BridgeClient healthy = gw.connect()) {
       slow.send(RawFrame.text(new JsonObject().put("type", "register").put("address", "chat.drops")
           .put("ack", "s").encode()));
       assertNotNull(slow.awaitText("\"ack\":\"s\"", 10), "slow client not registered");
@@ -51,14 +37,14 @@ class SlowConsumerDropsTest {
       long deadline = System.nanoTime() + 20_000_000_000L;
       int sent = 0;
       // publish until the slow client is closed (bounded in count and time)
-      while (gateway.metric(slowCloses) < before + 1 && sent < 20_000 && System.nanoTime() < deadline) {
+      while (gw.metric(slowCloses) < before + 1 && sent < 20_000 && System.nanoTime() < deadline) {
         for (int i = 0; i < 5; i++) {
-          gateway.vertx.eventBus().publish("chat.drops", body);
+          gw.node().vertx.eventBus().publish("chat.drops", body);
           sent++;
         }
         Thread.sleep(10);
       }
-      assertTrue(gateway.metric(slowCloses) >= before + 1,
+      assertTrue(gw.metric(slowCloses) >= before + 1,
           "not closed as a slow consumer after " + sent + " broadcasts");
       assertTrue(System.nanoTime() < deadline, "closed only near the 120 s timeout");
       healthy.publish("chat.drops", "still-here");

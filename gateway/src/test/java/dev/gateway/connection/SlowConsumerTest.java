@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.RawFrame;
 import dev.gateway.support.RawWebSocket;
 import dev.gateway.support.TestGateway;
@@ -28,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -89,12 +91,14 @@ class SlowConsumerTest {
     }
   }
 
+  @RegisterExtension
+  static final GatewayExtension gateway = GatewayExtension.config(new JsonObject()
+      .put("limits", new JsonObject().put("messagesPerSecond", 5_000).put("messageBurst", 5_000)));
+
   @Test
   void slowConsumersAreClosedAndBoundedWhileHealthyClientsKeepUp() throws Exception {
-    JsonObject config = new JsonObject().put("limits", new JsonObject()
-        .put("messagesPerSecond", 5_000).put("messageBurst", 5_000));
-    TestGateway gw = TestGateway.start(config);
-    Vertx clients = Vertx.vertx();
+    TestGateway gw = gateway.node();
+    Vertx clients = gateway.client();
     List<HealthySubscriber> healthy = new ArrayList<>();
     List<RawWebSocket> slow = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -102,7 +106,7 @@ class SlowConsumerTest {
       for (int i = 0; i < HEALTHY; i++) {
         healthy.add(HealthySubscriber.connect(clients, gw.port, ADDRESS));
       }
-      BridgeClient publisherClient = BridgeClient.connect(clients, gw.port);
+      BridgeClient publisherClient = gateway.connect();
       PacedPublisher publisher = new PacedPublisher(publisherClient, ADDRESS);
       int frameBytes = publisher.frameBytes(LOADED_MESSAGES);
 
@@ -212,8 +216,6 @@ class SlowConsumerTest {
       pool.shutdownNow();
       slow.forEach(RawWebSocket::close);
       healthy.forEach(HealthySubscriber::close);
-      clients.close().await(10, TimeUnit.SECONDS);
-      gw.close();
     }
   }
 

@@ -6,6 +6,8 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -104,6 +106,18 @@ public final class BridgeClient implements AutoCloseable {
   /** Waits for a {@code rec} on the address. */
   public JsonObject awaitRec(String address, long seconds) {
     return await(m -> "rec".equals(m.getString("type")) && address.equals(m.getString("address")), seconds);
+  }
+
+  /** Collects up to {@code n} {@code rec} messages on the address (skipping others) before the deadline. */
+  public List<JsonObject> collectRecs(String address, int n, long deadlineNanos) {
+    List<JsonObject> got = new ArrayList<>();
+    while (got.size() < n && System.nanoTime() < deadlineNanos) {
+      JsonObject m = next(1);
+      if (m != null && "rec".equals(m.getString("type")) && address.equals(m.getString("address"))) {
+        got.add(m);
+      }
+    }
+    return got;
   }
 
   /** Waits until the server closes the socket; returns its close code, or null on timeout. */

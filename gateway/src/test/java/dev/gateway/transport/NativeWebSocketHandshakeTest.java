@@ -5,51 +5,33 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.RawFrame;
-import dev.gateway.support.RawHandshake;
 import dev.gateway.support.RawHandshake.HttpHead;
+import dev.gateway.support.RawHandshake;
 import dev.gateway.support.RawWebSocket;
-import dev.gateway.support.TestGateway;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Native WebSocket handshake: subprotocol negotiation and requests that are not upgrades. */
 class NativeWebSocketHandshakeTest {
 
   static final String SUBPROTOCOL = "v1.eventbus.gateway";
 
-  static TestGateway gateway;
-  static Vertx client;
-  static WebClient http;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-    client = Vertx.vertx();
-    http = WebClient.create(client);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    client.close().await();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.defaults();
 
   static WebSocketConnectOptions options(String... subprotocols) {
-    return new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port).setURI("/ws")
+    return new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gw.port()).setURI("/ws")
         .setSubProtocols(subprotocols.length == 0 ? null : List.of(subprotocols));
   }
 
@@ -62,7 +44,7 @@ class NativeWebSocketHandshakeTest {
 
   @Test
   void offeringTheGatewaySubprotocolSelectsIt() {
-    try (BridgeClient c = BridgeClient.connect(client, options(SUBPROTOCOL))) {
+    try (BridgeClient c = BridgeClient.connect(gw.client(), options(SUBPROTOCOL))) {
       assertEquals(SUBPROTOCOL, c.socket.subProtocol());
       assertWorks(c);
     }
@@ -70,7 +52,7 @@ class NativeWebSocketHandshakeTest {
 
   @Test
   void offeringSeveralSelectsTheGatewaySubprotocol() {
-    try (BridgeClient c = BridgeClient.connect(client, options("foo", SUBPROTOCOL, "bar"))) {
+    try (BridgeClient c = BridgeClient.connect(gw.client(), options("foo", SUBPROTOCOL, "bar"))) {
       assertEquals(SUBPROTOCOL, c.socket.subProtocol());
       assertWorks(c);
     }
@@ -78,7 +60,7 @@ class NativeWebSocketHandshakeTest {
 
   @Test
   void offeringNoneConnectsWithNone() {
-    try (BridgeClient c = BridgeClient.connect(client, options())) {
+    try (BridgeClient c = BridgeClient.connect(gw.client(), options())) {
       assertNull(c.socket.subProtocol());
       assertWorks(c);
     }
@@ -90,7 +72,7 @@ class NativeWebSocketHandshakeTest {
    */
   @Test
   void offeringOnlyAnUnknownSubprotocolConnectsWithNone() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
       HttpHead raw = ws.request("GET", "/ws", upgradeOffering("foo"));
       assertEquals(101, raw.status(), raw.text());
       assertEquals(RawHandshake.ACCEPT, raw.header("Sec-WebSocket-Accept"), raw.text());
@@ -103,7 +85,7 @@ class NativeWebSocketHandshakeTest {
 
   @Test
   void rawHandshakeSelectsTheGatewaySubprotocol() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
       HttpHead raw = ws.request("GET", "/ws", upgradeOffering("foo, " + SUBPROTOCOL));
       assertEquals(101, raw.status(), raw.text());
       assertEquals(SUBPROTOCOL, raw.header("Sec-WebSocket-Protocol"), raw.text());
@@ -112,33 +94,33 @@ class NativeWebSocketHandshakeTest {
 
   /** A valid upgrade request (RFC 6455 sample key) offering these subprotocols. */
   static Map<String, String> upgradeOffering(String protocols) {
-    Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.KEY);
+    Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.KEY);
     h.put("Sec-WebSocket-Protocol", protocols);
     return h;
   }
 
   @Test
   void plainGetWithoutUpgradeIs400() {
-    HttpResponse<Buffer> resp = await(http.get(gateway.port, "127.0.0.1", "/ws").send());
+    HttpResponse<Buffer> resp = await(gw.web().get(gw.port(), "127.0.0.1", "/ws").send());
     assertEquals(400, resp.statusCode());
     assertTrue(resp.bodyAsString().toLowerCase(Locale.ROOT).contains("upgrade"), resp.bodyAsString());
   }
 
   @Test
   void upgradeWithoutAKeyIs400() {
-    HttpHead raw = RawWebSocket.exchange(gateway.port, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    HttpHead raw = RawWebSocket.exchange(gw.port(), "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
     assertEquals(400, raw.status(), raw.text());
   }
 
   @Test
   void aNewConnectionAfterAFailedHandshakeWorks() {
-    RawWebSocket.exchange(gateway.port,
+    RawWebSocket.exchange(gw.port(),
         "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       assertWorks(c);
     }
-    assertEquals(new JsonObject().put("status", "UP"), await(http.get(gateway.port, "127.0.0.1", "/health/live")
+    assertEquals(new JsonObject().put("status", "UP"), await(gw.web().get(gw.port(), "127.0.0.1", "/health/live")
         .send()).bodyAsJsonObject());
   }
 

@@ -4,34 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class NativeWebSocketSmokeTest {
 
-  static TestGateway gateway;
-  static Vertx client;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.defaults();
 
   @Test
   void clientPublishReachesSubscriberOnOtherConnection() {
-    try (BridgeClient a = BridgeClient.connect(client, gateway.port);
-         BridgeClient b = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient a = gw.connect();
+         BridgeClient b = gw.connect()) {
       a.register("chat.smoke");
       b.publish("chat.smoke", new JsonObject().put("text", "hi"));
       JsonObject rec = a.awaitRec("chat.smoke", 5);

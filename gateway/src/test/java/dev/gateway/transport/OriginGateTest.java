@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.gateway.support.TestGateway;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -21,9 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -37,27 +36,18 @@ class OriginGateTest {
   private static final String APP = "https://app.example.com";
 
   /** Default settings: no allowlist (same origin only), missing Origin allowed. */
-  static TestGateway open;
+  @RegisterExtension
+  static final GatewayExtension open = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false)));
   /** Allowlist {@code https://app.example.com}, Origin required. */
-  static TestGateway strict;
+  @RegisterExtension
+  static final GatewayExtension strict = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false))
+      .put("security", new JsonObject().put("allowedOrigins", new JsonArray().add(APP))
+          .put("allowMissingOrigin", false)));
 
-  @BeforeAll
-  static void start() {
-    open = TestGateway.start(new JsonObject().put("demo", new JsonObject().put("enabled", false)));
-    strict = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false))
-        .put("security", new JsonObject().put("allowedOrigins", new JsonArray().add(APP))
-            .put("allowMissingOrigin", false)));
-  }
-
-  @AfterAll
-  static void stop() {
-    open.close();
-    strict.close();
-  }
-
-  private static String self(TestGateway gw) {
-    return "http://127.0.0.1:" + gw.port;
+  private static String self(GatewayExtension gw) {
+    return "http://127.0.0.1:" + gw.port();
   }
 
   @Test
@@ -83,7 +73,7 @@ class OriginGateTest {
 
   @Test
   void trickyOriginsRefused() {
-    int port = open.port;
+    int port = open.port();
     List<String> origins = List.of(
         "http://127.0.0.1:" + port + ".evil.com",
         "http://evil.com/127.0.0.1:" + port,
@@ -143,7 +133,7 @@ class OriginGateTest {
     for (String path : List.of("/eventbus/websocket", "/eventbus/1/abcd/websocket")) {
       assertEquals(101, upgrade(open, path, self(open)).status, path);
       assertRefused(upgrade(open, path, "http://evil.example"), "origin_rejected");
-      assertRefused(upgrade(open, path, "http://127.0.0.1:" + open.port + ".evil.com"),
+      assertRefused(upgrade(open, path, "http://127.0.0.1:" + open.port() + ".evil.com"),
           "origin_rejected");
       assertEquals(101, upgrade(strict, path, APP).status, path);
       assertRefused(upgrade(strict, path, self(strict)), "origin_rejected");
@@ -175,7 +165,7 @@ class OriginGateTest {
     }
   }
 
-  private static Response uncheckedUpgrade(TestGateway gw, String origin) {
+  private static Response uncheckedUpgrade(GatewayExtension gw, String origin) {
     try {
       return upgrade(gw, origin);
     } catch (IOException e) {
@@ -183,7 +173,7 @@ class OriginGateTest {
     }
   }
 
-  static Response upgrade(TestGateway gw, String origin) throws IOException {
+  static Response upgrade(GatewayExtension gw, String origin) throws IOException {
     return upgrade(gw, "/ws", origin);
   }
 
@@ -191,10 +181,10 @@ class OriginGateTest {
    * Sends a WebSocket upgrade request for the path (Origin omitted when null) and reads the
    * answer: status line, headers and, when not 101, the body (by Content-Length).
    */
-  static Response upgrade(TestGateway gw, String path, String origin) throws IOException {
+  static Response upgrade(GatewayExtension gw, String path, String origin) throws IOException {
     StringBuilder req = new StringBuilder()
         .append("GET ").append(path).append(" HTTP/1.1\r\n")
-        .append("Host: 127.0.0.1:").append(gw.port).append("\r\n")
+        .append("Host: 127.0.0.1:").append(gw.port()).append("\r\n")
         .append("Upgrade: websocket\r\n")
         .append("Connection: Upgrade\r\n")
         .append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
@@ -203,7 +193,7 @@ class OriginGateTest {
       req.append("Origin: ").append(origin).append("\r\n");
     }
     req.append("\r\n");
-    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gw.port)) {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gw.port())) {
       s.setSoTimeout(5_000);
       OutputStream out = s.getOutputStream();
       out.write(req.toString().getBytes(StandardCharsets.US_ASCII));

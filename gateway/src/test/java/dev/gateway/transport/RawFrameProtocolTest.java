@@ -175,7 +175,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
 
   @Test
   void pingInsideFragmentedMessageIsAnsweredAndMessageStillProcessed() {
-    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.interleaved");
+    try (BridgeClient sub = gw.connect().register("chat.interleaved");
          RawWebSocket ws = raw()) {
       String msg = new JsonObject().put("type", "publish").put("address", "chat.interleaved")
           .put("body", new JsonObject().put("n", 7)).encode();
@@ -206,7 +206,7 @@ class RawFrameProtocolTest extends RawFrameTestBase {
    */
   @Test
   void garbageBeforeValidFrameIs1002AndFrameNotProcessed() {
-    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.garbage");
+    try (BridgeClient sub = gw.connect().register("chat.garbage");
          RawWebSocket ws = raw()) {
       byte[] garbage = "garbage!".repeat(512).getBytes(StandardCharsets.US_ASCII);
       String publish = new JsonObject().put("type", "publish").put("address", "chat.garbage")

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
 import dev.gateway.support.RawFrame;
-import dev.gateway.support.RawHandshake;
 import dev.gateway.support.RawHandshake.HttpHead;
+import dev.gateway.support.RawHandshake;
 import dev.gateway.support.RawWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.io.UncheckedIOException;
@@ -27,9 +27,9 @@ class RawHandshakeTest extends RawFrameTestBase {
 
   @Test
   void validUpgradeIs101WithAcceptAndNoExtension() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
       String key = RawHandshake.newKey();
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, key);
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), key);
       h.put("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits");
       HttpHead head = ws.request("GET", "/ws", h);
       assertEquals(101, head.status(), head.toString());
@@ -41,17 +41,17 @@ class RawHandshakeTest extends RawFrameTestBase {
 
   @Test
   void sameOriginIsAccepted() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
-      h.put("Origin", "http://127.0.0.1:" + gateway.port);
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.newKey());
+      h.put("Origin", "http://127.0.0.1:" + gw.port());
       assertEquals(101, ws.request("GET", "/ws", h).status());
     }
   }
 
   @Test
   void foreignOriginIs403() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.newKey());
       h.put("Origin", "https://evil.example");
       HttpHead head = ws.request("GET", "/ws", h);
       assertEquals(403, head.status(), head.toString());
@@ -63,8 +63,8 @@ class RawHandshakeTest extends RawFrameTestBase {
 
   @Test
   void missingKeyIs400() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, "unused");
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), "unused");
       h.remove("Sec-WebSocket-Key");
       assertEquals(400, ws.request("GET", "/ws", h).status());
     }
@@ -77,8 +77,8 @@ class RawHandshakeTest extends RawFrameTestBase {
   @ParameterizedTest(name = "Sec-WebSocket-Version: {0}")
   @ValueSource(strings = {"12", "99", "0", "abc"})
   void wrongVersionIs426WithSupportedVersion(String version) {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.newKey());
       h.put("Sec-WebSocket-Version", version);
       HttpHead head = ws.request("GET", "/ws", h);
       assertEquals(426, head.status(), head.toString());
@@ -89,8 +89,8 @@ class RawHandshakeTest extends RawFrameTestBase {
   /** No version at all is a malformed handshake (RFC 6455 4.2.1): 400, not 101. */
   @Test
   void missingVersionIs400() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.newKey());
       h.remove("Sec-WebSocket-Version");
       assertEquals(400, ws.request("GET", "/ws", h).status());
     }
@@ -98,8 +98,8 @@ class RawHandshakeTest extends RawFrameTestBase {
 
   @Test
   void missingUpgradeHeaderIs400() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.newKey());
       h.remove("Upgrade");
       h.put("Connection", "keep-alive");
       assertEquals(400, ws.request("GET", "/ws", h).status());
@@ -109,8 +109,8 @@ class RawHandshakeTest extends RawFrameTestBase {
   /** RFC 6455 4.1: the handshake MUST be a GET; a POST with upgrade headers is not upgraded. */
   @Test
   void postUpgradeIsNot101() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.newKey());
       h.put("Content-Length", "0");
       HttpHead head = ws.request("POST", "/ws", h);
       assertNotEquals(101, head.status(), head.toString());
@@ -121,8 +121,8 @@ class RawHandshakeTest extends RawFrameTestBase {
   /** Header block of ~100 KB (default limit 8 KB): refused with 431 (or 400), never upgraded. */
   @Test
   void hugeHeaderIsRefused() {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.newKey());
       h.put("X-Filler", "a".repeat(100 * 1024));
       HttpHead head = ws.request("GET", "/ws", h);
       assertTrue(head.status() == 431 || head.status() == 400, "status for a 100 KB header: " + head);
@@ -135,8 +135,8 @@ class RawHandshakeTest extends RawFrameTestBase {
    */
   @Test
   void upgradeWithLargeBodyIs413() throws InterruptedException {
-    try (RawWebSocket ws = RawWebSocket.open(gateway.port)) {
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.newKey());
       int size = 1024 * 1024;
       h.put("Content-Length", String.valueOf(size));
       ws.write(RawHandshake.request("GET", "/ws", h));
@@ -167,11 +167,11 @@ class RawHandshakeTest extends RawFrameTestBase {
    */
   @Test
   void smallHandshakeBodyIsNotTakenAsFrame() {
-    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.smuggle");
-         RawWebSocket ws = RawWebSocket.open(gateway.port)) {
+    try (BridgeClient sub = gw.connect().register("chat.smuggle");
+         RawWebSocket ws = RawWebSocket.open(gw.port())) {
       byte[] smuggled = RawFrame.text(new JsonObject().put("type", "publish")
           .put("address", "chat.smuggle").put("body", "in-body").encode()).bytes();
-      Map<String, String> h = RawHandshake.upgradeHeaders(gateway.port, RawHandshake.newKey());
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.newKey());
       h.put("Content-Length", String.valueOf(smuggled.length));
       ws.write(RawFrame.concat(RawHandshake.request("GET", "/ws", h), smuggled));
       HttpHead head = ws.readHttpHead(5);

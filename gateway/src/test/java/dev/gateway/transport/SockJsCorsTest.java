@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.support.TestGateway;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -17,9 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The handshake gate on the SockJS endpoint: Origin refusals, CORS answered by the gateway (an
@@ -32,32 +31,23 @@ class SockJsCorsTest {
   private static final String APP = "https://app.example.com";
 
   /** Default settings: same origin only, iframe page off. */
-  static TestGateway open;
+  @RegisterExtension
+  static final GatewayExtension open = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false)));
   /** Allowlist {@code https://app.example.com}, iframe page on. */
-  static TestGateway strict;
+  @RegisterExtension
+  static final GatewayExtension strict = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false))
+      .put("sockjs", new JsonObject().put("iframe", true))
+      .put("security", new JsonObject().put("allowedOrigins", new JsonArray().add(APP))));
 
-  @BeforeAll
-  static void start() {
-    open = TestGateway.start(new JsonObject().put("demo", new JsonObject().put("enabled", false)));
-    strict = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false))
-        .put("sockjs", new JsonObject().put("iframe", true))
-        .put("security", new JsonObject().put("allowedOrigins", new JsonArray().add(APP))));
-  }
-
-  @AfterAll
-  static void stop() {
-    open.close();
-    strict.close();
-  }
-
-  private static String self(TestGateway gw) {
-    return "http://127.0.0.1:" + gw.port;
+  private static String self(GatewayExtension gw) {
+    return "http://127.0.0.1:" + gw.port();
   }
 
   @Test
   void infoFromForeignOriginRefusedWithoutCors() {
-    for (TestGateway gw : List.of(open, strict)) {
+    for (GatewayExtension gw : List.of(open, strict)) {
       HttpResponse<String> r = request(gw, "GET", "/eventbus/info", EVIL, null);
       assertEquals(403, r.statusCode(), r.body());
       assertEquals("origin_rejected", new JsonObject(r.body()).getString("error"));
@@ -100,7 +90,7 @@ class SockJsCorsTest {
         APP, null);
     assertTrue(okXhr.statusCode() >= 200 && okXhr.statusCode() < 300, "status " + okXhr.statusCode());
     assertCorsAllowed(okXhr, APP);
-    for (TestGateway gw : List.of(open, strict)) {
+    for (GatewayExtension gw : List.of(open, strict)) {
       HttpResponse<String> evil = request(gw, "OPTIONS", "/eventbus/info", EVIL, null);
       assertEquals(403, evil.statusCode(), evil.body());
       assertNoCors(evil);
@@ -201,9 +191,9 @@ class SockJsCorsTest {
   }
 
   /** One HTTP/1.1 request (Origin omitted when null; a preflight asks for POST + Content-Type). */
-  static HttpResponse<String> request(TestGateway gw, String method, String path, String origin,
+  static HttpResponse<String> request(GatewayExtension gw, String method, String path, String origin,
                                       String body) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.httpUrl(path)))
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.url(path)))
         .timeout(Duration.ofSeconds(10))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));

@@ -1,8 +1,7 @@
-package dev.gateway.transport;
+package dev.gateway.support.sockjs;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
@@ -18,14 +17,14 @@ import java.util.concurrent.TimeUnit;
  *   <li>raw, {@code /eventbus/websocket}: plain text frames, one bridge message each way.</li>
  * </ul>
  */
-final class SockJsWebSocketClient extends SockJsClient {
+public final class WebSocketSession extends SockJsSession {
 
   private final WebSocketClient client;
   private final boolean raw;
   private final ClientWebSocket socket;
   private volatile Short closeCode;
 
-  SockJsWebSocketClient(Vertx vertx, int port, String uri, boolean raw) {
+  WebSocketSession(Vertx vertx, int port, String uri, boolean raw) {
     this.client = vertx.createWebSocketClient();
     this.raw = raw;
     // handlers set before connecting: the server's first frame ("o") may come with the handshake
@@ -44,10 +43,9 @@ final class SockJsWebSocketClient extends SockJsClient {
 
   @Override
   public void sendMessages(String... messages) {
-    WebSocket ws = socket;
     if (raw) {
       for (String m : messages) {
-        ws.writeTextMessage(m);
+        socket.writeTextMessage(m);
       }
     } else {
       sendFrame(new JsonArray(List.of((Object[]) messages)).encode());
@@ -55,12 +53,12 @@ final class SockJsWebSocketClient extends SockJsClient {
   }
 
   /** Writes one text frame as is (for malformed-frame tests). */
-  void sendFrame(String text) {
+  public void sendFrame(String text) {
     socket.writeTextMessage(text);
   }
 
   /** The WebSocket close code once the socket closed, else null. */
-  Short closeCode() {
+  public Short closeCode() {
     return closeCode;
   }
 

@@ -1,27 +1,23 @@
-package dev.gateway.transport;
+package dev.gateway.support.sockjs;
 
+import dev.gateway.support.HttpExchange.Reply;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 
 /**
  * xhr-polling: {@code POST <session>/xhr} returns exactly one frame per request ({@code o\n}
  * first, then {@code a[...]\n}, {@code h\n} or {@code c[...]\n}); the client polls again at once
- * until the session is closed or the client stops.
- *
- * <p>One exception: after the open frame it waits {@link #REPOLL_AFTER_OPEN_MS} before the
- * second poll. A second poll arriving while the server is still finishing the open makes it open
- * the session twice (a known server race, shown by
- * {@code SockJsConcurrentReceiverTest.immediateSecondPollNeverOpensTheSessionTwice}); the delay keeps
- * every other test independent of that race.
+ * until the session is closed or the client stops, except after the open frame: it waits
+ * {@link #REPOLL_AFTER_OPEN_MS} before the second poll.
  */
-final class SockJsPollingClient extends SockJsHttpSession {
+public final class PollingSession extends HttpSession {
 
   static final long REPOLL_AFTER_OPEN_MS = 50;
 
   /** Number of polls answered so far. */
   private volatile int polls;
 
-  SockJsPollingClient(Vertx vertx, int port, String session) {
+  PollingSession(Vertx vertx, int port, String session) {
     super(vertx, port, session);
     poll();
   }
@@ -58,7 +54,8 @@ final class SockJsPollingClient extends SockJsHttpSession {
     });
   }
 
-  int polls() {
+  /** Polls answered so far. */
+  public int polls() {
     return polls;
   }
 }
