@@ -52,7 +52,7 @@ class SockJsSlowConsumerTest {
     long start = System.nanoTime();
     int published;
     double closedMs;
-    GatewayProbe.Sampler sampler = new GatewayProbe.Sampler(gw, Long.MAX_VALUE, () -> { }, 1);
+    GatewayProbe.Sampler sampler = new GatewayProbe.Sampler(gw, 1);
     try {
       CompletableFuture<Integer> publishing = CompletableFuture.supplyAsync(
           () -> publisher.publish(10_000, 1_000, () -> GatewayProbe.closes(gw, "xhr-polling") >= 1));

@@ -112,10 +112,6 @@ public final class ProcessCluster extends ScopedExtension {
     return nodes.get(index);
   }
 
-  public List<GatewayProcess> nodes() {
-    return List.copyOf(nodes);
-  }
-
   public Vertx client() {
     return client;
   }

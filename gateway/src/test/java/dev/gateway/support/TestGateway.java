@@ -121,10 +121,6 @@ public final class TestGateway implements AutoCloseable {
     return "http://127.0.0.1:" + port + path;
   }
 
-  public String wsUrl(String path) {
-    return "ws://127.0.0.1:" + port + path;
-  }
-
   /** The Prometheus scrape as text (what GET /metrics serves), read from the registry. */
   public String scrape() {
     return registry.scrape();

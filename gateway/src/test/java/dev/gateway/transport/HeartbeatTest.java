@@ -35,7 +35,10 @@ class HeartbeatTest {
     try (BridgeClient c = gw.connect()) {
       c.register("chat.hb");
       // silent for 3 s: ten ping intervals, every ping answered by the client's automatic pong
+      int pingsBefore = c.pings();
       assertNull(c.awaitClose(3), "closed with " + c.closeReason());
+      assertTrue(c.pings() - pingsBefore >= 2, "the server pinged " + (c.pings() - pingsBefore)
+          + " times in 3 s of silence: the heartbeat was not running");
       c.publish("chat.hb", "alive");
       assertNotNull(c.awaitRec("chat.hb", 5), "connection no longer usable");
     }

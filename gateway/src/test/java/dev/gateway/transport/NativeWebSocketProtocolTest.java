@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Native WebSocket: every protocol error answers with its stable code and leaves the connection
- * usable; permissions; the per-connection channel limit; binary frames.
+ * usable; permissions; the per-connection channel limit. Framing (binary frames, control frames,
+ * RFC 6455 violations): {@link RawFrameProtocolTest}.
  */
 class NativeWebSocketProtocolTest {
 
@@ -198,17 +199,6 @@ class NativeWebSocketProtocolTest {
     try (BridgeClient c = gw.connect()) {
       c.send(new JsonObject().put("type", "ping"));
       assertUsable(c); // the ack is the very next message: nothing answered the ping
-    }
-  }
-
-  @Test
-  void binaryFrameClosesWith1003() {
-    try (BridgeClient c = gw.connect()) {
-      c.socket.writeBinaryMessage(Buffer.buffer("{\"type\":\"ping\"}"));
-      Short code = c.awaitClose(5);
-      assertNotNull(code, "binary frame did not close the connection");
-      assertEquals(1003, code.intValue());
-      assertNull(c.next(0), "unexpected message before the close");
     }
   }
 }

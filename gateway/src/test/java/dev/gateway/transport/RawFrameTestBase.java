@@ -1,5 +1,6 @@
 package dev.gateway.transport;
 
+import static dev.gateway.support.RawFrame.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,11 +84,30 @@ abstract class RawFrameTestBase {
   static void assertClosedWith(RawWebSocket ws, int code) {
     int actual = ws.awaitCloseCode(5);
     assertEquals(code, actual, "close code");
+    assertTcpClosedAfterCloseReply(ws, code);
+  }
+
+  /** As {@link #assertClosedWith(RawWebSocket, int)}, for a close frame already read. */
+  static void assertClosedWith(RawWebSocket ws, RawWebSocket.Frame close, int code) {
+    assertEquals(code, close.closeCode(), "close code");
+    assertTcpClosedAfterCloseReply(ws, code);
+  }
+
+  private static void assertTcpClosedAfterCloseReply(RawWebSocket ws, int code) {
     try {
       ws.send(RawFrame.frame(RawFrame.CLOSE, RawFrame.closePayload(code, "")));
     } catch (RuntimeException alreadyGone) {
       // the server may already have ended the TCP connection
     }
     assertTrue(ws.awaitTcpClose(5), "server did not close the TCP connection after close " + code);
+  }
+
+  /** Registers with an ack over the raw socket: proves the connection is open and working. */
+  static void assertRegisterAcked(RawWebSocket ws, String address) {
+    ws.send(text(new JsonObject().put("type", "register").put("address", address)
+        .put("ack", "a1").encode()));
+    JsonObject ack = new JsonObject(ws.awaitText(5));
+    assertEquals("ack", ack.getString("type"), ack.encode());
+    assertEquals("a1", ack.getString("ack"));
   }
 }

@@ -106,7 +106,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
       JsonObject err = new JsonObject(ws.awaitText(5));
       assertEquals("err", err.getString("type"), err.encode());
       assertEquals("invalid_json", err.getString("body"), err.encode());
-      RawFrameProtocolTest.assertRegisterAcked(ws, "chat.after-empty");
+      assertRegisterAcked(ws, "chat.after-empty");
     }
   }
 

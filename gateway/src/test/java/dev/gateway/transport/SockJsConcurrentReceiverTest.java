@@ -110,10 +110,10 @@ class SockJsConcurrentReceiverTest {
   }
 
   /**
-   * The receiver that was there first stays the session's receiver. Fails on the current server:
-   * refusing the second one resets the session's listener (vert.x-web 5.0.10
-   * XhrPollingListener.close() calls SockJSSession.resetListener()), so the held poll never gets
-   * anything and the session is shut down after sockjs.sessionTimeoutMs with it still held.
+   * The receiver that was there first stays the session's receiver: refusing the second one must
+   * not reset the session's listener (vert.x-web 5.0.10's XhrPollingListener.close() calls
+   * SockJSSession.resetListener(); the held poll would then never get anything, and the session
+   * would be shut down after sockjs.sessionTimeoutMs with it still held).
    */
   @Test
   void receiverHeldWhenAnotherIsRefusedStillGetsMessages() throws Exception {

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * vertx-web closes the TCP connection after every xhr-polling answer and every recycled stream.
  * The gateway says so ({@code Connection: close}), so a client that keeps connections alive (a
  * browser, Gatling, a pooled HTTP client) opens a new one instead of sending its next poll into
- * a connection being closed under it, which used to fail the request and sometimes lose the
- * session. Sends ({@code xhr_send}) keep their connection.
+ * a connection being closed under it (which fails the request and can lose the session).
+ * Sends ({@code xhr_send}) keep their connection.
  */
 class SockJsKeepAliveTest {
 

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.GatewayExtension;
-import dev.gateway.support.HttpExchange.Reply;
 import dev.gateway.support.HttpExchange;
+import dev.gateway.support.HttpExchange.Reply;
 import dev.gateway.support.TestGateway;
 import dev.gateway.support.sockjs.HttpSession;
 import dev.gateway.support.sockjs.SockJsSession;
@@ -18,23 +18,49 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The SockJS 0.3.3 protocol surface of {@code /eventbus}: xhr_send errors, greeting, info,
- * iframe page (off unless {@code sockjs.iframe}), library, disabled transports. Concurrent
- * receivers: {@link SockJsConcurrentReceiverTest}.
+ * iframe page (off unless {@code sockjs.iframe}), library, disabled transports, no session
+ * cookie. Concurrent receivers: {@link SockJsConcurrentReceiverTest}; Origin, CORS and framing
+ * headers: {@link SockJsCorsTest}.
  */
 class SockJsProtocolTest {
 
+  static final String APP = "https://app.example.com";
+
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.defaults();
+  /** The iframe page on, allowlist {@code https://app.example.com}. */
+  @RegisterExtension
+  static final GatewayExtension withIframe = GatewayExtension.config(new JsonObject()
+      .put("sockjs", new JsonObject().put("iframe", true))
+      .put("security", new JsonObject().put("allowedOrigins", new JsonArray().add(APP))));
 
   /** One request (a new connection: the gateway closes it after a polling answer). */
   static Reply call(int port, HttpMethod method, String uri, String body) {
-    return HttpExchange.request(gw.http(), method, port, uri,
-        HttpExchange.sockJsHeaders(MultiMap.caseInsensitiveMultiMap(), body), body, 10);
+    return call(port, method, uri, body, null);
+  }
+
+  /**
+   * As {@link #call(int, HttpMethod, String, String)}, with an Origin (none when null); an
+   * OPTIONS request is a CORS preflight for a POST.
+   */
+  static Reply call(int port, HttpMethod method, String uri, String body, String origin) {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    if (origin != null) {
+      headers.add("Origin", origin);
+    }
+    if (method == HttpMethod.OPTIONS) {
+      headers.add("Access-Control-Request-Method", "POST")
+          .add("Access-Control-Request-Headers", "content-type");
+    }
+    return HttpExchange.request(gw.http(), method, port, uri, HttpExchange.sockJsHeaders(headers, body),
+        body, 10);
   }
 
   static Reply call(HttpMethod method, String uri, String body) {
@@ -68,7 +94,7 @@ class SockJsProtocolTest {
   }
 
   @Test
-  void infoAnswersWebsocketTrueCookieNeededFalseAndSetsNoCookie() {
+  void infoAnswersWebsocketTrueAndCookieNeededFalse() {
     Reply r = call(HttpMethod.GET, "/eventbus/info", null);
     assertEquals(200, r.status());
     assertTrue(r.headers().get(HttpHeaders.CONTENT_TYPE).startsWith("application/json"));
@@ -76,15 +102,37 @@ class SockJsProtocolTest {
     assertEquals(Boolean.TRUE, info.getBoolean("websocket"), r.body());
     assertEquals(Boolean.FALSE, info.getBoolean("cookie_needed"), r.body());
     assertNotNull(info.getValue("entropy"), r.body());
-    List<String> cookies = r.headers().getAll(HttpHeaders.SET_COOKIE);
-    assertTrue(cookies.stream().noneMatch(c -> c.contains("JSESSIONID")), "cookies: " + cookies);
+  }
 
-    // nor does opening a session
-    Reply open = call(HttpMethod.POST, SockJsSession.newSessionPath() + "/xhr", null);
+  /**
+   * No SockJS answer sets the JSESSIONID cookie (with or without an Origin, preflights, the iframe
+   * page on or off), and opening a session sets no cookie at all.
+   */
+  @Test
+  void noSessionCookieOnAnySockJsResponse() {
+    String self = "http://127.0.0.1:" + gw.port();
+    String session = "/eventbus/1/" + UUID.randomUUID().toString().substring(0, 8);
+    List<Reply> responses = List.of(
+        call(gw.port(), HttpMethod.GET, "/eventbus/info", null, null),
+        call(gw.port(), HttpMethod.GET, "/eventbus/info", null, self),
+        call(gw.port(), HttpMethod.OPTIONS, "/eventbus/info", null, self),
+        call(gw.port(), HttpMethod.POST, session + "/xhr", "", self),
+        call(gw.port(), HttpMethod.POST, session + "/xhr_send", "[\"{\\\"type\\\":\\\"ping\\\"}\"]", self),
+        call(gw.port(), HttpMethod.GET, "/eventbus/iframe.html", null, null),
+        call(withIframe.port(), HttpMethod.GET, "/eventbus/iframe.html", null, null),
+        call(withIframe.port(), HttpMethod.POST,
+            "/eventbus/1/" + UUID.randomUUID().toString().substring(0, 8) + "/xhr", "", APP));
+    for (Reply r : responses) {
+      assertTrue(r.status() < 300 || r.status() == 404, r.status() + " " + r.body());
+      List<String> cookies = r.headers().getAll(HttpHeaders.SET_COOKIE);
+      assertTrue(cookies.stream().noneMatch(c -> c.toUpperCase(Locale.ROOT).contains("JSESSIONID")),
+          "set " + cookies + " on " + r.status() + " " + r.body());
+    }
+    assertEquals(false, new JsonObject(responses.get(0).body()).getBoolean("cookie_needed"));
+    Reply open = responses.get(3);
     assertEquals("o\n", open.body());
     assertTrue(open.headers().getAll(HttpHeaders.SET_COOKIE).isEmpty(),
         "session open set cookies: " + open.headers().getAll(HttpHeaders.SET_COOKIE));
-
   }
 
   /** SockJS 0.3.3 answers the greeting on the base URL with and without a trailing slash. */
@@ -99,16 +147,16 @@ class SockJsProtocolTest {
 
   @Test
   void iframePageIsOffByDefault() {
-    for (String page : List.of("/eventbus/iframe.html", "/eventbus/iframe-1.6.1.html")) {
+    for (String page : List.of("/eventbus/iframe.html", "/eventbus/iframe-1.6.1.html",
+        "/eventbus/iframe-abc.html")) {
       assertEquals(404, call(HttpMethod.GET, page, null).status(), page);
     }
   }
 
   @Test
   void iframePageWhenEnabledLoadsSockJsFromGatewayNotCdn() {
-    TestGateway withIframe = gw.start(new JsonObject().put("sockjs", new JsonObject().put("iframe", true)));
     for (String page : List.of("/eventbus/iframe.html", "/eventbus/iframe-1.6.1.html")) {
-      Reply r = call(withIframe.port, HttpMethod.GET, page, null);
+      Reply r = call(withIframe.port(), HttpMethod.GET, page, null);
       assertEquals(200, r.status(), page);
       assertTrue(r.headers().get(HttpHeaders.CONTENT_TYPE).startsWith("text/html"), page);
       assertTrue(r.body().contains("<script src=\"/lib/sockjs.min.js\"></script>"), r.body());

@@ -100,7 +100,17 @@ public abstract class SockJsSession implements AutoCloseable {
 
   /** One message of an {@code a} frame (or one raw WebSocket text frame): a bridge message. */
   protected void onMessage(String text) {
-    received.add(new JsonObject(text));
+    try {
+      received.add(new JsonObject(text));
+    } catch (RuntimeException e) {
+      fail(new IllegalStateException("not a bridge message (a JSON object): " + text, e));
+    }
+  }
+
+  /** Records a text frame that is not SockJS-framed (raw WebSocket) without decoding it. */
+  protected void recordFrame(String text) {
+    frames.add(text);
+    signal();
   }
 
   /** Marks the session opened without an {@code o} frame (raw WebSocket, or an attached stream). */

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>framed, {@code /eventbus/<server>/<session>/websocket}: each text frame from the server
  *   is one SockJS frame ({@code o}, {@code h}, {@code a[...]}, {@code c[...]}); the client sends
  *   JSON arrays of strings.</li>
- *   <li>raw, {@code /eventbus/websocket}: plain text frames, one bridge message each way.</li>
+ *   <li>raw, {@code /eventbus/websocket}: plain text frames, one bridge message each way; every
+ *   text frame received is recorded in {@link #frames()} as it came.</li>
  * </ul>
  */
 public final class WebSocketSession extends SockJsSession {
@@ -30,7 +31,7 @@ public final class WebSocketSession extends SockJsSession {
     // handlers set before connecting: the server's first frame ("o") may come with the handshake
     ClientWebSocket ws = client.webSocket();
     this.socket = ws;
-    ws.textMessageHandler(raw ? this::onMessage : this::onFrame);
+    ws.textMessageHandler(raw ? this::onRawText : this::onFrame);
     ws.closeHandler(v -> closeCode = ws.closeStatusCode());
     ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
         .onSuccess(connected -> {
@@ -39,6 +40,11 @@ public final class WebSocketSession extends SockJsSession {
           }
         })
         .onFailure(this::fail);
+  }
+
+  private void onRawText(String text) {
+    recordFrame(text);
+    onMessage(text);
   }
 
   @Override
