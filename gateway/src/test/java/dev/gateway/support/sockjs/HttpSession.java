@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
  */
 public abstract class HttpSession extends SockJsSession {
 
-  protected final Vertx vertx;
   protected final HttpClientAgent http;
   protected final int port;
   /** {@code /eventbus/<server>/<session>}. */
@@ -30,7 +29,6 @@ public abstract class HttpSession extends SockJsSession {
   protected volatile boolean stopped;
 
   HttpSession(Vertx vertx, int port, String session) {
-    this.vertx = vertx;
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false),
         new PoolOptions().setHttp1MaxSize(8));
     this.port = port;

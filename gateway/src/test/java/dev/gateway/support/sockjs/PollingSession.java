@@ -6,13 +6,11 @@ import io.vertx.core.http.HttpMethod;
 
 /**
  * xhr-polling: {@code POST <session>/xhr} returns exactly one frame per request ({@code o\n}
- * first, then {@code a[...]\n}, {@code h\n} or {@code c[...]\n}); the client polls again at once
- * until the session is closed or the client stops, except after the open frame: it waits
- * {@link #REPOLL_AFTER_OPEN_MS} before the second poll.
+ * first, then {@code a[...]\n}, {@code h\n} or {@code c[...]\n}); the client polls again as soon
+ * as a poll is answered, the open frame's included, as sockjs-client does, until the session is
+ * closed or the client stops.
  */
 public final class PollingSession extends HttpSession {
-
-  static final long REPOLL_AFTER_OPEN_MS = 50;
 
   /** Number of polls answered so far. */
   private volatile int polls;
@@ -46,11 +44,7 @@ public final class PollingSession extends HttpSession {
       }
       polls++;
       onFrame(frame);
-      if (frame.equals("o")) {
-        vertx.setTimer(REPOLL_AFTER_OPEN_MS, t -> poll());
-      } else {
-        poll();
-      }
+      poll();
     });
   }
 
