@@ -24,7 +24,7 @@ class SockJsReplayMarkerTest {
 
   @Test
   void aClientSettingTheHeaderIsNoReplay() {
-    assertFalse(SockJsForwarding.isReplay("1", LOOPBACK), "the value replays used to carry");
+    assertFalse(SockJsForwarding.isReplay("1", LOOPBACK), "a constant any client can send");
     assertFalse(SockJsForwarding.isReplay("", LOOPBACK));
     assertFalse(SockJsForwarding.isReplay(null, LOOPBACK));
     assertFalse(SockJsForwarding.isReplay(SockJsForwarding.REPLAY_TOKEN + "x", LOOPBACK));
