@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gateway.auth.Loopback;
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Future;
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.SourceAddress;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -19,56 +18,45 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
-import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code POST /api/publish} access: with {@code api.key} a Bearer key is required (401 otherwise);
  * without one only loopback clients may publish (403 otherwise). A non-loopback source is made by
- * binding the client to one of this host's non-loopback addresses and connecting to 127.0.0.1.
+ * binding the client to a non-loopback address of this host ({@link SourceAddress}) and
+ * connecting to 127.0.0.1.
  */
 class PublishApiAuthTest {
 
   static final String KEY = "s3cret-key-0123456789";
   /** No key: loopback only. */
-  static TestGateway open;
+  @RegisterExtension
+  static final GatewayExtension open = GatewayExtension.defaults();
   /** api.key set through the environment, as deployments do. */
-  static TestGateway keyed;
+  @RegisterExtension
+  static final GatewayExtension keyed = GatewayExtension.config(new JsonObject(),
+      Map.of("GATEWAY_API_KEY", KEY));
   static Vertx client;
   static WebClient http;
 
   @BeforeAll
-  static void start() {
-    open = TestGateway.start();
-    keyed = TestGateway.start(new JsonObject(), Map.of("GATEWAY_API_KEY", KEY));
-    client = Vertx.vertx();
-    http = WebClient.create(client);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    client.close().await();
-    open.close();
-    keyed.close();
+  static void clients() {
+    client = open.client();
+    http = open.web();
   }
 
   static JsonObject message(String address) {
     return new JsonObject().put("address", address).put("body", new JsonObject().put("v", 1));
   }
 
-  static HttpResponse<Buffer> post(WebClient web, TestGateway gw, String authorization, JsonObject body) {
-    HttpRequest<Buffer> req = web.post(gw.port, "127.0.0.1", "/api/publish");
+  static HttpResponse<Buffer> post(WebClient web, GatewayExtension gw, String authorization, JsonObject body) {
+    HttpRequest<Buffer> req = web.post(gw.port(), "127.0.0.1", "/api/publish");
     if (authorization != null) {
       req.putHeader("Authorization", authorization);
     }
@@ -88,7 +76,7 @@ class PublishApiAuthTest {
 
   @Test
   void withoutKeyLoopbackClientIsAccepted() {
-    try (BridgeClient sub = BridgeClient.connect(client, open.port)) {
+    try (BridgeClient sub = open.connect()) {
       sub.register("chat.loop");
       assertEquals(202, post(http, open, null, message("chat.loop")).statusCode());
       assertNotNull(sub.awaitRec("chat.loop", 5));
@@ -110,7 +98,7 @@ class PublishApiAuthTest {
   @ParameterizedTest
   @ValueSource(strings = {"Bearer " + KEY, "bearer " + KEY, "Bearer  " + KEY + " "})
   void withKeyRightBearerIs202(String authorization) {
-    try (BridgeClient sub = BridgeClient.connect(client, keyed.port)) {
+    try (BridgeClient sub = keyed.connect()) {
       sub.register("chat.keyed");
       assertEquals(202, post(http, keyed, authorization, message("chat.keyed")).statusCode());
       assertNotNull(sub.awaitRec("chat.keyed", 5), "accepted but not delivered");
@@ -119,7 +107,7 @@ class PublishApiAuthTest {
 
   @Test
   void unauthorizedPublishIsNotDelivered() {
-    try (BridgeClient sub = BridgeClient.connect(client, keyed.port)) {
+    try (BridgeClient sub = keyed.connect()) {
       sub.register("chat.guarded");
       post(http, keyed, "Bearer wrong", new JsonObject().put("address", "chat.guarded").put("body", "forged"));
       post(http, keyed, "Bearer " + KEY, new JsonObject().put("address", "chat.guarded").put("body", "real"));
@@ -133,7 +121,7 @@ class PublishApiAuthTest {
   void withoutKeyNonLoopbackClientIs403() {
     String local = nonLoopbackAddress();
     WebClient remote = WebClient.create(client, new WebClientOptions().setLocalAddress(local));
-    try (BridgeClient sub = BridgeClient.connect(client, open.port)) {
+    try (BridgeClient sub = open.connect()) {
       sub.register("chat.remote");
       HttpResponse<Buffer> resp = post(remote, open, null, new JsonObject().put("address", "chat.remote").put("body", "x"));
       assertEquals(403, resp.statusCode(), resp.bodyAsString());
@@ -175,24 +163,12 @@ class PublishApiAuthTest {
     assertFalse(Loopback.isLoopback(null));
   }
 
-  /** A non-loopback IPv4 address of this host, or the test is skipped (no such interface). */
+  /**
+   * A non-loopback source address of this host (added to {@code lo} for the test when run as
+   * root), removed after the test; fails the test, saying what it needs, when there is none.
+   */
   static String nonLoopbackAddress() {
-    try {
-      for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-        if (!nif.isUp() || nif.isLoopback()) {
-          continue;
-        }
-        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
-          if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
-            return a.getHostAddress();
-          }
-        }
-      }
-    } catch (SocketException e) {
-      // fall through to the skip
-    }
-    assumeTrue(false, "this host has no non-loopback IPv4 address");
-    return null;
+    return open.closeAfter(SourceAddress.require()).address;
   }
 
   @Test

@@ -6,18 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,27 +26,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PublishApiTest {
 
   static final int MAX_MESSAGE_BYTES = 4096;
-  static TestGateway gateway;
-  static Vertx client;
-  static WebClient http;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("limits", new JsonObject().put("maxMessageBytes", MAX_MESSAGE_BYTES)));
-    client = Vertx.vertx();
-    http = WebClient.create(client);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    client.close().await();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("limits", new JsonObject().put("maxMessageBytes", MAX_MESSAGE_BYTES)));
 
   static HttpRequest<Buffer> request() {
-    return http.post(gateway.port, "127.0.0.1", "/api/publish");
+    return gw.web().post(gw.port(), "127.0.0.1", "/api/publish");
   }
 
   static HttpResponse<Buffer> post(String body) {
@@ -80,7 +62,7 @@ class PublishApiTest {
 
   @Test
   void validPublishIs202AndReachesSubscribers() {
-    try (BridgeClient sub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient sub = gw.connect()) {
       sub.register("orders.created");
       JsonObject body = new JsonObject().put("id", 17).put("items", 3);
       HttpResponse<Buffer> resp = post(new JsonObject().put("address", "orders.created").put("body", body)
@@ -98,7 +80,7 @@ class PublishApiTest {
 
   @Test
   void anyJsonBodyIsAcceptedIncludingNone() {
-    try (BridgeClient sub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient sub = gw.connect()) {
       sub.register("any.body");
       assertEquals(202, post("{\"address\":\"any.body\",\"body\":\"text\"}").statusCode());
       assertEquals("text", sub.awaitRec("any.body", 5).getValue("body"));
@@ -159,7 +141,7 @@ class PublishApiTest {
 
   @Test
   void rejectedPublishesAreNotDelivered() {
-    try (BridgeClient sub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient sub = gw.connect()) {
       sub.register("chat.reject");
       post("{\"address\":\"chat.reject\",\"body\":\"bad\",\"headers\":\"x\"}");
       post("{\"address\":\"chat.reject\",\"body\":\"bad\",\"headers\":{\"gateway.x\":\"1\"}}");
@@ -185,15 +167,12 @@ class PublishApiTest {
   @Test
   void bodyOverMaxMessageBytesIsAJsonError() {
     String over = "{\"address\":\"chat.size\",\"body\":\"" + "x".repeat(MAX_MESSAGE_BYTES) + "\"}";
-    HttpResponse<Buffer> resp = post(over);
-    assertEquals(413, resp.statusCode());
-    assertTrue(String.valueOf(resp.getHeader("Content-Type")).startsWith("application/json"),
-        "413 answered with content type " + resp.getHeader("Content-Type") + ": " + resp.bodyAsString());
+    assertError(post(over), 413, "too_big");
   }
 
   @Test
   void onlyPostIsRouted() {
-    HttpResponse<Buffer> resp = await(http.get(gateway.port, "127.0.0.1", "/api/publish").send());
+    HttpResponse<Buffer> resp = await(gw.web().get(gw.port(), "127.0.0.1", "/api/publish").send());
     assertTrue(resp.statusCode() == 404 || resp.statusCode() == 405, "GET /api/publish: " + resp.statusCode());
   }
 }

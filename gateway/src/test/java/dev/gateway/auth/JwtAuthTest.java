@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -18,18 +19,14 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.vertx.ext.web.client.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code auth.mode=required} with an HS256 secret on the native WebSocket: the token at the
@@ -42,23 +39,21 @@ class JwtAuthTest {
       .put("subscribe", new JsonArray().add("news.*"))
       .put("publish", new JsonArray().add("news.*"));
 
-  static TestGateway gateway;
-  static Vertx client;
+  static final String MISSING_TOKEN = "gateway_auth_failures_total{reason=\"missing_token\"}";
+  static final String INVALID_TOKEN = "gateway_auth_failures_total{reason=\"invalid_token\"}";
+  static final String TOKEN_EXPIRED =
+      "gateway_connections_closed_total{reason=\"token_expired\",transport=\"websocket\"}";
+
   static JWTAuth signer;
 
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false))
-        .put("auth", new JsonObject().put("mode", "required").put("hs256Secret", SECRET).put("leewaySeconds", 0)));
-    client = Vertx.vertx();
-    signer = hs256(client, SECRET);
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false))
+      .put("auth", new JsonObject().put("mode", "required").put("hs256Secret", SECRET).put("leewaySeconds", 0)));
 
-  @AfterAll
-  static void stop() {
-    client.close();
-    gateway.close();
+  @BeforeAll
+  static void signer() {
+    signer = hs256(gw.client(), SECRET);
   }
 
   static JWTAuth hs256(Vertx vertx, String secret) {
@@ -106,8 +101,8 @@ class JwtAuthTest {
   @Test
   void validTokenConnectsViaBearerHeaderAndQueryParameter() {
     String t = token(signer, "HS256", NEWS);
-    try (BridgeClient viaHeader = BridgeClient.connect(client, bearer(gateway.port, t));
-         BridgeClient viaQuery = BridgeClient.connect(client, ws(gateway.port, "/ws?token=" + t))) {
+    try (BridgeClient viaHeader = BridgeClient.connect(gw.client(), bearer(gw.port(), t));
+         BridgeClient viaQuery = BridgeClient.connect(gw.client(), ws(gw.port(), "/ws?token=" + t))) {
       viaHeader.register("news.both");
       viaQuery.register("news.both");
     }
@@ -116,8 +111,8 @@ class JwtAuthTest {
   @Test
   void claimsGrantExactlyWhatTheyList() {
     String t = token(signer, "HS256", NEWS);
-    try (BridgeClient a = BridgeClient.connect(client, bearer(gateway.port, t));
-         BridgeClient b = BridgeClient.connect(client, bearer(gateway.port, t))) {
+    try (BridgeClient a = BridgeClient.connect(gw.client(), bearer(gw.port(), t));
+         BridgeClient b = BridgeClient.connect(gw.client(), bearer(gw.port(), t))) {
       a.register("news.a");
       b.send(new JsonObject().put("type", "register").put("address", "sport.a").put("ack", "s1"));
       JsonObject denied = b.await(m -> "err".equals(m.getString("type")), 5);
@@ -147,32 +142,35 @@ class JwtAuthTest {
   void badTokensRefusedWith401AtHandshake() {
     long now = System.currentTimeMillis() / 1000;
     String expired = token(signer, "HS256", NEWS.copy().put("exp", now - 120));
-    String wrongKey = token(hs256(client, "another-secret-another-secret-xx!"), "HS256", NEWS);
+    String wrongKey = token(hs256(gw.client(), "another-secret-another-secret-xx!"), "HS256", NEWS);
     String valid = token(signer, "HS256", NEWS);
     String tampered = valid.substring(0, valid.lastIndexOf('.') + 1) + "AAAA";
     String algNone = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "."
         + b64(NEWS.copy().put("exp", now + 60).encode()) + ".";
-    double before = gateway.metric("gateway_handshakes_rejected_total{reason=\"unauthorized\"}");
-    assertEquals(401, handshakeStatus(client, bearer(gateway.port, expired)), "expired");
-    assertEquals(401, handshakeStatus(client, bearer(gateway.port, wrongKey)), "wrong key");
-    assertEquals(401, handshakeStatus(client, bearer(gateway.port, "not.a.jwt")), "malformed");
-    assertEquals(401, handshakeStatus(client, bearer(gateway.port, "garbage")), "malformed");
-    assertEquals(401, handshakeStatus(client, bearer(gateway.port, tampered)), "bad signature");
-    assertEquals(401, handshakeStatus(client, bearer(gateway.port, algNone)), "alg none");
-    assertEquals(401, handshakeStatus(client, ws(gateway.port, "/ws?token=" + algNone)), "alg none");
-    assertEquals(401, handshakeStatus(client, ws(gateway.port, "/ws")), "no token");
-    assertEquals(401, handshakeStatus(client, ws(gateway.port, "/ws?token=")), "empty token");
+    double before = gw.metric("gateway_handshakes_rejected_total{reason=\"unauthorized\"}");
+    double missingBefore = gw.metric(MISSING_TOKEN);
+    double invalidBefore = gw.metric(INVALID_TOKEN);
+    assertEquals(401, handshakeStatus(gw.client(), bearer(gw.port(), expired)), "expired");
+    assertEquals(401, handshakeStatus(gw.client(), bearer(gw.port(), wrongKey)), "wrong key");
+    assertEquals(401, handshakeStatus(gw.client(), bearer(gw.port(), "not.a.jwt")), "malformed");
+    assertEquals(401, handshakeStatus(gw.client(), bearer(gw.port(), "garbage")), "malformed");
+    assertEquals(401, handshakeStatus(gw.client(), bearer(gw.port(), tampered)), "bad signature");
+    assertEquals(401, handshakeStatus(gw.client(), bearer(gw.port(), algNone)), "alg none");
+    assertEquals(401, handshakeStatus(gw.client(), ws(gw.port(), "/ws?token=" + algNone)), "alg none");
+    assertEquals(401, handshakeStatus(gw.client(), ws(gw.port(), "/ws")), "no token");
+    assertEquals(401, handshakeStatus(gw.client(), ws(gw.port(), "/ws?token=")), "empty token");
     assertEquals(before + 9,
-        gateway.metric("gateway_handshakes_rejected_total{reason=\"unauthorized\"}"), 0.0);
-    assertTrue(gateway.metric("gateway_auth_failures_total{reason=\"missing_token\"}") >= 1);
-    assertTrue(gateway.metric("gateway_auth_failures_total{reason=\"invalid_token\"}") >= 7);
+        gw.metric("gateway_handshakes_rejected_total{reason=\"unauthorized\"}"), 0.0);
+    // only the handshake without any token is missing_token; an empty ?token= is a token, refused
+    assertEquals(missingBefore + 1, gw.metric(MISSING_TOKEN), 0.0, "missing_token");
+    assertEquals(invalidBefore + 8, gw.metric(INVALID_TOKEN), 0.0, "invalid_token");
   }
 
   @Test
   void refusalIsJsonWithWwwAuthenticate() throws Exception {
-    WebSocketClient wsc = client.createWebSocketClient();
+    WebSocketClient wsc = gw.client().createWebSocketClient();
     try {
-      wsc.connect(ws(gateway.port, "/ws")).await(10, TimeUnit.SECONDS);
+      wsc.connect(ws(gw.port(), "/ws")).await(10, TimeUnit.SECONDS);
       throw new AssertionError("connected without a token");
     } catch (UpgradeRejectedException e) {
       assertEquals(401, e.getStatus());
@@ -187,15 +185,15 @@ class JwtAuthTest {
   void tokenExpiringWhileConnectedClosesWith4004() {
     long exp = System.currentTimeMillis() / 1000 + 2;
     String t = token(signer, "HS256", NEWS.copy().put("exp", exp));
-    try (BridgeClient c = BridgeClient.connect(client, bearer(gateway.port, t))) {
+    double expiredBefore = gw.metric(TOKEN_EXPIRED);
+    try (BridgeClient c = BridgeClient.connect(gw.client(), bearer(gw.port(), t))) {
       c.register("news.expiring"); // open and working right after the handshake
       Short code = c.awaitClose(8);
       assertNotNull(code, "not closed after the token expired");
       assertEquals(4004, code.intValue(), "close reason " + c.closeReason());
       assertTrue(System.currentTimeMillis() >= exp * 1000 - 1000, "closed well before exp");
     }
-    assertTrue(gateway.metric(
-        "gateway_connections_closed_total{reason=\"token_expired\",transport=\"websocket\"}") >= 1);
+    assertEquals(expiredBefore + 1, gw.metric(TOKEN_EXPIRED), 0.0, "closes counted as token_expired");
   }
 
   @Test
@@ -203,17 +201,17 @@ class JwtAuthTest {
     String jti = "rev-" + UUID.randomUUID();
     String revoked = token(signer, "HS256", NEWS.copy().put("jti", jti));
     String other = token(signer, "HS256", NEWS);
-    double closedBefore = gateway.metric(
+    double closedBefore = gw.metric(
         "gateway_connections_closed_total{reason=\"token_revoked\",transport=\"websocket\"}");
-    try (BridgeClient victim = BridgeClient.connect(client, bearer(gateway.port, revoked));
-         BridgeClient victim2 = BridgeClient.connect(client, ws(gateway.port, "/ws?token=" + revoked));
-         BridgeClient bystander = BridgeClient.connect(client, bearer(gateway.port, other))) {
+    try (BridgeClient victim = BridgeClient.connect(gw.client(), bearer(gw.port(), revoked));
+         BridgeClient victim2 = BridgeClient.connect(gw.client(), ws(gw.port(), "/ws?token=" + revoked));
+         BridgeClient bystander = BridgeClient.connect(gw.client(), bearer(gw.port(), other))) {
       victim.register("news.rev");
       victim2.register("news.rev");
       bystander.register("news.rev");
 
-      HttpResponse<String> r = post(gateway, "/api/revoke", new JsonObject().put("jti", jti));
-      assertEquals(202, r.statusCode(), r.body());
+      HttpResponse<Buffer> r = gw.post("/api/revoke", new JsonObject().put("jti", jti));
+      assertEquals(202, r.statusCode(), r.bodyAsString());
 
       Short code = victim.awaitClose(5);
       assertNotNull(code, "revoked connection not closed");
@@ -227,25 +225,16 @@ class JwtAuthTest {
       assertNotNull(bystander.awaitRec("news.rev", 5), "bystander lost its connection");
       assertNull(bystander.awaitClose(0));
     }
-    assertEquals(401, handshakeStatus(client, bearer(gateway.port, revoked)), "revoked token reused");
-    assertEquals(401, handshakeStatus(client, ws(gateway.port, "/ws?token=" + revoked)));
-    assertEquals(101, handshakeStatus(client, bearer(gateway.port, other)));
-    assertEquals(closedBefore + 2, gateway.metric(
+    assertEquals(401, handshakeStatus(gw.client(), bearer(gw.port(), revoked)), "revoked token reused");
+    assertEquals(401, handshakeStatus(gw.client(), ws(gw.port(), "/ws?token=" + revoked)));
+    assertEquals(101, handshakeStatus(gw.client(), bearer(gw.port(), other)));
+    assertEquals(closedBefore + 2, gw.metric(
         "gateway_connections_closed_total{reason=\"token_revoked\",transport=\"websocket\"}"), 0.0);
   }
 
   @Test
   void revokeWithoutJtiIsBadRequest() throws Exception {
-    assertEquals(400, post(gateway, "/api/revoke", new JsonObject().put("sub", "x")).statusCode());
-  }
-
-  static HttpResponse<String> post(TestGateway gw, String path, JsonObject body) throws Exception {
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    return http.send(HttpRequest.newBuilder(URI.create(gw.httpUrl(path)))
-        .timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
-        HttpResponse.BodyHandlers.ofString());
+    assertEquals(400, gw.post("/api/revoke", new JsonObject().put("sub", "x")).statusCode());
   }
 
   static String b64(String s) {

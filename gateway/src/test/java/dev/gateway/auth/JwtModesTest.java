@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -19,9 +19,9 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * RS256 verification with a PEM public key (and the HS256 algorithm-confusion attack against it),
@@ -29,35 +29,35 @@ import org.junit.jupiter.api.Test;
  */
 class JwtModesTest {
 
-  static KeyPair rsa;
-  static String publicPem;
-  static TestGateway rs256;
-  static TestGateway optional;
+  static final KeyPair RSA = rsaKeyPair();
+  static final String PUBLIC_PEM = pem("PUBLIC KEY", RSA.getPublic().getEncoded());
+
+  @RegisterExtension
+  static final GatewayExtension rs256 = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false))
+      .put("auth", new JsonObject().put("mode", "required").put("rs256PublicKey", PUBLIC_PEM)));
+  @RegisterExtension
+  static final GatewayExtension optional = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false))
+      .put("auth", new JsonObject().put("mode", "optional").put("hs256Secret", JwtAuthTest.SECRET)));
+
   static Vertx client;
   static JWTAuth rsSigner;
 
   @BeforeAll
-  static void start() throws Exception {
-    KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
-    gen.initialize(2048);
-    rsa = gen.generateKeyPair();
-    publicPem = pem("PUBLIC KEY", rsa.getPublic().getEncoded());
-    rs256 = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false))
-        .put("auth", new JsonObject().put("mode", "required").put("rs256PublicKey", publicPem)));
-    optional = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false))
-        .put("auth", new JsonObject().put("mode", "optional")
-            .put("hs256Secret", JwtAuthTest.SECRET)));
-    client = Vertx.vertx();
-    rsSigner = rsSigner(client, rsa);
+  static void signer() {
+    client = rs256.client();
+    rsSigner = rsSigner(client, RSA);
   }
 
-  @AfterAll
-  static void stop() {
-    client.close();
-    rs256.close();
-    optional.close();
+  static KeyPair rsaKeyPair() {
+    try {
+      KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+      gen.initialize(2048);
+      return gen.generateKeyPair();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   static String pem(String type, byte[] der) {
@@ -75,8 +75,8 @@ class JwtModesTest {
   @Test
   void rs256TokenConnectsAndItsClaimsApply() {
     String t = token(rsSigner, "RS256", NEWS);
-    try (BridgeClient a = BridgeClient.connect(client, bearer(rs256.port, t));
-         BridgeClient b = BridgeClient.connect(client, ws(rs256.port, "/ws?token=" + t))) {
+    try (BridgeClient a = BridgeClient.connect(client, bearer(rs256.port(), t));
+         BridgeClient b = BridgeClient.connect(client, ws(rs256.port(), "/ws?token=" + t))) {
       a.register("news.rs");
       b.publish("news.rs", "signed");
       JsonObject rec = a.awaitRec("news.rs", 5);
@@ -92,26 +92,26 @@ class JwtModesTest {
   @Test
   void algorithmConfusionAndForeignKeysRefused() throws Exception {
     // HS256 "signed" with the server's public key text as the HMAC secret
-    String confused = token(hs256(client, publicPem), "HS256", NEWS);
-    assertEquals(401, handshakeStatus(client, bearer(rs256.port, confused)), "HS256 with public key");
-    String stripped = publicPem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    String confused = token(hs256(client, PUBLIC_PEM), "HS256", NEWS);
+    assertEquals(401, handshakeStatus(client, bearer(rs256.port(), confused)), "HS256 with public key");
+    String stripped = PUBLIC_PEM.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
     String confused2 = token(hs256(client, stripped + stripped), "HS256", NEWS);
-    assertEquals(401, handshakeStatus(client, bearer(rs256.port, confused2)), "HS256 with key body");
+    assertEquals(401, handshakeStatus(client, bearer(rs256.port(), confused2)), "HS256 with key body");
 
     KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
     gen.initialize(2048);
     String foreign = token(rsSigner(client, gen.generateKeyPair()), "RS256", NEWS);
-    assertEquals(401, handshakeStatus(client, bearer(rs256.port, foreign)), "another RSA key");
-    assertEquals(401, handshakeStatus(client, ws(rs256.port, "/ws")), "no token");
+    assertEquals(401, handshakeStatus(client, bearer(rs256.port(), foreign)), "another RSA key");
+    assertEquals(401, handshakeStatus(client, ws(rs256.port(), "/ws")), "no token");
     // an HS256 token on an RS256-only node, whatever its secret
     String hs = token(hs256(client, JwtAuthTest.SECRET), "HS256", NEWS);
-    assertEquals(401, handshakeStatus(client, bearer(rs256.port, hs)), "HS256 on RS256 node");
+    assertEquals(401, handshakeStatus(client, bearer(rs256.port(), hs)), "HS256 on RS256 node");
   }
 
   @Test
   void optionalModeLetsAnonymousInWithDefaultPermissions() {
-    try (BridgeClient anon = BridgeClient.connect(client, optional.port);
-         BridgeClient other = BridgeClient.connect(client, optional.port)) {
+    try (BridgeClient anon = BridgeClient.connect(client, optional.port());
+         BridgeClient other = BridgeClient.connect(client, optional.port())) {
       anon.register("chat.opt");
       other.publish("chat.opt", "hello");
       JsonObject rec = anon.awaitRec("chat.opt", 5);
@@ -128,13 +128,13 @@ class JwtModesTest {
     long now = System.currentTimeMillis() / 1000;
     String expired = token(hs256(client, JwtAuthTest.SECRET), "HS256", NEWS.copy().put("exp", now - 120));
     String wrongKey = token(hs256(client, "another-secret-another-secret-xx!"), "HS256", NEWS);
-    assertEquals(401, handshakeStatus(client, bearer(optional.port, wrongKey)), "wrong key");
-    assertEquals(401, handshakeStatus(client, bearer(optional.port, expired)), "expired");
-    assertEquals(401, handshakeStatus(client, bearer(optional.port, "garbage")), "malformed");
-    assertEquals(401, handshakeStatus(client, ws(optional.port, "/ws?token=x.y.z")), "malformed");
+    assertEquals(401, handshakeStatus(client, bearer(optional.port(), wrongKey)), "wrong key");
+    assertEquals(401, handshakeStatus(client, bearer(optional.port(), expired)), "expired");
+    assertEquals(401, handshakeStatus(client, bearer(optional.port(), "garbage")), "malformed");
+    assertEquals(401, handshakeStatus(client, ws(optional.port(), "/ws?token=x.y.z")), "malformed");
 
     String valid = token(hs256(client, JwtAuthTest.SECRET), "HS256", NEWS);
-    try (BridgeClient c = BridgeClient.connect(client, bearer(optional.port, valid))) {
+    try (BridgeClient c = BridgeClient.connect(client, bearer(optional.port(), valid))) {
       c.register("news.opt");
       c.publish("chat.x", "not granted");
       JsonObject err = c.await(m -> "err".equals(m.getString("type")), 5);
@@ -145,7 +145,7 @@ class JwtModesTest {
 
   @Test
   void optionalModeInvalidTokenInMessageClosesWith1008() {
-    try (BridgeClient anon = BridgeClient.connect(client, optional.port)) {
+    try (BridgeClient anon = BridgeClient.connect(client, optional.port())) {
       anon.register("chat.tok");
       anon.send(new JsonObject().put("type", "publish").put("address", "chat.tok").put("body", 1)
           .put("headers", new JsonObject().put("token", "bad.token.value")));

@@ -11,7 +11,7 @@ import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.PlaywrightException;
 import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
-import dev.gateway.support.TestGateway;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real-browser tests: Debian's Chromium (driven by Playwright) against a real gateway node. The
@@ -38,7 +39,9 @@ class BrowserIT {
   static final String OPENED = "gateway_connections_opened_total{transport=\"%s\"}";
   static final String RECEIVED = "gateway_messages_received_total{transport=\"%s\"}";
 
-  static TestGateway gw;
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("clockIntervalMs", 300)));
   static Playwright playwright;
   static Browser browser;
 
@@ -49,7 +52,6 @@ class BrowserIT {
   @BeforeAll
   static void start() {
     Chromium.requireInstalled();
-    gw = TestGateway.start(new JsonObject().put("demo", new JsonObject().put("clockIntervalMs", 300)));
     playwright = Chromium.playwright();
     browser = Chromium.launch(playwright);
     PlaywrightAssertions.setDefaultAssertionTimeout(10_000);
@@ -59,9 +61,6 @@ class BrowserIT {
   static void stop() {
     if (playwright != null) {
       playwright.close(); // closes the browser too
-    }
-    if (gw != null) {
-      gw.close();
     }
   }
 
@@ -208,7 +207,7 @@ class BrowserIT {
 
   private Page openChat() {
     Page page = newPage();
-    page.navigate(gw.httpUrl("/"));
+    page.navigate(gw.url("/"));
     assertThat(page.locator("#status")).hasText("connected");
     return page;
   }
@@ -230,7 +229,7 @@ class BrowserIT {
    */
   private Page openRoundTripPage() {
     Page page = newPage();
-    page.navigate(gw.httpUrl("/health/live"));
+    page.navigate(gw.url("/health/live"));
     page.setContent(RoundTripPage.HTML);
     page.waitForFunction("() => typeof SockJS === 'function' && typeof EventBus === 'function'");
     return page;

@@ -3,7 +3,8 @@ package dev.gateway.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.gateway.support.BridgeClient;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,10 +14,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Connection churn on one channel spread over three clustered nodes (in one JVM, real Hazelcast
@@ -38,36 +38,17 @@ class ChurnDeliveryIT {
   static final long CHURN_SECONDS = 15;
   static final long OWN_MESSAGE_WAIT_SECONDS = 5;
 
-  static final List<ClusterNode> nodes = new ArrayList<>();
-  static Vertx client;
+  static final JsonObject CONFIG = new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false))
+      .put("permissions", new JsonObject().put("publish", List.of("*")));
 
-  @BeforeAll
-  static void start() {
-    String cluster = ClusterNode.uniqueClusterName(ChurnDeliveryIT.class);
-    int base = ClusterNode.freeClusterBasePort();
-    JsonObject config = new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false))
-        .put("permissions", new JsonObject().put("publish", List.of("*")));
-    for (String name : List.of("A", "B", "C")) {
-      nodes.add(ClusterNode.start(name, cluster, base, config.copy()));
-    }
-    nodes.forEach(n -> n.awaitMembers(3));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (client != null) {
-      client.close().await();
-    }
-    for (int i = nodes.size() - 1; i >= 0; i--) {
-      nodes.get(i).close();
-    }
-  }
+  @RegisterExtension
+  static final GatewayExtension cluster = GatewayExtension.cluster(CONFIG, CONFIG, CONFIG);
 
   @Test
   void everyChurningClientGetsItsOwnMessagePublishedRightAfterTheAck() throws Exception {
-    String channel = ClusterNode.fresh("chat.churn");
+    String channel = GatewayExtension.fresh("chat.churn");
+    List<TestGateway> nodes = cluster.nodes();
     AtomicInteger cycles = new AtomicInteger();
     AtomicInteger[] perNode = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
     ConcurrentLinkedQueue<String> lost = new ConcurrentLinkedQueue<>();
@@ -82,7 +63,7 @@ class ChurnDeliveryIT {
           for (int cycle = 0; System.nanoTime() < end; cycle++) {
             int node = (user + cycle) % nodes.size();
             String id = "u" + user + "-c" + cycle;
-            try (BridgeClient c = BridgeClient.connect(client, nodes.get(node).port)) {
+            try (BridgeClient c = BridgeClient.connect(cluster.client(), nodes.get(node).port)) {
               c.register(channel);
               c.publish(channel, new JsonObject().put("id", id));
               JsonObject own = c.await(m -> "rec".equals(m.getString("type"))

@@ -1,12 +1,14 @@
 package dev.gateway.cluster;
 
-import static dev.gateway.cluster.ClusterNode.collect;
-import static dev.gateway.cluster.ClusterNode.fresh;
+import static dev.gateway.support.GatewayExtension.fresh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.support.Await;
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.TestGateway;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -23,10 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two clustered gateway nodes in one JVM (real Hazelcast on loopback): broadcasts cross nodes
@@ -40,41 +42,29 @@ class ClusterBroadcastIT {
   static final String LATENCY = "gateway_delivery_latency_seconds_count";
   static final String CLUSTER_RECEIVED = "gateway_cluster_messages_received_total";
 
-  static ClusterNode a;
-  static ClusterNode b;
+  static final JsonObject COMMON = new JsonObject()
+      .put("permissions", new JsonObject().put("publish", List.of("*")))
+      .put("limits", new JsonObject().put("messagesPerSecond", 5000).put("messageBurst", 5000));
+
+  /** A runs the demo services (echo; the clock nearly silent), B none. */
+  @RegisterExtension
+  static final GatewayExtension cluster = GatewayExtension.cluster(
+      COMMON.copy().put("demo", new JsonObject().put("enabled", true).put("clockIntervalMs", 600_000)),
+      COMMON.copy().put("demo", new JsonObject().put("enabled", false)));
+
+  static TestGateway a;
+  static TestGateway b;
   static Vertx client;
   static HttpClientAgent api;
 
   @BeforeAll
-  static void start() {
-    String cluster = ClusterNode.uniqueClusterName(ClusterBroadcastIT.class);
-    int base = ClusterNode.freeClusterBasePort();
-    JsonObject common = new JsonObject()
-        .put("permissions", new JsonObject().put("publish", List.of("*")))
-        .put("limits", new JsonObject().put("messagesPerSecond", 5000).put("messageBurst", 5000));
-    a = ClusterNode.start("A", cluster, base, common.copy()
-        .put("demo", new JsonObject().put("enabled", true).put("clockIntervalMs", 600_000)));
-    b = ClusterNode.start("B", cluster, base, common.copy()
-        .put("demo", new JsonObject().put("enabled", false)));
-    client = Vertx.vertx();
+  static void nodes() {
+    a = cluster.node(0);
+    b = cluster.node(1);
+    client = cluster.client();
     // one keep-alive connection: API requests are handled in order, on one event loop of a node
     api = client.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(1));
-    a.awaitMembers(2);
-    b.awaitMembers(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (client != null) {
-      client.close().await();
-    }
-    if (b != null) {
-      b.close();
-    }
-    if (a != null) {
-      a.close();
-    }
   }
 
   /** A backend on a node's event bus: publishes {src:"backend", seq} {@code count} times. */
@@ -124,7 +114,7 @@ class ClusterBroadcastIT {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
       for (int s = 0; s < subscribers.size(); s++) {
         String who = "subscriber " + s + " on node " + (s < 5 ? "A" : "B");
-        List<JsonObject> got = collect(subscribers.get(s), channel, total, deadline);
+        List<JsonObject> got = subscribers.get(s).collectRecs(channel, total, deadline);
         Map<String, List<Integer>> bySource = new LinkedHashMap<>();
         for (JsonObject m : got) {
           JsonObject body = m.getJsonObject("body");
@@ -163,7 +153,7 @@ class ClusterBroadcastIT {
       }
       assertEquals(1.0, a.metric("gateway_eventbus_registrations"), "registrations on A");
       assertEquals(1.0, b.metric("gateway_eventbus_registrations"), "registrations on B");
-      for (ClusterNode viewer : List.of(a, b)) {
+      for (TestGateway viewer : List.of(a, b)) {
         assertEquals(bothNodes, holders(viewer, channel),
             "Hazelcast subscriptions of the channel as node " + viewer.name + " sees them");
       }
@@ -172,11 +162,11 @@ class ClusterBroadcastIT {
     }
     a.awaitRegistrations(0);
     b.awaitRegistrations(0);
-    assertEquals(0.0, ClusterNode.awaitValue(() -> a.clusterRegistrations(channel).size(),
+    assertEquals(0.0, Await.value(() -> a.clusterRegistrations(channel).size(),
         v -> v == 0, 10), "cluster subscriptions left after every client closed");
   }
 
-  static List<String> holders(ClusterNode viewer, String address) {
+  static List<String> holders(TestGateway viewer, String address) {
     return viewer.clusterRegistrations(address).stream().map(r -> r.nodeId()).sorted()
         .collect(Collectors.toList());
   }
@@ -212,7 +202,7 @@ class ClusterBroadcastIT {
       assertEquals(List.of(a.nodeId()), holders(b, ch[1]), "cluster subscriptions of ch1");
       for (int k = 2; k < 5; k++) {
         String c = ch[k];
-        assertEquals(0.0, ClusterNode.awaitValue(() -> b.clusterRegistrations(c).size(),
+        assertEquals(0.0, Await.value(() -> b.clusterRegistrations(c).size(),
             v -> v == 0, 10), "cluster subscriptions of ch" + k + " after the storm");
       }
       // deliveries follow the final state
@@ -242,7 +232,7 @@ class ClusterBroadcastIT {
     }
     a.awaitRegistrations(0);
     for (String c : ch) {
-      assertEquals(0.0, ClusterNode.awaitValue(() -> b.clusterRegistrations(c).size(),
+      assertEquals(0.0, Await.value(() -> b.clusterRegistrations(c).size(),
           v -> v == 0, 10), "cluster subscriptions of " + c + " after the clients left");
     }
   }
@@ -294,8 +284,8 @@ class ClusterBroadcastIT {
         publisher.publish(channel, new JsonObject().put("i", i));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      assertEquals(10, collect(onB, channel, 10, deadline).size(), "received on B");
-      assertEquals(10, collect(onA, channel, 10, deadline).size(), "received on A");
+      assertEquals(10, onB.collectRecs(channel, 10, deadline).size(), "received on B");
+      assertEquals(10, onA.collectRecs(channel, 10, deadline).size(), "received on A");
       assertEquals(receivedB + 10, b.awaitMetric(CLUSTER_RECEIVED, v -> v >= receivedB + 10, 5),
           "B counts the broadcasts A published");
       assertEquals(remoteB + 10, b.awaitMetric(LATENCY + "{origin=\"remote\"}",

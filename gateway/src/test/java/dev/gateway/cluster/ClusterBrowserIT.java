@@ -1,6 +1,5 @@
 package dev.gateway.cluster;
 
-import dev.gateway.browser.Chromium;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -9,6 +8,10 @@ import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import dev.gateway.browser.Chromium;
+import dev.gateway.support.Await;
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real headless Chromium (driven by Playwright, launched as {@code BrowserIT} does) against two
@@ -36,8 +40,13 @@ class ClusterBrowserIT {
 
   static final String CLUSTER_RECEIVED = "gateway_cluster_messages_received_total";
 
-  static ClusterNode one;
-  static ClusterNode two;
+  static final JsonObject CONFIG = new JsonObject().put("demo", new JsonObject().put("enabled", false));
+
+  @RegisterExtension
+  static final GatewayExtension cluster = GatewayExtension.cluster(CONFIG, CONFIG);
+
+  static TestGateway one;
+  static TestGateway two;
   static Playwright playwright;
   static Browser browser;
 
@@ -48,13 +57,8 @@ class ClusterBrowserIT {
   @BeforeAll
   static void start() {
     Chromium.requireInstalled();
-    String cluster = ClusterNode.uniqueClusterName(ClusterBrowserIT.class);
-    int base = ClusterNode.freeClusterBasePort();
-    JsonObject config = new JsonObject().put("demo", new JsonObject().put("enabled", false));
-    one = ClusterNode.start("1", cluster, base, config.copy());
-    two = ClusterNode.start("2", cluster, base, config.copy());
-    one.awaitMembers(2);
-    two.awaitMembers(2);
+    one = cluster.node(0);
+    two = cluster.node(1);
     playwright = Chromium.playwright();
     browser = Chromium.launch(playwright);
     PlaywrightAssertions.setDefaultAssertionTimeout(20_000);
@@ -62,26 +66,14 @@ class ClusterBrowserIT {
 
   @AfterAll
   static void stop() {
-    try {
-      if (playwright != null) {
-        playwright.close(); // closes the browser too
-      }
-    } finally {
-      try {
-        if (two != null) {
-          two.close();
-        }
-      } finally {
-        if (one != null) {
-          one.close();
-        }
-      }
+    if (playwright != null) {
+      playwright.close(); // closes the browser too
     }
   }
 
   @Test
   void chatPagesOnDifferentNodesExchangeMessagesThroughTheCluster() throws Exception {
-    String room = ClusterNode.fresh("chat.xnode");
+    String room = GatewayExtension.fresh("chat.xnode");
     try {
       Page alice = openChat(one);
       Page bob = openChat(two);
@@ -109,9 +101,9 @@ class ClusterBrowserIT {
         assertThat(p.locator("#room-title")).hasText(room);
       }
       assertEquals(receivedTwo + 1, two.awaitMetric(CLUSTER_RECEIVED, v -> v >= receivedTwo + 1, 5),
-          "node 2 counts the message typed on node 1's page as a broadcast from another node");
+          "node B counts the message typed on node A's page as a broadcast from another node");
       assertEquals(receivedOne + 1, one.awaitMetric(CLUSTER_RECEIVED, v -> v >= receivedOne + 1, 5),
-          "node 1 counts the message typed on node 2's page as a broadcast from another node");
+          "node A counts the message typed on node B's page as a broadcast from another node");
       Path shots = Paths.get("target", "browser-it");
       Files.createDirectories(shots);
       alice.screenshot(new Page.ScreenshotOptions().setPath(shots.resolve("cluster-chat-node1.png")));
@@ -133,8 +125,8 @@ class ClusterBrowserIT {
     try {
       Page page = openChat(two);
       assertEquals("websocket", page.evaluate("() => chat.eventBus.sockJSConn.transport"),
-          "sockjs-client's transport on node 2");
-      assertEquals(before + 1, two.metric(opened), "node 2 saw one sockjs-websocket session");
+          "sockjs-client's transport on node B");
+      assertEquals(before + 1, two.metric(opened), "node B saw one sockjs-websocket session");
     } catch (AssertionError | RuntimeException e) {
       throw withNetworkLog(e);
     }
@@ -152,12 +144,12 @@ class ClusterBrowserIT {
   }
 
   /** Polls the node's view of the cluster's subscriptions to the room until both nodes hold one. */
-  private static void awaitClusterSubscribers(ClusterNode node, String room) {
-    double held = ClusterNode.awaitValue(() -> node.clusterRegistrations(room).size(), v -> v == 2, 20);
+  private static void awaitClusterSubscribers(TestGateway node, String room) {
+    double held = Await.value(() -> node.clusterRegistrations(room).size(), v -> v == 2, 20);
     assertEquals(2.0, held, "subscriptions to " + room + " node " + node.name + " sees in the cluster");
   }
 
-  private Page openChat(ClusterNode node) {
+  private Page openChat(TestGateway node) {
     BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(820, 640));
     contexts.add(context);
     Page page = context.newPage();

@@ -4,17 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.support.Await;
 import dev.gateway.support.BridgeClient;
-import io.vertx.core.Vertx;
+import dev.gateway.support.ProcessCluster;
+import dev.gateway.testkit.GatewayProcess;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two gateway JVMs; node 2, with clients, gets SIGTERM: it turns not-ready, closes its
@@ -31,28 +33,16 @@ class GracefulShutdownIT {
   static final long EXIT_MARGIN_MS = 10_000;
   static final int CLIENTS = 3;
 
-  final List<GatewayProcess> nodes = new ArrayList<>();
-  final List<BridgeClient> bridgeClients = new ArrayList<>();
-  Vertx clients;
-
-  @AfterEach
-  void tearDown() {
-    bridgeClients.forEach(BridgeClient::close);
-    if (clients != null) {
-      clients.close();
-    }
-    nodes.forEach(GatewayProcess::close);
-  }
+  @RegisterExtension
+  final ProcessCluster cluster = ProcessCluster.of(2, Map.of(
+      "GATEWAY_SHUTDOWN_TIMEOUT_MS", Long.toString(SHUTDOWN_TIMEOUT_MS),
+      "GATEWAY_DRAIN_WINDOW_MS", "1000",
+      "GATEWAY_CLUSTER_FAILURE_DETECTION_MS", Long.toString(FAILURE_DETECTION_MS)));
 
   @Test
   void sigtermDrainsClosesWith1001LeavesTheClusterAndExits() throws Exception {
-    nodes.addAll(GatewayProcess.startCluster(GatewayProcess.uniqueClusterName("graceful"), 2,
-        Map.of("GATEWAY_SHUTDOWN_TIMEOUT_MS", Long.toString(SHUTDOWN_TIMEOUT_MS),
-            "GATEWAY_DRAIN_WINDOW_MS", "1000",
-            "GATEWAY_CLUSTER_FAILURE_DETECTION_MS", Long.toString(FAILURE_DETECTION_MS))));
-    GatewayProcess n1 = nodes.get(0);
-    GatewayProcess n2 = nodes.get(1);
-    clients = Vertx.vertx();
+    GatewayProcess n1 = cluster.node(0);
+    GatewayProcess n2 = cluster.node(1);
     BridgeClient publisher = connect(n1);
     List<BridgeClient> onNode2 = new ArrayList<>();
     for (int i = 0; i < CLIENTS; i++) {
@@ -60,29 +50,29 @@ class GracefulShutdownIT {
     }
     // node 2's clients get node 1's broadcasts: the cluster works before the shutdown
     for (BridgeClient c : onNode2) {
-      assertNotNull(awaitBroadcast(publisher, c, "before"), "node 1 -> node 2 before the shutdown");
+      assertTrue(awaitBroadcast(publisher, c, "before"), "node 1 -> node 2 before the shutdown");
     }
 
     long signalledAt = System.nanoTime();
     CompletableFuture<long[]> readiness = CompletableFuture.supplyAsync(() -> pollReadiness(n2, signalledAt));
-    GatewayProcess.pause(20);
+    Await.pause(20);
     n2.sigterm();
 
     long membersMs = -1;
-    while (membersMs < 0 && millisSince(signalledAt) < FAILURE_DETECTION_MS + 10_000) {
+    while (membersMs < 0 && Await.millisSince(signalledAt) < FAILURE_DETECTION_MS + 10_000) {
       if (n1.metric("gateway_cluster_members") == 1) {
-        membersMs = millisSince(signalledAt);
+        membersMs = Await.millisSince(signalledAt);
       }
-      GatewayProcess.pause(50);
+      Await.pause(50);
     }
     List<Short> codes = new ArrayList<>();
     for (BridgeClient c : onNode2) {
       codes.add(c.awaitClose(Math.max(1, (SHUTDOWN_TIMEOUT_MS + EXIT_MARGIN_MS) / 1000
           - TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - signalledAt))));
     }
-    long closedMs = millisSince(signalledAt);
-    Integer exit = n2.awaitExit(Math.max(0, SHUTDOWN_TIMEOUT_MS + EXIT_MARGIN_MS - millisSince(signalledAt)));
-    long exitMs = millisSince(signalledAt);
+    long closedMs = Await.millisSince(signalledAt);
+    Integer exit = n2.awaitExit(Math.max(0, SHUTDOWN_TIMEOUT_MS + EXIT_MARGIN_MS - Await.millisSince(signalledAt)));
+    long exitMs = Await.millisSince(signalledAt);
     long[] ready = readiness.get(20, TimeUnit.SECONDS);
     System.out.printf("GracefulShutdownIT: after SIGTERM to node 2: /health/ready polled %d times,"
             + " last 200 at %d ms, first 503 at %d ms, first refused at %d ms (-1 = never);"
@@ -107,36 +97,18 @@ class GracefulShutdownIT {
       moved.add(connect(n1).register(CHANNEL));
     }
     for (BridgeClient c : moved) {
-      JsonObject m = awaitBroadcast(publisher, c, "after");
-      assertNotNull(m, "a client moved to node 1 gets node 1's broadcasts");
+      assertTrue(awaitBroadcast(publisher, c, "after"), "a client moved to node 1 gets node 1's broadcasts");
     }
     assertEquals(1.0, n1.metric("gateway_cluster_members"), "node 1 alone after node 2 left");
   }
 
   private BridgeClient connect(GatewayProcess node) {
-    BridgeClient c = BridgeClient.connect(clients, node.port);
-    bridgeClients.add(c);
-    return c;
+    return cluster.connect(node);
   }
 
-  /** Publishes {"phase":P,"n":i} every 200 ms until {@code to} gets one; that message or null (10 s). */
-  static JsonObject awaitBroadcast(BridgeClient publisher, BridgeClient to, String phase) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    int n = 0;
-    while (System.nanoTime() < deadline) {
-      publisher.publish(CHANNEL, new JsonObject().put("phase", phase).put("n", n++));
-      long slice = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-      while (System.nanoTime() < slice) {
-        JsonObject m = to.next(0);
-        if (m == null) {
-          GatewayProcess.pause(10);
-        } else if ("rec".equals(m.getString("type")) && m.getValue("body") instanceof JsonObject b
-            && phase.equals(b.getString("phase"))) {
-          return m;
-        }
-      }
-    }
-    return null;
+  /** Publishes {"phase":P,"n":i} every 200 ms until {@code to} gets one; false after 10 s. */
+  static boolean awaitBroadcast(BridgeClient publisher, BridgeClient to, String phase) {
+    return Probe.probe(publisher, CHANNEL, new JsonObject().put("phase", phase), to, 10_000) >= 0;
   }
 
   /**
@@ -148,10 +120,10 @@ class GracefulShutdownIT {
     long last200 = -1;
     long first503 = -1;
     long firstRefused = -1;
-    while (millisSince(since) < 20_000) {
+    while (Await.millisSince(since) < 20_000) {
       int status = node.status("/health/ready", 500);
       polls++;
-      long at = millisSince(since);
+      long at = Await.millisSince(since);
       if (status == 200) {
         last200 = at;
       } else if (status == 503 && first503 < 0) {
@@ -168,7 +140,4 @@ class GracefulShutdownIT {
     return new long[] {polls, last200, first503, firstRefused};
   }
 
-  static long millisSince(long nanos) {
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
-  }
 }

@@ -1,13 +1,15 @@
 package dev.gateway.cluster;
 
-import static dev.gateway.cluster.GatewayProcess.FAILURE_DETECTION_MS;
+import static dev.gateway.support.ProcessCluster.FAILURE_DETECTION_MS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.support.Await;
 import dev.gateway.support.BridgeClient;
-import io.vertx.core.Vertx;
+import dev.gateway.support.ProcessCluster;
+import dev.gateway.testkit.GatewayProcess;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three gateway JVMs; one is SIGKILLed in the middle of a broadcast. The survivors' subscribers
@@ -34,33 +36,16 @@ class NodeLossIT {
   static final String ONLY_ON_3 = "chat.only-on-3";
   static final long DETECTION_BOUND_MS = FAILURE_DETECTION_MS + 2_000;
 
-  final List<GatewayProcess> nodes = new ArrayList<>();
-  final List<AutoCloseable> closeables = new ArrayList<>();
-  Vertx clients;
-
-  @AfterEach
-  void tearDown() {
-    for (AutoCloseable c : closeables) {
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // best effort
-      }
-    }
-    if (clients != null) {
-      clients.close();
-    }
-    nodes.forEach(GatewayProcess::close);
-  }
+  /** Three nodes; clients may send anywhere, requests time out after 500 ms. */
+  @RegisterExtension
+  final ProcessCluster cluster = ProcessCluster.of(3,
+      Map.of("GATEWAY_PERMISSIONS_SEND", "*", "GATEWAY_REQUEST_TIMEOUT_MS", "500"));
 
   @Test
   void killingANodeMidBroadcastLosesNothingForSurvivorsAndItsClientsMoveOn() throws Exception {
-    nodes.addAll(GatewayProcess.startCluster(GatewayProcess.uniqueClusterName("nodeloss"), 3,
-        Map.of("GATEWAY_PERMISSIONS_SEND", "*", "GATEWAY_REQUEST_TIMEOUT_MS", "500")));
-    GatewayProcess n1 = nodes.get(0);
-    GatewayProcess n2 = nodes.get(1);
-    GatewayProcess n3 = nodes.get(2);
-    clients = Vertx.vertx();
+    GatewayProcess n1 = cluster.node(0);
+    GatewayProcess n2 = cluster.node(1);
+    GatewayProcess n3 = cluster.node(2);
 
     BridgeClient publisher = connect(n1);
     BridgeClient requester = connect(n1);
@@ -83,7 +68,7 @@ class NodeLossIT {
     Thread pacer = new Thread(() -> publishAt200PerSecond(publisher, lastSeq, publishing), "pacer");
     pacer.start();
     try {
-      assertTrue(waitFor(() -> s1.count() >= 200, 10_000), "node 1's subscriber got "
+      assertTrue(Await.until(() -> s1.count() >= 200, 10_000), "node 1's subscriber got "
           + s1.count() + " messages in 10 s");
 
       long killedAt = System.nanoTime();
@@ -92,8 +77,8 @@ class NodeLossIT {
       // requests from node 1 to node 3's address, one after the other, until NO_HANDLERS
       List<String> answers = new ArrayList<>();
       CompletableFuture<Long> noHandlers = CompletableFuture.supplyAsync(() -> {
-        while (millisSince(killedAt) < 20_000) {
-          long sentMs = millisSince(killedAt);
+        while (Await.millisSince(killedAt) < 20_000) {
+          long sentMs = Await.millisSince(killedAt);
           JsonObject r = SequenceCollector.request(requester, ONLY_ON_3, 3);
           String type = r == null ? "no answer" : r.getString("failureType", r.getString("type"));
           if (answers.isEmpty() || !answers.get(answers.size() - 1).startsWith(type + " ")) {
@@ -102,7 +87,7 @@ class NodeLossIT {
           if ("NO_HANDLERS".equals(type)) {
             return sentMs;
           }
-          GatewayProcess.pause(50);
+          Await.pause(50);
         }
         return -1L;
       });
@@ -113,15 +98,15 @@ class NodeLossIT {
       long deadline = killedAt + TimeUnit.SECONDS.toNanos(20);
       while ((closedMs < 0 || members1Ms < 0 || members2Ms < 0) && System.nanoTime() < deadline) {
         if (closedMs < 0 && sub3.socket.isClosed()) {
-          closedMs = millisSince(killedAt);
+          closedMs = Await.millisSince(killedAt);
         }
         if (members1Ms < 0 && n1.metric("gateway_cluster_members") == 2) {
-          members1Ms = millisSince(killedAt);
+          members1Ms = Await.millisSince(killedAt);
         }
         if (members2Ms < 0 && n2.metric("gateway_cluster_members") == 2) {
-          members2Ms = millisSince(killedAt);
+          members2Ms = Await.millisSince(killedAt);
         }
-        GatewayProcess.pause(50);
+        Await.pause(50);
       }
       long noHandlersMs = noHandlers.get(25, TimeUnit.SECONDS);
       System.out.printf("NodeLossIT: kill -9 node 3 at seq %d; its client's socket closed after %d ms;"
@@ -148,9 +133,9 @@ class NodeLossIT {
       long seqAtAck = lastSeq.get();
       SequenceCollector s3moved = collect("node3-subscriber-on-node2", moved);
       System.out.printf("NodeLossIT: node 3's subscriber reconnected to node 2 and registered in %d ms"
-          + " (publisher at seq %d)%n", millisSince(reconnectStart), seqAtAck);
+          + " (publisher at seq %d)%n", Await.millisSince(reconnectStart), seqAtAck);
       long until = seqAtAck + 200;
-      assertTrue(waitFor(() -> lastSeq.get() >= until, 10_000), "publisher stalled");
+      assertTrue(Await.until(() -> lastSeq.get() >= until, 10_000), "publisher stalled");
       publishing.set(false);
       pacer.join(5_000);
       long last = lastSeq.get();
@@ -179,15 +164,12 @@ class NodeLossIT {
   }
 
   private BridgeClient connect(GatewayProcess node) {
-    BridgeClient c = BridgeClient.connect(clients, node.port);
-    closeables.add(c);
-    return c;
+    return cluster.connect(node);
   }
 
+  /** A collector of the client's messages, closed (after the test) before the client. */
   private SequenceCollector collect(String label, BridgeClient c) {
-    SequenceCollector s = new SequenceCollector(label, c, CHANNEL);
-    closeables.add(0, s);
-    return s;
+    return cluster.closeAfter(new SequenceCollector(label, c, CHANNEL));
   }
 
   /** Publishes warm-up messages until every collector got one (cluster routes settled). */
@@ -197,7 +179,7 @@ class NodeLossIT {
     while (!all.stream().allMatch(SequenceCollector::warm)) {
       assertTrue(System.nanoTime() < deadline, "warm-up messages from node 1 did not reach every node");
       publisher.publish(CHANNEL, new JsonObject().put("warm", i++));
-      GatewayProcess.pause(100);
+      Await.pause(100);
     }
   }
 
@@ -224,23 +206,9 @@ class NodeLossIT {
       if (r != null && match.test(r)) {
         return r;
       }
-      GatewayProcess.pause(50);
+      Await.pause(50);
     }
     return null;
   }
 
-  static boolean waitFor(java.util.function.BooleanSupplier condition, long millis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      GatewayProcess.pause(20);
-    }
-    return true;
-  }
-
-  static long millisSince(long nanos) {
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
-  }
 }

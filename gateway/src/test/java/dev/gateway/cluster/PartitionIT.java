@@ -1,19 +1,21 @@
 package dev.gateway.cluster;
 
-import static dev.gateway.cluster.GatewayProcess.FAILURE_DETECTION_MS;
+import static dev.gateway.support.ProcessCluster.FAILURE_DETECTION_MS;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.support.Await;
 import dev.gateway.support.BridgeClient;
-import io.vertx.core.Vertx;
+import dev.gateway.support.ProcessCluster;
+import dev.gateway.testkit.GatewayProcess;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two gateway JVMs; node 2 is frozen (SIGSTOP) for longer than the failure detection, so each side
@@ -32,26 +34,13 @@ class PartitionIT {
   /** How long the probes keep trying after the merge (beyond the bound, to report what happens). */
   static final long PROBE_MS = 25_000;
 
-  final List<GatewayProcess> nodes = new ArrayList<>();
-  final List<BridgeClient> bridgeClients = new ArrayList<>();
-  Vertx clients;
-
-  @AfterEach
-  void tearDown() {
-    bridgeClients.forEach(BridgeClient::close);
-    if (clients != null) {
-      clients.close();
-    }
-    nodes.forEach(GatewayProcess::close);
-  }
+  @RegisterExtension
+  final ProcessCluster cluster = ProcessCluster.of(2, Map.of());
 
   @Test
   void subscriptionsWorkAcrossNodesAgainAfterAPartitionHeals() throws Exception {
-    nodes.addAll(GatewayProcess.startCluster(GatewayProcess.uniqueClusterName("partition"), 2,
-        Map.of()));
-    GatewayProcess n1 = nodes.get(0);
-    GatewayProcess n2 = nodes.get(1);
-    clients = Vertx.vertx();
+    GatewayProcess n1 = cluster.node(0);
+    GatewayProcess n2 = cluster.node(1);
     Side one = new Side("node 1", n1, connect(n1), connect(n1).register(CHANNEL));
     Side two = new Side("node 2", n2, connect(n2), connect(n2).register(CHANNEL));
 
@@ -79,14 +68,14 @@ class PartitionIT {
     long stoppedAt = System.nanoTime();
     frozen.node.sigstop();
     long droppedMs = -1;
-    while (millisSince(stoppedAt) < Math.max(FROZEN_MS, droppedMs + 3_000)
-        && millisSince(stoppedAt) < 30_000) {
+    while (Await.millisSince(stoppedAt) < Math.max(FROZEN_MS, droppedMs + 3_000)
+        && Await.millisSince(stoppedAt) < 30_000) {
       if (droppedMs < 0 && live.node.metric("gateway_cluster_members") == 1) {
-        droppedMs = millisSince(stoppedAt);
+        droppedMs = Await.millisSince(stoppedAt);
       }
-      GatewayProcess.pause(100);
+      Await.pause(100);
     }
-    long frozenMs = millisSince(stoppedAt);
+    long frozenMs = Await.millisSince(stoppedAt);
     long resumedAt = System.nanoTime();
     frozen.node.sigcont();
     System.out.printf("PartitionIT %s: %s frozen for %d ms; %s saw 1 member after %d ms%n",
@@ -99,11 +88,11 @@ class PartitionIT {
 
     // the live node's view is current: back to 2 members = the halves merged
     long mergedMs = -1;
-    while (mergedMs < 0 && millisSince(resumedAt) < 30_000) {
+    while (mergedMs < 0 && Await.millisSince(resumedAt) < 30_000) {
       if (live.node.metric("gateway_cluster_members") == 2) {
-        mergedMs = millisSince(resumedAt);
+        mergedMs = Await.millisSince(resumedAt);
       }
-      GatewayProcess.pause(100);
+      Await.pause(100);
     }
     double frozenView = frozen.node.metric("gateway_cluster_members");
     if (mergedMs < 0) {
@@ -130,7 +119,7 @@ class PartitionIT {
     check(failures, round, frozen, live, frozenToLive, mergedNode);
 
     // still working a little later (a late cleanup of the merge must not drop them again)
-    GatewayProcess.pause(2_000);
+    Await.pause(2_000);
     for (Side[] d : new Side[][] {{live, frozen}, {frozen, live}}) {
       if (probe(d[0].pub, d[0].name, round + "-settled", d[1].sub, 5_000) < 0) {
         failures.add(round + ": " + d[0].name + " -> " + d[1].name + " lost again 2 s after the"
@@ -164,9 +153,7 @@ class PartitionIT {
   }
 
   private BridgeClient connect(GatewayProcess node) {
-    BridgeClient c = BridgeClient.connect(clients, node.port);
-    bridgeClients.add(c);
-    return c;
+    return cluster.connect(node);
   }
 
   /**
@@ -174,36 +161,6 @@ class PartitionIT {
    * took in ms, or -1 after {@code millis}.
    */
   static long probe(BridgeClient publisher, String from, String phase, BridgeClient to, long millis) {
-    long start = System.nanoTime();
-    int n = 0;
-    while (millisSince(start) < millis) {
-      publisher.publish(CHANNEL, new JsonObject().put("from", from).put("phase", phase).put("n", n++));
-      if (awaitShortly(to, from, phase) != null) {
-        return millisSince(start);
-      }
-    }
-    return -1;
-  }
-
-  private static JsonObject awaitShortly(BridgeClient to, String from, String phase) {
-    // BridgeClient waits in whole seconds; poll its queue in 200 ms slices instead
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-    while (System.nanoTime() < deadline) {
-      JsonObject m = to.next(0);
-      if (m == null) {
-        GatewayProcess.pause(10);
-        continue;
-      }
-      if ("rec".equals(m.getString("type")) && CHANNEL.equals(m.getString("address"))
-          && m.getValue("body") instanceof JsonObject b && from.equals(b.getString("from"))
-          && phase.equals(b.getString("phase"))) {
-        return m;
-      }
-    }
-    return null;
-  }
-
-  static long millisSince(long nanos) {
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
+    return Probe.probe(publisher, CHANNEL, new JsonObject().put("from", from).put("phase", phase), to, millis);
   }
 }

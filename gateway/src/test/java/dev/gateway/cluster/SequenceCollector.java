@@ -1,5 +1,6 @@
 package dev.gateway.cluster;
 
+import dev.gateway.support.Await;
 import dev.gateway.support.BridgeClient;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ final class SequenceCollector implements AutoCloseable {
       if (contains(seq)) {
         return true;
       }
-      GatewayProcess.pause(50);
+      Await.pause(50);
     }
     return contains(seq);
   }

@@ -1,11 +1,17 @@
 package dev.gateway.cluster;
 
-import static dev.gateway.cluster.ClusterNode.fresh;
+import static dev.gateway.support.GatewayExtension.fresh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.HttpExchange;
+import dev.gateway.support.TestGateway;
+import dev.gateway.support.sockjs.ManualSession;
+import dev.gateway.support.sockjs.StreamingSession;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -16,10 +22,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SockJS without sticky sessions: one session's HTTP requests land on either of two clustered
@@ -32,41 +38,27 @@ class SockJsForwardingIT {
 
   static final String FORWARDED = "gateway_sockjs_forwarded_total";
 
-  static ClusterNode a;
-  static ClusterNode b;
+  /** A runs the demo services (echo; the clock nearly silent), B none. */
+  @RegisterExtension
+  static final GatewayExtension cluster = GatewayExtension.cluster(
+      new JsonObject().put("demo", new JsonObject().put("enabled", true).put("clockIntervalMs", 600_000)),
+      new JsonObject().put("demo", new JsonObject().put("enabled", false)));
+
+  static TestGateway a;
+  static TestGateway b;
   static Vertx client;
-  /** A new connection per request: SockJS closes polling connections (see SockJsSession). */
+  /** A new connection per request: SockJS closes polling connections (see ManualSession). */
   static HttpClientAgent http;
   static HttpClientAgent api;
 
   @BeforeAll
-  static void start() {
-    String cluster = ClusterNode.uniqueClusterName(SockJsForwardingIT.class);
-    int base = ClusterNode.freeClusterBasePort();
-    a = ClusterNode.start("A", cluster, base, new JsonObject()
-        .put("demo", new JsonObject().put("enabled", true).put("clockIntervalMs", 600_000)));
-    b = ClusterNode.start("B", cluster, base, new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false)));
-    client = Vertx.vertx();
-    http = client.createHttpClient(new HttpClientOptions().setKeepAlive(false),
-        new PoolOptions().setHttp1MaxSize(8));
+  static void nodes() {
+    a = cluster.node(0);
+    b = cluster.node(1);
+    client = cluster.client();
+    http = cluster.http();
     api = client.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(1));
-    a.awaitMembers(2);
-    b.awaitMembers(2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (client != null) {
-      client.close().await();
-    }
-    if (b != null) {
-      b.close();
-    }
-    if (a != null) {
-      a.close();
-    }
   }
 
   static JsonObject register(String address, String ack) {
@@ -92,13 +84,13 @@ class SockJsForwardingIT {
     double forwardedA = a.metric(FORWARDED);
     double forwardedB = b.metric(FORWARDED);
     String channel = fresh("chat.alt");
-    SockJsSession s = new SockJsSession(http);
+    ManualSession s = new ManualSession(http);
     assertEquals("o", s.poll(a), "open on A");
     s.send(b, register(channel, "reg"));
     s.await(b, ack("reg"), "the register ack (sent via B, polled via B)");
     for (int round = 0; round < 30; round++) {
-      ClusterNode x = round % 2 == 0 ? a : b;
-      ClusterNode y = x == a ? b : a;
+      TestGateway x = round % 2 == 0 ? a : b;
+      TestGateway y = x == a ? b : a;
       assertEquals(202, x.apiPublish(api, channel, new JsonObject().put("n", round)));
       s.await(x, rec(channel, "n", round), "round " + round + ": published on " + x.name);
       assertEquals(202, y.apiPublish(api, channel, new JsonObject().put("m", round)));
@@ -118,34 +110,46 @@ class SockJsForwardingIT {
   }
 
   @Test
-  void xhrStreamingOnTheOtherNodeReceivesMessagesPublishedAnywhere() throws Exception {
+  void xhrStreamingOnTheOtherNodeReceivesMessagesPublishedAnywhere() {
     double forwardedB = b.metric(FORWARDED);
     String channel = fresh("chat.stream");
-    SockJsSession s = new SockJsSession(http);
+    ManualSession s = new ManualSession(http);
     assertEquals("o", s.poll(a), "session created on A");
-    SockJsSession.Stream stream = s.stream(b);
+    StreamingSession stream = s.stream(client, b);
     try (BridgeClient wsOnB = BridgeClient.connect(client, b.port)) {
       s.send(a, register(channel, "st"));
-      stream.await(ack("st"), "the register ack (sent via A)");
-      assertEquals(200, stream.head.await(5, TimeUnit.SECONDS).statusCode(), "xhr_streaming via B");
+      streamAwait(stream, ack("st"), "the register ack (sent via A)");
+      assertEquals(200, stream.lastStatus(), "xhr_streaming via B");
       assertEquals(202, a.apiPublish(api, channel, new JsonObject().put("k", "api-A")));
-      stream.await(rec(channel, "k", "api-A"), "a publish via the API on A");
+      streamAwait(stream, rec(channel, "k", "api-A"), "a publish via the API on A");
       assertEquals(202, b.apiPublish(api, channel, new JsonObject().put("k", "api-B")));
-      stream.await(rec(channel, "k", "api-B"), "a publish via the API on B");
+      streamAwait(stream, rec(channel, "k", "api-B"), "a publish via the API on B");
       wsOnB.publish(channel, new JsonObject().put("k", "ws-B"));
-      stream.await(rec(channel, "k", "ws-B"), "a publish by a WebSocket client on B");
+      streamAwait(stream, rec(channel, "k", "ws-B"), "a publish by a WebSocket client on B");
       a.vertx.eventBus().publish(channel, new JsonObject().put("k", "backend-A"));
-      stream.await(rec(channel, "k", "backend-A"), "a publish on A's event bus");
+      streamAwait(stream, rec(channel, "k", "backend-A"), "a publish on A's event bus");
       b.vertx.eventBus().publish(channel, new JsonObject().put("k", "backend-B"));
-      stream.await(rec(channel, "k", "backend-B"), "a publish on B's event bus");
+      streamAwait(stream, rec(channel, "k", "backend-B"), "a publish on B's event bus");
       s.send(b, echo(new JsonObject().put("k", "echo"), "st-reply"));
-      JsonObject r = stream.await(m -> "st-reply".equals(m.getString("address")), "the echo reply");
+      JsonObject r = streamAwait(stream, m -> "st-reply".equals(m.getString("address")), "the echo reply");
       assertEquals("rec", r.getString("type"), "echo failed: " + r);
     } finally {
-      stream.cancel();
+      stream.close();
     }
     assertEquals(1, s.opens(), "open frames: " + s.frames);
     assertEquals(forwardedB + 2, b.metric(FORWARDED), "B forwarded the stream and one xhr_send");
+  }
+
+  /**
+   * The next message on the stream that matches (others are skipped), within 15 s; the stream
+   * must stay healthy meanwhile: no transport failure, no second open frame, no close frame.
+   */
+  static JsonObject streamAwait(StreamingSession stream, Predicate<JsonObject> match, String what) {
+    JsonObject m = stream.await(match, 15);
+    assertNull(stream.failure(), "stream: " + what + ": frames " + stream.frames());
+    assertNull(stream.closeFrame(), "stream: close frame before " + what + ": " + stream.frames());
+    assertNotNull(m, "stream: never received " + what + "; frames " + stream.frames());
+    return m;
   }
 
   /** Headers a response must carry exactly once, forwarded or not. */
@@ -163,22 +167,22 @@ class SockJsForwardingIT {
 
   @Test
   void forwardedResponsesCarryEachHeaderOnceLikeTheOwnersOwn() {
-    SockJsSession s = new SockJsSession(http);
+    ManualSession s = new ManualSession(http);
     String originA = "http://127.0.0.1:" + a.port;
     String originB = "http://127.0.0.1:" + b.port;
     MultiMap fromA = MultiMap.caseInsensitiveMultiMap().add("Origin", originA);
     MultiMap fromB = MultiMap.caseInsensitiveMultiMap().add("Origin", originB);
     String send = new JsonArray().add(register(fresh("chat.h"), "h").encode()).encode();
-    HttpExchange.Reply open = SockJsSession.post(http, a, s.path + "/xhr", null, fromA);
+    HttpExchange.Reply open = s.post(a, s.path + "/xhr", null, fromA);
     assertEquals("o\n", open.body());
     assertHeadersOnce(open, originA, "poll answered by the owner A");
-    HttpExchange.Reply local = SockJsSession.post(http, a, s.path + "/xhr_send", send, fromA);
+    HttpExchange.Reply local = s.post(a, s.path + "/xhr_send", send, fromA);
     assertEquals(204, local.status());
     assertHeadersOnce(local, originA, "xhr_send answered by the owner A");
-    HttpExchange.Reply forwarded = SockJsSession.post(http, b, s.path + "/xhr_send", send, fromB);
+    HttpExchange.Reply forwarded = s.post(b, s.path + "/xhr_send", send, fromB);
     assertEquals(204, forwarded.status());
     assertHeadersOnce(forwarded, originB, "xhr_send via B, forwarded to A");
-    HttpExchange.Reply poll = SockJsSession.post(http, b, s.path + "/xhr", null, fromB);
+    HttpExchange.Reply poll = s.post(b, s.path + "/xhr", null, fromB);
     assertTrue(poll.body().startsWith("a["), poll.body());
     assertHeadersOnce(poll, originB, "poll via B, forwarded to A");
   }
@@ -187,7 +191,7 @@ class SockJsForwardingIT {
   void aNodeThatOnlyForwardsASessionHoldsNoSessionForIt() {
     double sessionsA = a.metric("gateway_sockjs_sessions");
     double sessionsB = b.metric("gateway_sockjs_sessions");
-    SockJsSession s = new SockJsSession(http);
+    ManualSession s = new ManualSession(http);
     assertEquals("o", s.poll(a));
     s.send(a, register(fresh("chat.mark"), "m"));
     s.await(b, ack("m"), "the ack, polled via B");

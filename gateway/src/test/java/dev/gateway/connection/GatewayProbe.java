@@ -1,12 +1,10 @@
 package dev.gateway.connection;
 
 import dev.gateway.support.TestGateway;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 
-/** Measurements of a {@link TestGateway} for load tests: metric sums, heap and direct memory, a queue sampler. */
+/** Measurements of a {@link TestGateway} for the slow-consumer tests: metric sums, a queue sampler. */
 final class GatewayProbe {
 
   static final String QUEUE_BYTES = "gateway_outbound_queue_bytes";
@@ -83,24 +81,6 @@ final class GatewayProbe {
     return v;
   }
 
-  /** Used heap of this JVM (gateway and clients) right after a full collection. */
-  static long usedHeapAfterGc() {
-    ManagementFactory.getMemoryMXBean().gc();
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-  }
-
-  /** Direct memory in use: the JDK's direct buffer pool plus Netty's own counter (when it keeps one). */
-  static long directBytes() {
-    long total = 0;
-    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-      if (pool.getName().equals("direct")) {
-        total += pool.getMemoryUsed();
-      }
-    }
-    long netty = io.netty.util.internal.PlatformDependent.usedDirectMemory();
-    return total + Math.max(0, netty);
-  }
-
   static String mib(double bytes) {
     return String.format("%.1f MiB", bytes / (1024.0 * 1024.0));
   }
@@ -108,13 +88,10 @@ final class GatewayProbe {
   /**
    * Samples the gateway's meters every 50 ms on its own thread: keeps the peak of
    * {@code gateway_outbound_queue_bytes} and when the slow-consumer closes first reached
-   * {@code closesTarget}; runs {@code onPeak} once, on that thread, the first time the queue
-   * bytes reach {@code trigger}.
+   * {@code closesTarget}.
    */
   static final class Sampler implements AutoCloseable {
     private final TestGateway gw;
-    private final long trigger;
-    private final Runnable onPeak;
     private final double closesTarget;
     private final long start = System.nanoTime();
     private final Thread thread;
@@ -123,12 +100,9 @@ final class GatewayProbe {
     private volatile long peakAtMs = -1;
     private volatile long closesReachedAtMs = -1;
     private volatile int samples;
-    private volatile boolean triggered;
 
-    Sampler(TestGateway gw, long trigger, Runnable onPeak, double closesTarget) {
+    Sampler(TestGateway gw, double closesTarget) {
       this.gw = gw;
-      this.trigger = trigger;
-      this.onPeak = onPeak;
       this.closesTarget = closesTarget;
       this.thread = new Thread(this::run, "gateway-sampler");
       this.thread.setDaemon(true);
@@ -147,10 +121,6 @@ final class GatewayProbe {
           closesReachedAtMs = now;
         }
         samples++;
-        if (!triggered && v >= trigger) {
-          triggered = true;
-          onPeak.run();
-        }
         try {
           Thread.sleep(50);
         } catch (InterruptedException e) {
@@ -174,10 +144,6 @@ final class GatewayProbe {
 
     int samples() {
       return samples;
-    }
-
-    boolean triggered() {
-      return triggered;
     }
 
     @Override

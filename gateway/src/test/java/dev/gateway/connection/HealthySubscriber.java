@@ -2,19 +2,17 @@ package dev.gateway.connection;
 
 import dev.gateway.support.BridgeClient;
 import io.vertx.core.Vertx;
-import java.util.Arrays;
 
 /**
  * A {@link BridgeClient} that keeps reading: registered (with ack) to one address, then each
- * {@code rec} from {@link PacedPublisher} is checked for order and its latency (receive time minus
- * the body's send time) recorded, without keeping the message, so a long run costs no heap.
- * One recording phase at a time ({@link #expect}); the handler runs on one client event loop.
+ * {@code rec} from {@link PacedPublisher} is checked for order without keeping the message, so a
+ * long run costs no heap. One phase at a time ({@link #expect}); the handler runs on one client
+ * event loop.
  */
 final class HealthySubscriber implements AutoCloseable {
 
   private final BridgeClient client;
   private final String recPrefix;
-  private int[] latencyMicros = new int[0];
   private int next;
   private int gaps;
   private int outOfOrder;
@@ -39,9 +37,6 @@ final class HealthySubscriber implements AutoCloseable {
    * handler reads {@code received} first.
    */
   void expect(int count) {
-    int[] fresh = new int[count];
-    Arrays.fill(fresh, -1);
-    latencyMicros = fresh;
     next = 0;
     gaps = 0;
     outOfOrder = 0;
@@ -49,22 +44,17 @@ final class HealthySubscriber implements AutoCloseable {
   }
 
   private void onText(String text) {
-    long now = System.nanoTime();
     int count = received;
     if (!text.startsWith(recPrefix)) {
       return; // not a broadcast of this channel
     }
     int seq = (int) number(text, "\"seq\":");
-    long sent = number(text, "\"t\":");
     if (seq > next) {
       gaps += seq - next;
     } else if (seq < next) {
       outOfOrder++;
     }
     next = Math.max(next, seq + 1);
-    if (seq >= 0 && seq < latencyMicros.length) {
-      latencyMicros[seq] = (int) ((now - sent) / 1_000);
-    }
     received = count + 1; // volatile write publishes the fields above
   }
 
@@ -92,11 +82,6 @@ final class HealthySubscriber implements AutoCloseable {
 
   int outOfOrder() {
     return outOfOrder;
-  }
-
-  /** Latency (µs) of each message of this phase by sequence number, -1 where none arrived. */
-  int[] latenciesBySeq() {
-    return latencyMicros.clone();
   }
 
   /** Close code if the server closed this client, else null. */

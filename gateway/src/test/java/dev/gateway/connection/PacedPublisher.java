@@ -3,14 +3,13 @@ package dev.gateway.connection;
 import dev.gateway.support.BridgeClient;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * Publishes numbered messages at a steady rate through a {@link BridgeClient} on {@code /ws}.
- * Each body is {@code {"seq":N,"t":NANOS,"pad":"..."}} where {@code t} is {@link System#nanoTime()}
- * taken just before the frame is written (publisher and subscribers share this JVM's clock), and
- * the pad brings the {@code rec} frame a subscriber gets to about {@link #APPROX_FRAME_BYTES}.
+ * Each body is {@code {"seq":N,"pad":"..."}}; the pad brings the {@code rec} frame a subscriber
+ * gets to about {@link #APPROX_FRAME_BYTES}.
  */
 final class PacedPublisher {
 
@@ -25,14 +24,14 @@ final class PacedPublisher {
     this.address = address;
   }
 
-  /** The {@code rec} frame a subscriber receives for one message, in bytes (seq and t widths vary a little). */
+  /** The {@code rec} frame a subscriber receives for one message, in bytes (the seq width varies a little). */
   int frameBytes(int seq) {
-    JsonObject rec = new JsonObject().put("type", "rec").put("address", address).put("body", body(seq, System.nanoTime()));
+    JsonObject rec = new JsonObject().put("type", "rec").put("address", address).put("body", body(seq));
     return rec.encode().length();
   }
 
-  private static JsonObject body(int seq, long nanos) {
-    return new JsonObject().put("seq", seq).put("t", nanos).put("pad", PAD);
+  private static JsonObject body(int seq) {
+    return new JsonObject().put("seq", seq).put("pad", PAD);
   }
 
   /**
@@ -55,7 +54,7 @@ final class PacedPublisher {
         LockSupport.parkNanos(wait);
       }
       client.send(new JsonObject().put("type", "publish").put("address", address)
-          .put("body", body(seq, System.nanoTime())));
+          .put("body", body(seq)));
     }
     return seq;
   }

@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * limits.maxPendingRequests: with that many requests in flight the gateway stops reading the
@@ -21,31 +20,23 @@ import org.junit.jupiter.api.Test;
  */
 class PendingRequestsTest {
 
-  static TestGateway gateway;
-  static Vertx client;
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("permissions", new JsonObject().put("send", new JsonArray().add("slow.*")))
+      .put("limits", new JsonObject().put("maxPendingRequests", 2).put("requestTimeoutMs", 1500)));
 
   @BeforeAll
-  static void start() throws Exception {
-    gateway = TestGateway.start(new JsonObject()
-        .put("permissions", new JsonObject().put("send", new JsonArray().add("slow.*")))
-        .put("limits", new JsonObject().put("maxPendingRequests", 2).put("requestTimeoutMs", 1500)));
+  static void slowService() throws Exception {
     // a backend that never answers: requests end by timeout
-    gateway.vertx.eventBus().consumer("slow.service", msg -> { }).completion()
+    gw.node().vertx.eventBus().consumer("slow.service", msg -> { }).completion()
         .await(5, TimeUnit.SECONDS);
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close();
-    gateway.close();
   }
 
   @Test
   void readingPausesAtTheCapAndResumesWhenRequestsFinish() {
     String paused = "gateway_reads_paused_total{transport=\"websocket\"}";
-    double pausedBefore = gateway.metric(paused);
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    double pausedBefore = gw.metric(paused);
+    try (BridgeClient c = gw.connect()) {
       for (int i = 0; i < 2; i++) {
         c.send(new JsonObject().put("type", "send").put("address", "slow.service").put("body", i)
             .put("replyAddress", "r" + i));
@@ -61,6 +52,6 @@ class PendingRequestsTest {
           "reading did not resume after the requests finished");
     }
     // at least once; the register read after the first timeout may pause it once more
-    assertTrue(gateway.metric(paused) >= pausedBefore + 1, "reads paused counter did not move");
+    assertTrue(gw.metric(paused) >= pausedBefore + 1, "reads paused counter did not move");
   }
 }

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,9 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Per-connection token bucket (10/s, burst 20): refused messages get {@code err rate_limited},
@@ -27,23 +25,11 @@ import org.junit.jupiter.api.Test;
  */
 class RateLimitTest {
 
-  static TestGateway gateway;
-  static Vertx client;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("clockIntervalMs", 100))
-        .put("limits", new JsonObject().put("messagesPerSecond", 10).put("messageBurst", 20)
-            .put("rateLimitStrikes", 30)));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("clockIntervalMs", 100))
+      .put("limits", new JsonObject().put("messagesPerSecond", 10).put("messageBurst", 20)
+          .put("rateLimitStrikes", 30)));
 
   private static boolean isRateLimited(JsonObject m) {
     return "err".equals(m.getString("type")) && "rate_limited".equals(m.getString("body"));
@@ -51,8 +37,8 @@ class RateLimitTest {
 
   @Test
   void burstAcceptedThenRefusedThenAcceptedAgainAfterRefill() throws InterruptedException {
-    try (BridgeClient sub = BridgeClient.connect(client, gateway.port);
-         BridgeClient pub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient sub = gw.connect();
+         BridgeClient pub = gw.connect()) {
       sub.register("chat.rl.burst");
       int sent = 25;
       long started = System.nanoTime();
@@ -104,10 +90,10 @@ class RateLimitTest {
   @Test
   void floodClosesWith4003AndOtherClientsKeepReceiving() throws Exception {
     String closed = "gateway_connections_closed_total{reason=\"rate_limited\",transport=\"websocket\"}";
-    double closedBefore = gateway.metric(closed);
-    double errorsBefore = gateway.metric("gateway_client_errors_total{code=\"rate_limited\"}");
-    try (BridgeClient bystander = BridgeClient.connect(client, gateway.port);
-         BridgeClient flooder = BridgeClient.connect(client, gateway.port)) {
+    double closedBefore = gw.metric(closed);
+    double errorsBefore = gw.metric("gateway_client_errors_total{code=\"rate_limited\"}");
+    try (BridgeClient bystander = gw.connect();
+         BridgeClient flooder = gw.connect()) {
       bystander.register("clock");
       bystander.register("chat.rl.other");
       assertNotNull(bystander.awaitRec("clock", 5), "bystander gets clock ticks");
@@ -126,15 +112,15 @@ class RateLimitTest {
       }
       // 30 refusals are answered; the 31st closes the connection
       assertEquals(30, refused, "err rate_limited before the close");
-      assertEquals(closedBefore + 1, gateway.metric(closed), 0.0);
+      assertEquals(closedBefore + 1, gw.metric(closed), 0.0);
       assertEquals(errorsBefore + 30,
-          gateway.metric("gateway_client_errors_total{code=\"rate_limited\"}"), 0.0);
+          gw.metric("gateway_client_errors_total{code=\"rate_limited\"}"), 0.0);
 
       // the bystander is untouched: still open, still receiving broadcasts and its own publishes
       drain(bystander);
       assertNotNull(bystander.awaitRec("clock", 5), "bystander stopped receiving the clock");
       HttpResponse<String> api = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
-          .send(HttpRequest.newBuilder(URI.create(gateway.httpUrl("/api/publish")))
+          .send(HttpRequest.newBuilder(URI.create(gw.url("/api/publish")))
               .timeout(Duration.ofSeconds(10))
               .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString(

@@ -9,21 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
+import dev.gateway.support.sockjs.ManualSession;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A SockJS xhr-polling session that stops polling while its channel fans out 1,000 messages/s:
@@ -37,80 +32,54 @@ class SockJsSlowConsumerTest {
   private static final int QUEUE_CAP = 1024 * 1024;
   private static final String XHR_POLLING = "transport=\"xhr-polling\"";
 
+  @RegisterExtension
+  static final GatewayExtension gateway = GatewayExtension.config(new JsonObject()
+      .put("limits", new JsonObject().put("messagesPerSecond", 5_000).put("messageBurst", 5_000)));
+
   @Test
   void pollingSessionThatStopsPollingIsClosedAsSlowConsumerAndReleased() throws Exception {
-    JsonObject config = new JsonObject().put("limits", new JsonObject()
-        .put("messagesPerSecond", 5_000).put("messageBurst", 5_000));
-    TestGateway gw = TestGateway.start(config);
-    Vertx clients = Vertx.vertx();
-    String session = gw.httpUrl("/eventbus/017/" + UUID.randomUUID().toString().replace("-", ""));
+    TestGateway gw = gateway.node();
+    ManualSession session = new ManualSession(gateway.http());
+    assertEquals("o", session.poll(gw), "open frame");
+    session.send(gw, new JsonObject().put("type", "register").put("address", ADDRESS).put("ack", "x1"));
+    String acked = session.poll(gw);
+    assertTrue(acked.startsWith("a[") && acked.contains("\\\"ack\\\":\\\"x1\\\""), "ack poll: " + acked);
+    // from here the session is never polled again
+
+    BridgeClient publisherClient = gateway.connect();
+    PacedPublisher publisher = new PacedPublisher(publisherClient, ADDRESS);
+    int frameBytes = publisher.frameBytes(10_000);
+    long start = System.nanoTime();
+    int published;
+    double closedMs;
+    GatewayProbe.Sampler sampler = new GatewayProbe.Sampler(gw, 1);
     try {
-      assertEquals("o\n", post(session + "/xhr", ""), "open frame");
-      String register = new JsonObject().put("type", "register").put("address", ADDRESS).put("ack", "x1").encode();
-      assertEquals(204, client().send(request(session + "/xhr_send", new JsonArray().add(register).encode()),
-          HttpResponse.BodyHandlers.ofString()).statusCode(), "xhr_send");
-      String acked = post(session + "/xhr", "");
-      assertTrue(acked.startsWith("a[") && acked.contains("\\\"ack\\\":\\\"x1\\\""), "ack poll: " + acked);
-      // from here the session is never polled again
-
-      BridgeClient publisherClient = BridgeClient.connect(clients, gw.port);
-      PacedPublisher publisher = new PacedPublisher(publisherClient, ADDRESS);
-      int frameBytes = publisher.frameBytes(10_000);
-      long start = System.nanoTime();
-      int published;
-      double closedMs;
-      GatewayProbe.Sampler sampler = new GatewayProbe.Sampler(gw, Long.MAX_VALUE, () -> { }, 1);
-      try {
-        CompletableFuture<Integer> publishing = CompletableFuture.supplyAsync(
-            () -> publisher.publish(10_000, 1_000, () -> GatewayProbe.closes(gw, "xhr-polling") >= 1));
-        published = publishing.get(20, TimeUnit.SECONDS);
-        closedMs = (System.nanoTime() - start) / 1e6;
-      } finally {
-        sampler.close();
-      }
-      Map<String, Double> reasons = new TreeMap<>();
-      for (String reason : new String[] {"slow_consumer", "client_closed", "transport_error"}) {
-        reasons.put(reason, sum(gw, CLOSED, XHR_POLLING, "reason=\"" + reason + "\""));
-      }
-      double dropped = sum(gw, GatewayProbe.DROPPED, XHR_POLLING);
-      double queueLeft = GatewayProbe.awaitAtMost(() -> GatewayProbe.queueBytes(gw), 0, 3_000);
-      String nextPoll = post(session + "/xhr", "");
-
-      System.out.printf("SockJsSlowConsumerTest: xhr-polling session closed %.0f ms after publishing started"
-          + " (%d published); closes by reason %s; dropped %.0f; peak %s %s at %d ms; left after close %s;"
-          + " next poll: %s%n", closedMs, published, reasons, dropped, QUEUE_BYTES, mib(sampler.peak()),
-          sampler.peakAtMs(), mib(queueLeft), nextPoll.trim());
-
-      assertAll(
-          () -> assertEquals(1.0, reasons.get("slow_consumer"), "closed as slow consumer (before the session timeout)"),
-          () -> assertTrue(sampler.peak() >= QUEUE_CAP && sampler.peak() <= QUEUE_CAP + frameBytes,
-              "queue peak " + sampler.peak() + " not at the 1 MiB cap"),
-          () -> assertTrue(dropped > 0, "nothing dropped while full"),
-          () -> assertEquals(0.0, queueLeft, "queued bytes not released after the close"),
-          () -> assertTrue(nextPoll.startsWith("c["), "next poll is not a close frame: " + nextPoll));
+      CompletableFuture<Integer> publishing = CompletableFuture.supplyAsync(
+          () -> publisher.publish(10_000, 1_000, () -> GatewayProbe.closes(gw, "xhr-polling") >= 1));
+      published = publishing.get(20, TimeUnit.SECONDS);
+      closedMs = (System.nanoTime() - start) / 1e6;
     } finally {
-      clients.close().await(10, TimeUnit.SECONDS);
-      gw.close();
+      sampler.close();
     }
-  }
+    Map<String, Double> reasons = new TreeMap<>();
+    for (String reason : new String[] {"slow_consumer", "client_closed", "transport_error"}) {
+      reasons.put(reason, sum(gw, CLOSED, XHR_POLLING, "reason=\"" + reason + "\""));
+    }
+    double dropped = sum(gw, GatewayProbe.DROPPED, XHR_POLLING);
+    double queueLeft = GatewayProbe.awaitAtMost(() -> GatewayProbe.queueBytes(gw), 0, 3_000);
+    String nextPoll = session.pollAny(gw);
 
-  private static HttpRequest request(String url, String body) {
-    return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(body)).build();
-  }
+    System.out.printf("SockJsSlowConsumerTest: xhr-polling session closed %.0f ms after publishing started"
+        + " (%d published); closes by reason %s; dropped %.0f; peak %s %s at %d ms; left after close %s;"
+        + " next poll: %s%n", closedMs, published, reasons, dropped, QUEUE_BYTES, mib(sampler.peak()),
+        sampler.peakAtMs(), mib(queueLeft), nextPoll.trim());
 
-  /**
-   * A client (and so a connection) per request: SockJS closes the connection after a poll
-   * without saying so, and a pooled connection reused at that moment fails.
-   */
-  private static HttpClient client() {
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
-  }
-
-  private static String post(String url, String body) throws Exception {
-    HttpResponse<String> r = client().send(request(url, body), HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode(), url + ": " + r.body());
-    return r.body();
+    assertAll(
+        () -> assertEquals(1.0, reasons.get("slow_consumer"), "closed as slow consumer (before the session timeout)"),
+        () -> assertTrue(sampler.peak() >= QUEUE_CAP && sampler.peak() <= QUEUE_CAP + frameBytes,
+            "queue peak " + sampler.peak() + " not at the 1 MiB cap"),
+        () -> assertTrue(dropped > 0, "nothing dropped while full"),
+        () -> assertEquals(0.0, queueLeft, "queued bytes not released after the close"),
+        () -> assertTrue(nextPoll.startsWith("c["), "next poll is not a close frame: " + nextPoll));
   }
 }

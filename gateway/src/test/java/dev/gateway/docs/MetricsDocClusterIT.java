@@ -2,7 +2,8 @@ package dev.gateway.docs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.gateway.cluster.ClusterNode;
+import dev.gateway.support.TestCluster;
+import dev.gateway.support.TestGateway;
 import dev.gateway.docs.MetricFamilies.Family;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,8 @@ class MetricsDocClusterIT {
   @Test
   void clusteredNodeExportsExactlyTheDocumentedFamilies() throws Exception {
     Map<String, Family> documented = MetricFamilies.documented(true);
-    try (ClusterNode node = ClusterNode.start("docs-1", ClusterNode.uniqueClusterName(getClass()),
-        ClusterNode.freeClusterBasePort(), MetricsTraffic.CONFIG)) {
+    try (TestGateway node = TestGateway.startClustered("docs-1",
+        TestCluster.create(getClass().getSimpleName()), MetricsTraffic.CONFIG)) {
       MetricsTraffic traffic = new MetricsTraffic(node.port);
       traffic.drive();
       Map<String, Family> exported = traffic.exportedOnceSettled(documented);

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.cluster.GatewayProcess;
+import dev.gateway.support.Await;
+import dev.gateway.support.ProcessCluster;
+import dev.gateway.testkit.GatewayProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
@@ -40,11 +42,9 @@ class PacedDrainIT {
   @Test
   void sigtermSpreadsReconnectClosesOverTheWindowAndExitsInTime() throws Exception {
     Vertx clients = Vertx.vertx();
-    try (GatewayProcess node = GatewayProcess.launch("drain", "node", Map.of(
-        "GATEWAY_CLUSTER", "false",
+    try (GatewayProcess node = ProcessCluster.node("drain", Map.of(
         "GATEWAY_DRAIN_WINDOW_MS", Long.toString(WINDOW_MS),
-        "GATEWAY_SHUTDOWN_TIMEOUT_MS", Long.toString(SHUTDOWN_TIMEOUT_MS)))) {
-      node.awaitReady(60);
+        "GATEWAY_SHUTDOWN_TIMEOUT_MS", Long.toString(SHUTDOWN_TIMEOUT_MS))).start(60)) {
       WebSocketClient ws = clients.createWebSocketClient(
           new WebSocketClientOptions().setMaxConnections(CLIENTS + 10));
       WebSocketConnectOptions options = new WebSocketConnectOptions()
@@ -62,15 +62,15 @@ class PacedDrainIT {
       long signalled = System.nanoTime();
       node.sigterm();
       long notReadyMs = -1;
-      while (notReadyMs < 0 && millisSince(signalled) < 2_000) {
+      while (notReadyMs < 0 && Await.millisSince(signalled) < 2_000) {
         if (node.readyStatus() == 503) {
-          notReadyMs = millisSince(signalled);
+          notReadyMs = Await.millisSince(signalled);
         }
       }
       Throwable refused = ws.connect(options).map(s -> (Throwable) null).otherwise(e -> e)
           .await(10, TimeUnit.SECONDS);
       Integer exit = node.awaitExit(GRACE_MS);
-      long exitMs = millisSince(signalled);
+      long exitMs = Await.millisSince(signalled);
 
       List<long[]> all = List.copyOf(closes);
       int buckets = (int) (WINDOW_MS / 1_000);
@@ -101,9 +101,5 @@ class PacedDrainIT {
     } finally {
       clients.close().await(10, TimeUnit.SECONDS);
     }
-  }
-
-  static long millisSince(long nanos) {
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
   }
 }

@@ -4,19 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Connection meters of the native WebSocket transport, read over {@code GET /metrics}: the open
@@ -25,25 +21,9 @@ import org.junit.jupiter.api.Test;
 class ConnectionMetricsTest {
 
   static final String WS = "transport=websocket";
-  static TestGateway gateway;
-  static Vertx client;
-  static WebClient http;
-  static MetricsScraper metrics;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject().put("demo", new JsonObject().put("enabled", false)));
-    client = Vertx.vertx();
-    http = WebClient.create(client);
-    metrics = new MetricsScraper(http, gateway.port);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    client.close().await();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = MetricsScraper.node();
+  static final MetricsScraper metrics = new MetricsScraper(gw);
 
   static String awaitScrape(Predicate<String> condition, String what) {
     return metrics.await(condition, what);
@@ -54,7 +34,7 @@ class ConnectionMetricsTest {
     String before = awaitScrape(s -> PrometheusText.value(s, "gateway_connections", WS) == 0, "no connection open");
     double opened = PrometheusText.value(before, "gateway_connections_opened_total", WS);
     double closed = PrometheusText.value(before, "gateway_connections_closed_total", WS, "reason=client_closed");
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       String open = awaitScrape(s -> PrometheusText.value(s, "gateway_connections", WS) == 1, "gauge at 1 once connected");
       assertEquals(opened + 1, PrometheusText.value(open, "gateway_connections_opened_total", WS));
     } // closes with 1000
@@ -68,7 +48,7 @@ class ConnectionMetricsTest {
     String before = awaitScrape(s -> PrometheusText.value(s, "gateway_connections", WS) == 0, "no connection open");
     double unsupported = PrometheusText.value(before, "gateway_connections_closed_total", WS, "reason=unsupported_data");
     double clientClosed = PrometheusText.value(before, "gateway_connections_closed_total", WS, "reason=client_closed");
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       c.socket.writeBinaryMessage(Buffer.buffer(new byte[] {1, 2, 3}));
       assertEquals(Short.valueOf((short) 1003), c.awaitClose(5));
     }
@@ -84,7 +64,7 @@ class ConnectionMetricsTest {
     String before = awaitScrape(s -> PrometheusText.value(s, "gateway_connections", WS) == 0, "no connection open");
     double transportError = PrometheusText.value(before, "gateway_connections_closed_total", WS, "reason=transport_error");
     double clientClosed = PrometheusText.value(before, "gateway_connections_closed_total", WS, "reason=client_closed");
-    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gateway.port)) {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gw.port())) {
       s.setSoTimeout(5000);
       s.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
           + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"

@@ -2,26 +2,32 @@ package dev.gateway.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.vertx.core.Future;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** Reads a gateway's {@code GET /metrics} over HTTP, once or until a condition holds. */
+/**
+ * The metrics tests' node and how they read it: {@code GET /metrics} over HTTP (what Prometheus
+ * reads), once or until a condition holds. MetricsTest and ConnectionMetricsTest share it.
+ */
 final class MetricsScraper {
 
-  private final WebClient http;
-  private final int port;
+  private final GatewayExtension gw;
 
-  MetricsScraper(WebClient http, int port) {
-    this.http = http;
-    this.port = port;
+  MetricsScraper(GatewayExtension gw) {
+    this.gw = gw;
+  }
+
+  /** One node, demo services off: nothing but the tests' own clients moves a meter. */
+  static GatewayExtension node() {
+    return GatewayExtension.config(new JsonObject().put("demo", new JsonObject().put("enabled", false)));
   }
 
   HttpResponse<Buffer> get(String path) {
-    return await(http.get(port, "127.0.0.1", path).send());
+    return gw.get(path);
   }
 
   String scrape() {
@@ -47,13 +53,5 @@ final class MetricsScraper {
       last = scrape();
     }
     return last;
-  }
-
-  static <T> T await(Future<T> future) {
-    try {
-      return future.await(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("request failed: " + e, e);
-    }
   }
 }

@@ -5,19 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /metrics} (Prometheus) and the health endpoints, read over HTTP while real clients
@@ -27,25 +24,9 @@ import org.junit.jupiter.api.Test;
 class MetricsTest {
 
   static final String WS = "transport=websocket";
-  static TestGateway gateway;
-  static Vertx client;
-  static WebClient http;
-  static MetricsScraper metrics;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject().put("demo", new JsonObject().put("enabled", false)));
-    client = Vertx.vertx();
-    http = WebClient.create(client);
-    metrics = new MetricsScraper(http, gateway.port);
-  }
-
-  @AfterAll
-  static void stop() {
-    http.close();
-    client.close().await();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = MetricsScraper.node();
+  static final MetricsScraper metrics = new MetricsScraper(gw);
 
   @Test
   void metricsEndpointServesPrometheusText() {
@@ -64,8 +45,8 @@ class MetricsTest {
 
   @Test
   void messageAndByteCountersFollowTraffic() {
-    try (BridgeClient sub = BridgeClient.connect(client, gateway.port);
-         BridgeClient pub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient sub = gw.connect();
+         BridgeClient pub = gw.connect()) {
       String before = scrape();
       double received = PrometheusText.value(before, "gateway_messages_received_total", WS);
       double sent = PrometheusText.value(before, "gateway_messages_sent_total", WS);
@@ -97,7 +78,7 @@ class MetricsTest {
     List<BridgeClient> clients = new ArrayList<>();
     try {
       for (int i = 0; i < 5; i++) {
-        clients.add(BridgeClient.connect(client, gateway.port).register("chat.shared"));
+        clients.add(gw.connect().register("chat.shared"));
       }
       assertEquals(1, registrations(scrape()), "5 clients on one channel");
       clients.get(0).register("chat.second");
@@ -125,8 +106,8 @@ class MetricsTest {
 
   @Test
   void deliveryLatencyIsRecordedPerPublish() {
-    try (BridgeClient sub = BridgeClient.connect(client, gateway.port);
-         BridgeClient pub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient sub = gw.connect();
+         BridgeClient pub = gw.connect()) {
       sub.register("chat.latency");
       double count = PrometheusText.value(scrape(), "gateway_delivery_latency_seconds_count");
       pub.publish("chat.latency", "tick");
@@ -139,16 +120,17 @@ class MetricsTest {
   }
 
   /**
-   * One sample per broadcast per event loop that holds subscribers of the channel (local origin):
-   * subscribers spread over the node's loops give at least one and at most one per loop.
+   * One sample per broadcast per event loop that holds subscribers of the channel (local origin).
+   * The node accepts connections round robin over its loops, so 2 x loops subscribers connected
+   * one after the other put subscribers on every loop: exactly one sample per loop.
    */
   @Test
   void deliveryLatencyIsOneSamplePerEventLoopWithSubscribers() {
-    int loops = gateway.config.effectiveEventLoops();
+    int loops = gw.node().config.effectiveEventLoops();
     List<BridgeClient> subs = new ArrayList<>();
-    try (BridgeClient pub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient pub = gw.connect()) {
       for (int i = 0; i < 2 * loops; i++) { // accepted round-robin over the server loops
-        subs.add(BridgeClient.connect(client, gateway.port).register("chat.fanout"));
+        subs.add(gw.connect().register("chat.fanout"));
       }
       String before = scrape();
       double count = PrometheusText.value(before, "gateway_delivery_latency_seconds_count", "origin=local");
@@ -160,7 +142,7 @@ class MetricsTest {
       String after = awaitScrape(s -> PrometheusText.value(s, "gateway_messages_sent_total", WS) >= sent + subs.size(),
           "every delivery counted");
       double samples = PrometheusText.value(after, "gateway_delivery_latency_seconds_count", "origin=local") - count;
-      assertTrue(samples >= 1 && samples <= loops,
+      assertEquals(loops, samples,
           "one message to " + subs.size() + " subscribers on " + loops + " loops gave " + samples + " samples");
       assertEquals(0, PrometheusText.value(after, "gateway_delivery_latency_seconds_count", "origin=remote"));
     } finally {
@@ -173,7 +155,7 @@ class MetricsTest {
     String before = scrape();
     double invalidJson = PrometheusText.value(before, "gateway_client_errors_total", "code=invalid_json");
     double denied = PrometheusText.value(before, "gateway_client_errors_total", "code=access_denied");
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       c.socket.writeTextMessage("not json");
       c.socket.writeTextMessage("{still not");
       c.publish("not.chat", 1);
@@ -219,7 +201,7 @@ class MetricsTest {
   }
 
   static HttpResponse<Buffer> post(JsonObject body) {
-    return MetricsScraper.await(http.post(gateway.port, "127.0.0.1", "/api/publish").sendJsonObject(body));
+    return gw.post("/api/publish", body);
   }
 
   static String scrape() {

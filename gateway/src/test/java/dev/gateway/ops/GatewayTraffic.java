@@ -1,17 +1,11 @@
 package dev.gateway.ops;
 
-import dev.gateway.support.HttpExchange;
-
-import dev.gateway.cluster.GatewayProcess;
 import dev.gateway.support.BridgeClient;
-import io.vertx.core.MultiMap;
+import dev.gateway.support.sockjs.SockJsSession;
+import dev.gateway.testkit.GatewayProcess;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -19,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -139,48 +132,15 @@ final class GatewayTraffic implements AutoCloseable {
     throw new AssertionError("handshake " + options.getURI() + " accepted; expected " + status);
   }
 
-  /** A SockJS xhr-polling session: open, subscribe with an ack, poll until the ack and a broadcast arrive. */
+  /** A SockJS xhr-polling session: open, subscribe with an ack, poll until a broadcast arrives. */
   private void sockJsSession(int node) {
-    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
-    try {
-      String base = "/eventbus/000/" + UUID.randomUUID().toString().replace("-", "") + "/";
-      String[] open = post(http, node, base + "xhr", null);
-      if (!open[1].equals("o\n")) {
-        throw new AssertionError("SockJS open: " + open[0] + " " + open[1]);
+    try (SockJsSession s = SockJsSession.xhrPolling(vertx, nodes[node].port)) {
+      s.register(channel);
+      if (s.awaitRec(channel, 15) == null) {
+        throw new AssertionError("SockJS session: no broadcast on " + channel + " after 15 s; frames "
+            + s.frames() + ", failure " + s.failure());
       }
-      String register = new JsonObject().put("type", "register").put("address", channel).put("ack", "sockjs").encode();
-      String[] sent = post(http, node, base + "xhr_send", new JsonArray().add(register).encode());
-      if (!sent[0].equals("204")) {
-        throw new AssertionError("SockJS xhr_send: " + sent[0] + " " + sent[1]);
-      }
-      boolean acked = false;
-      boolean received = false;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      while (!(acked && received)) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("SockJS session: ack " + acked + ", broadcast " + received + " after 15 s");
-        }
-        String[] poll = post(http, node, base + "xhr", null);
-        if (poll[1].startsWith("a")) {
-          for (Object frame : new JsonArray(poll[1].substring(1).trim())) {
-            JsonObject m = new JsonObject((String) frame);
-            acked |= "ack".equals(m.getString("type"));
-            received |= "rec".equals(m.getString("type")) && channel.equals(m.getString("address"));
-          }
-        } else if (!poll[1].startsWith("h")) {
-          throw new AssertionError("SockJS poll: " + poll[0] + " " + poll[1]);
-        }
-      }
-    } finally {
-      http.close();
     }
-  }
-
-  /** One POST (status, body); SockJS closes polling connections, so the client keeps none alive. */
-  private String[] post(HttpClient http, int node, String uri, String body) {
-    HttpExchange.Reply r = HttpExchange.request(http, HttpMethod.POST, nodes[node].port, uri,
-        HttpExchange.sockJsHeaders(MultiMap.caseInsensitiveMultiMap(), body), body, 15);
-    return new String[] {String.valueOf(r.status()), r.body()};
   }
 
   @Override

@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gateway.cluster.GatewayProcess;
 import dev.gateway.ops.MonitoringFiles.PanelQuery;
 import dev.gateway.ops.PrometheusServer.Result;
+import dev.gateway.support.ProcessCluster;
+import dev.gateway.testkit.GatewayProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
@@ -63,7 +64,7 @@ class PrometheusIT {
   @BeforeAll
   static void start() throws Exception {
     PrometheusServer.binary("prometheus"); // fail at once, before starting nodes, when it is missing
-    nodes = GatewayProcess.startCluster(GatewayProcess.uniqueClusterName("prometheus"), 2, Map.of(
+    nodes = ProcessCluster.start("prometheus", 2, Map.of(
         "GATEWAY_AUTH_MODE", "optional", "GATEWAY_JWT_HS256_SECRET", "prometheus-it-secret-0123456789abcdef"));
     MonitoringFiles.writeRulesFile(dir);
     prometheus = PrometheusServer.start(dir, """

@@ -1,9 +1,7 @@
 package dev.gateway.ops;
 
-import dev.gateway.cluster.GatewayProcess;
-
-import dev.gateway.support.TestGateway;
-
+import dev.gateway.support.Await;
+import dev.gateway.testkit.Ports;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -69,7 +67,7 @@ final class PrometheusServer implements AutoCloseable {
   static PrometheusServer start(Path dir, String config) throws IOException {
     Path file = dir.resolve("prometheus.yml");
     Files.writeString(file, config);
-    int port = TestGateway.freePort();
+    int port = Ports.freePort();
     Path log = dir.resolve("prometheus.log");
     Process p = new ProcessBuilder(binary("prometheus"), "--config.file=" + file,
         "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
@@ -210,7 +208,7 @@ final class PrometheusServer implements AutoCloseable {
   }
 
   static void pause(long millis) {
-    GatewayProcess.pause(millis);
+    Await.pause(millis);
   }
 
 }

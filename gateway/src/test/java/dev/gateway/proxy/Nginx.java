@@ -1,6 +1,6 @@
 package dev.gateway.proxy;
 
-import dev.gateway.support.TestGateway;
+import dev.gateway.testkit.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -55,7 +55,7 @@ final class Nginx implements AutoCloseable {
    * connecting from {@code bindAddress} (so the gateway sees the proxy at that address).
    */
   static Nginx start(int gatewayPort, String bindAddress) throws IOException, InterruptedException {
-    int port = TestGateway.freePort();
+    int port = Ports.freePort();
     Path dir = Files.createTempDirectory("gateway-nginx");
     String site = replaceOnce(replaceOnce(documentedConfig(),
         "listen 80;", "listen 127.0.0.1:" + port + ";"),

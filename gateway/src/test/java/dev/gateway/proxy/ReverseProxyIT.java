@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.gateway.support.HttpExchange.Reply;
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.HttpExchange.Reply;
+import dev.gateway.support.SourceAddress;
 import dev.gateway.support.TestGateway;
-import dev.gateway.transport.SockJsClient;
+import dev.gateway.support.sockjs.SockJsSession;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -19,11 +21,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -40,7 +42,10 @@ class ReverseProxyIT {
 
   static final String PROXY = "127.0.0.2";
 
-  private TestGateway gateway;
+  @RegisterExtension
+  static final GatewayExtension gateway = GatewayExtension.config(new JsonObject().put("security",
+      new JsonObject().put("trustedProxies", new JsonArray().add(PROXY))));
+
   private Nginx nginx;
   private Vertx client;
   private HttpClient http;
@@ -49,12 +54,10 @@ class ReverseProxyIT {
 
   @BeforeAll
   void start() throws Exception {
-    client = Vertx.vertx();
-    http = client.createHttpClient(new HttpClientOptions().setKeepAlive(false));
-    gateway = TestGateway.start(new JsonObject().put("security",
-        new JsonObject().put("trustedProxies", new JsonArray().add(PROXY))));
-    nginx = Nginx.start(gateway.port, PROXY);
-    source = SourceAddress.acquire();
+    client = gateway.client();
+    http = gateway.http();
+    nginx = Nginx.start(gateway.port(), PROXY);
+    source = SourceAddress.acquire(); // the remote-client tests fail (saying why) without one
     if (source != null) {
       remote = client.createHttpClient(new HttpClientOptions().setKeepAlive(false)
           .setLocalAddress(source.address));
@@ -67,13 +70,9 @@ class ReverseProxyIT {
       if (nginx != null) {
         nginx.close();
       }
+    } finally {
       if (source != null) {
         source.close();
-      }
-    } finally {
-      client.close().await(10, TimeUnit.SECONDS);
-      if (gateway != null) {
-        gateway.close();
       }
     }
   }
@@ -93,7 +92,7 @@ class ReverseProxyIT {
     WebSocketConnectOptions viaNginx = new WebSocketConnectOptions().setHost("127.0.0.1")
         .setPort(nginx.port).setURI("/ws").setSubProtocols(List.of("v1.eventbus.gateway"));
     try (BridgeClient proxied = BridgeClient.connect(client, viaNginx);
-         BridgeClient direct = BridgeClient.connect(client, gateway.port)) {
+         BridgeClient direct = gateway.connect()) {
       assertEquals("v1.eventbus.gateway", proxied.socket.subProtocol(), "subprotocol through nginx");
       proxied.register(channel);
       direct.register(channel);
@@ -112,7 +111,7 @@ class ReverseProxyIT {
   @ValueSource(strings = {"websocket", "raw-websocket", "xhr-streaming", "xhr-polling", "eventsource"})
   void everySockJsTransportWorksThroughNginxBothWays(String transport) {
     String channel = channel(transport);
-    try (SockJsClient s = openSockJs(transport); BridgeClient direct = BridgeClient.connect(client, gateway.port)) {
+    try (SockJsSession s = openSockJs(transport); BridgeClient direct = gateway.connect()) {
       s.register(channel);
       direct.register(channel);
       String tag = switch (transport) {
@@ -134,13 +133,13 @@ class ReverseProxyIT {
     }
   }
 
-  private SockJsClient openSockJs(String transport) {
+  private SockJsSession openSockJs(String transport) {
     return switch (transport) {
-      case "websocket" -> SockJsClient.webSocket(client, nginx.port);
-      case "raw-websocket" -> SockJsClient.rawWebSocket(client, nginx.port);
-      case "xhr-streaming" -> SockJsClient.xhrStreaming(client, nginx.port);
-      case "xhr-polling" -> SockJsClient.xhrPolling(client, nginx.port);
-      case "eventsource" -> SockJsClient.eventSource(client, nginx.port);
+      case "websocket" -> SockJsSession.webSocket(client, nginx.port);
+      case "raw-websocket" -> SockJsSession.rawWebSocket(client, nginx.port);
+      case "xhr-streaming" -> SockJsSession.xhrStreaming(client, nginx.port);
+      case "xhr-polling" -> SockJsSession.xhrPolling(client, nginx.port);
+      case "eventsource" -> SockJsSession.eventSource(client, nginx.port);
       default -> throw new IllegalArgumentException(transport);
     };
   }
@@ -155,15 +154,15 @@ class ReverseProxyIT {
     assertEquals("origin_rejected", refused.error(), refused.body());
     // nginx passes on the Host the browser used: the same Origin sent to the gateway directly
     // (Host 127.0.0.1:<gateway port>) is a foreign one
-    assertEquals(403, Http.handshake(client, gateway.port, own).status());
+    assertEquals(403, Http.handshake(client, gateway.port(), own).status());
 
-    String poll = SockJsClient.newSessionPath() + "/xhr";
+    String poll = SockJsSession.newSessionPath() + "/xhr";
     Reply sameOrigin = Http.request(http, HttpMethod.POST, nginx.port, poll, Map.of("Origin", own), null);
     assertEquals(200, sameOrigin.status(), sameOrigin.body());
     assertEquals("o\n", sameOrigin.body());
     assertEquals(own, sameOrigin.headers().get("Access-Control-Allow-Origin"));
     Reply crossOrigin = Http.request(http, HttpMethod.POST, nginx.port,
-        SockJsClient.newSessionPath() + "/xhr", Map.of("Origin", foreign), null);
+        SockJsSession.newSessionPath() + "/xhr", Map.of("Origin", foreign), null);
     assertEquals(403, crossOrigin.status());
     assertEquals("origin_rejected", crossOrigin.error(), crossOrigin.body());
     assertNull(crossOrigin.headers().get("Access-Control-Allow-Origin"), "a refused origin is reflected");
@@ -172,14 +171,14 @@ class ReverseProxyIT {
   @Test
   void metricsAreNotServedThroughNginx() {
     assertEquals(403, Http.request(http, HttpMethod.GET, nginx.port, "/metrics", Map.of(), null).status());
-    assertEquals(200, Http.request(http, HttpMethod.GET, gateway.port, "/metrics", Map.of(), null).status());
+    assertEquals(200, Http.request(http, HttpMethod.GET, gateway.port(), "/metrics", Map.of(), null).status());
     assertEquals(200, Http.request(http, HttpMethod.GET, nginx.port, "/health/ready", Map.of(), null).status());
   }
 
   @Test
   void loopbackClientThroughNginxMayPublish() {
     String channel = channel("api");
-    try (BridgeClient subscriber = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient subscriber = gateway.connect()) {
       subscriber.register(channel);
       Reply r = Http.publish(http, nginx.port, channel, "via nginx", Map.of());
       assertEquals(202, r.status(), r.body());
@@ -192,7 +191,7 @@ class ReverseProxyIT {
 
   @Test
   void remoteClientThroughNginxCannotPoseAsLoopback() {
-    assumeSource();
+    requireSource();
     String channel = channel("remote");
     for (String xff : new String[] {"127.0.0.1", "127.0.0.1, 127.0.0.2", "::1", "not-an-ip", ""}) {
       Map<String, String> headers = xff.isEmpty() ? Map.of() : Map.of("X-Forwarded-For", xff);
@@ -204,27 +203,30 @@ class ReverseProxyIT {
 
   @Test
   void remoteClientDirectlyCannotPoseAsLoopback() {
-    assumeSource();
+    requireSource();
     // the peer is not a trusted proxy: its X-Forwarded-For is not read at all
-    Reply r = Http.publish(remote, gateway.port, channel("direct"), "nope", Map.of("X-Forwarded-For", "127.0.0.1"));
+    Reply r = Http.publish(remote, gateway.port(), channel("direct"), "nope", Map.of("X-Forwarded-For", "127.0.0.1"));
     assertEquals(403, r.status(), r.body());
     assertEquals("access_denied", r.error());
   }
 
   @Test
   void withoutTrustedProxiesEveryClientOfALocalProxyLooksLocal() throws Exception {
-    assumeSource();
+    requireSource();
     // why the setting exists: the same setup without it lets a remote client publish
-    try (TestGateway plain = TestGateway.start(); Nginx proxy = Nginx.start(plain.port, PROXY)) {
+    TestGateway plain = gateway.start(new JsonObject());
+    try (Nginx proxy = Nginx.start(plain.port, PROXY)) {
       Reply r = Http.publish(remote, proxy.port, channel("untrusted"), "in", Map.of());
       assertEquals(202, r.status(), r.body());
       assertEquals(403, Http.publish(remote, plain.port, channel("untrusted"), "in", Map.of()).status());
     }
   }
 
-  private void assumeSource() {
-    assumeTrue(source != null, "no non-loopback source address on this host (not root, and no"
-        + " interface with an IPv4 address): the remote-client checks need one");
+  /** Fails the test when this host gave no non-loopback source address. */
+  private void requireSource() {
+    if (source == null) {
+      fail(SourceAddress.NEEDED);
+    }
   }
 
   private static Object body(JsonObject rec) {

@@ -5,10 +5,14 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -20,6 +24,7 @@ public final class BridgeClient implements AutoCloseable {
   public final WebSocket socket;
   private final WebSocketClient client;
   private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+  private final AtomicInteger pings = new AtomicInteger();
   private volatile Short closeCode;
   private volatile String closeReason;
 
@@ -28,6 +33,11 @@ public final class BridgeClient implements AutoCloseable {
     this.socket = socket;
     // called on the socket's event loop as the connection completes, before any frame is handled
     socket.textMessageHandler(t -> received.add(new JsonObject(t)));
+    socket.frameHandler(f -> {
+      if (f.type() == WebSocketFrameType.PING) {
+        pings.incrementAndGet(); // Vert.x answers with a pong by itself
+      }
+    });
     socket.closeHandler(v -> {
       closeCode = socket.closeStatusCode();
       closeReason = socket.closeReason();
@@ -81,6 +91,13 @@ public final class BridgeClient implements AutoCloseable {
     }
   }
 
+  /** Every message received and not taken yet, taken now (does not wait). */
+  public List<JsonObject> drain() {
+    List<JsonObject> all = new ArrayList<>();
+    received.drainTo(all);
+    return all;
+  }
+
   /** First message matching, skipping others, or null after the timeout. */
   public JsonObject await(Predicate<JsonObject> match, long seconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -106,6 +123,18 @@ public final class BridgeClient implements AutoCloseable {
     return await(m -> "rec".equals(m.getString("type")) && address.equals(m.getString("address")), seconds);
   }
 
+  /** Collects up to {@code n} {@code rec} messages on the address (skipping others) before the deadline. */
+  public List<JsonObject> collectRecs(String address, int n, long deadlineNanos) {
+    List<JsonObject> got = new ArrayList<>();
+    while (got.size() < n && System.nanoTime() < deadlineNanos) {
+      JsonObject m = next(1);
+      if (m != null && "rec".equals(m.getString("type")) && address.equals(m.getString("address"))) {
+        got.add(m);
+      }
+    }
+    return got;
+  }
+
   /** Waits until the server closes the socket; returns its close code, or null on timeout. */
   public Short awaitClose(long seconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -118,6 +147,11 @@ public final class BridgeClient implements AutoCloseable {
       }
     }
     return closeCode;
+  }
+
+  /** Pings received from the server so far (each answered by the client's automatic pong). */
+  public int pings() {
+    return pings.get();
   }
 
   public String closeReason() {

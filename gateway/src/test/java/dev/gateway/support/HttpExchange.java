@@ -9,9 +9,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One blocking HTTP exchange with a node on 127.0.0.1, body read fully (never call it on an
- * event loop). The response's handlers are in place before the request goes out: attached later
- * (in a callback that may run on another event loop) they can miss the end of a short response.
+ * One HTTP exchange with a node on 127.0.0.1, body read fully. The response's handlers are in
+ * place before the request goes out: attached later (in a callback that may run on another
+ * event loop) they can miss the end of a short response, and the body future never completes.
  */
 public final class HttpExchange {
 
@@ -32,25 +32,40 @@ public final class HttpExchange {
   }
 
   /**
-   * Sends the request (with the headers; no body when {@code body} is null) and waits up to
-   * {@code timeoutSeconds} for the whole answer; a failure or timeout is an assertion failure.
+   * Sends the request (with the headers; no body when {@code body} is null) on the client, which
+   * may be a single {@code HttpClientConnection}; appends each step reached to {@code trace}.
+   */
+  public static Future<Reply> send(HttpClient http, HttpMethod method, int port, String uri,
+                                   MultiMap headers, String body, StringBuffer trace) {
+    trace.append("requested");
+    return http.request(method, port, "127.0.0.1", uri).compose(req -> {
+      trace.append(", connected");
+      Future<Reply> reply = req.response().compose(resp -> {
+        trace.append(", status ").append(resp.statusCode());
+        return resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString()));
+      });
+      req.headers().addAll(headers);
+      if (body == null) {
+        req.end();
+      } else {
+        req.end(Buffer.buffer(body));
+      }
+      return reply;
+    });
+  }
+
+  /**
+   * As {@link #send}, waiting up to {@code timeoutSeconds} for the whole answer (never call it on
+   * an event loop); a failure or timeout is an assertion failure.
    */
   public static Reply request(HttpClient http, HttpMethod method, int port, String uri,
                               MultiMap headers, String body, long timeoutSeconds) {
+    StringBuffer trace = new StringBuffer();
     try {
-      return http.request(method, port, "127.0.0.1", uri).compose(req -> {
-        Future<Reply> reply = req.response().compose(resp -> resp.body()
-            .map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())));
-        req.headers().addAll(headers);
-        if (body == null) {
-          req.end();
-        } else {
-          req.end(Buffer.buffer(body));
-        }
-        return reply;
-      }).await(timeoutSeconds, TimeUnit.SECONDS);
+      return send(http, method, port, uri, headers, body, trace).await(timeoutSeconds, TimeUnit.SECONDS);
     } catch (Exception e) {
-      throw new AssertionError(method + " " + uri + " on port " + port + " failed: " + e, e);
+      throw new AssertionError(method + " " + uri + " on port " + port + " failed: " + e
+          + " (" + trace + ")", e);
     }
   }
 

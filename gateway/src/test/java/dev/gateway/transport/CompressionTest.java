@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -14,9 +13,8 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * permessage-deflate, when enabled: compressed messages work, and a small compressed message
@@ -24,26 +22,14 @@ import org.junit.jupiter.api.Test;
  */
 class CompressionTest {
 
-  static TestGateway gateway;
-  static Vertx client;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("server", new JsonObject().put("compression", true))
-        .put("limits", new JsonObject().put("maxMessageBytes", 64 * 1024)));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("server", new JsonObject().put("compression", true))
+      .put("limits", new JsonObject().put("maxMessageBytes", 64 * 1024)));
 
   private static WebSocket connect(WebSocketClient ws, CompletableFuture<Short> closed,
                                    CompletableFuture<JsonObject> firstRec) throws Exception {
-    return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port)
+    return ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gw.port())
         .setURI("/ws")).map(s -> {
           s.closeHandler(v -> closed.complete(s.closeStatusCode()));
           s.textMessageHandler(t -> {
@@ -58,10 +44,10 @@ class CompressionTest {
 
   @Test
   void compressedMessagesWorkAndABombClosesWith1009() throws Exception {
-    WebSocketClient ws = client.createWebSocketClient(new WebSocketClientOptions()
+    WebSocketClient ws = gw.client().createWebSocketClient(new WebSocketClientOptions()
         .setTryUsePerMessageCompression(true).setMaxFrameSize(1024 * 1024)
         .setMaxMessageSize(4 * 1024 * 1024));
-    try (BridgeClient healthy = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient healthy = gw.connect()) {
       healthy.register("chat.zip");
       CompletableFuture<Short> closed = new CompletableFuture<>();
       CompletableFuture<JsonObject> rec = new CompletableFuture<>();

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -22,9 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code limits.maxConnections}: a node at its limit refuses new connections (503, Retry-After,
@@ -35,29 +33,17 @@ class ConnectionLimitTest {
 
   private static final String LIMIT = "gateway_handshakes_rejected_total{reason=\"connection_limit\"}";
 
-  TestGateway gateway;
-  Vertx client;
+  /** A node of its own for each test (instance field): every test starts with no connection. */
+  @RegisterExtension
+  final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false))
+      .put("limits", new JsonObject().put("maxConnections", 5)));
   final List<BridgeClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void start() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false))
-        .put("limits", new JsonObject().put("maxConnections", 5)));
-    client = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stop() {
-    clients.forEach(BridgeClient::close);
-    client.close();
-    gateway.close();
-  }
 
   /** Open connections of all transports, from the gateway_connections gauges. */
   private double open() {
     double sum = 0;
-    for (String line : gateway.scrape().split("\n")) {
+    for (String line : gw.scrape().split("\n")) {
       if (line.startsWith("gateway_connections{")) {
         sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
@@ -74,9 +60,9 @@ class ConnectionLimitTest {
   }
 
   private UpgradeRejectedException refusedUpgrade(String uri) {
-    WebSocketClient wsc = client.createWebSocketClient();
+    WebSocketClient wsc = gw.client().createWebSocketClient();
     try {
-      wsc.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port)
+      wsc.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gw.port())
           .setURI(uri)).await(10, TimeUnit.SECONDS);
       throw new AssertionError("connected to " + uri + " beyond the limit");
     } catch (UpgradeRejectedException e) {
@@ -94,7 +80,7 @@ class ConnectionLimitTest {
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {
-    return http().send(HttpRequest.newBuilder(URI.create(gateway.httpUrl(path)))
+    return http().send(HttpRequest.newBuilder(URI.create(gw.url(path)))
         .timeout(Duration.ofSeconds(10))
         .header("Content-Type", "text/plain;charset=UTF-8")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
@@ -111,10 +97,10 @@ class ConnectionLimitTest {
   @Test
   void sixthConnectionRefusedOnEveryTransportUntilOneCloses() throws Exception {
     for (int i = 0; i < 5; i++) {
-      clients.add(BridgeClient.connect(client, gateway.port));
+      clients.add(gw.connect());
     }
     awaitOpen(5);
-    double rejected = gateway.metric(LIMIT);
+    double rejected = gw.metric(LIMIT);
 
     UpgradeRejectedException ws = refusedUpgrade("/ws");
     assertLimitAnswer(ws.getStatus(), ws.getHeaders().get("Retry-After"), ws.getBody().toString());
@@ -128,17 +114,17 @@ class ConnectionLimitTest {
     assertEquals(503, raw.getStatus());
     UpgradeRejectedException framed = refusedUpgrade("/eventbus/1/newsession3/websocket");
     assertEquals(503, framed.getStatus());
-    assertEquals(rejected + 5, gateway.metric(LIMIT), 0.0, "connection_limit counter");
+    assertEquals(rejected + 5, gw.metric(LIMIT), 0.0, "connection_limit counter");
 
     // requests that open nothing are still served
     HttpResponse<String> info = http().send(HttpRequest.newBuilder(
-        URI.create(gateway.httpUrl("/eventbus/info"))).build(), HttpResponse.BodyHandlers.ofString());
+        URI.create(gw.url("/eventbus/info"))).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, info.statusCode());
     assertEquals(5, open(), 0.0, "refused attempts opened nothing");
 
     clients.remove(0).close();
     awaitOpen(4);
-    BridgeClient again = BridgeClient.connect(client, gateway.port);
+    BridgeClient again = gw.connect();
     clients.add(again);
     again.register("chat.limit");
     awaitOpen(5);
@@ -152,13 +138,13 @@ class ConnectionLimitTest {
   @Test
   void concurrentHandshakesDoNotOvershootTheLimit() throws Exception {
     int attempts = 30;
-    WebSocketClient wsc = client.createWebSocketClient();
+    WebSocketClient wsc = gw.client().createWebSocketClient();
     try {
       for (int round = 1; round <= 10; round++) {
         List<Future<WebSocket>> all = new ArrayList<>();
         for (int i = 0; i < attempts; i++) {
           all.add(wsc.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-              .setPort(gateway.port).setURI("/ws")));
+              .setPort(gw.port()).setURI("/ws")));
         }
         Future.join(all).transform(ar -> Future.succeededFuture()).await(20, TimeUnit.SECONDS);
         int accepted = 0;
@@ -190,13 +176,13 @@ class ConnectionLimitTest {
   @Test
   void existingPollingSessionKeepsWorkingAtTheLimit() throws Exception {
     for (int i = 0; i < 4; i++) {
-      clients.add(BridgeClient.connect(client, gateway.port));
+      clients.add(gw.connect());
     }
     HttpResponse<String> open = post("/eventbus/1/pollsess/xhr", "");
     assertEquals(200, open.statusCode(), open.body());
     assertEquals("o\n", open.body());
     awaitOpen(5);
-    assertEquals(1, gateway.metric("gateway_connections{transport=\"xhr-polling\"}"), 0.0);
+    assertEquals(1, gw.metric("gateway_connections{transport=\"xhr-polling\"}"), 0.0);
 
     assertEquals(503, refusedUpgrade("/ws").getStatus(), "the node is at its limit");
     assertEquals(503, post("/eventbus/1/othersess/xhr", "").statusCode(), "new session refused");

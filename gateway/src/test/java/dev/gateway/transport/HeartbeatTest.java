@@ -6,15 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.RawFrame;
 import dev.gateway.support.RawWebSocket;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Native WebSocket heartbeat (ping after 300 ms of silence, close 4002 when nothing comes back
@@ -26,40 +24,31 @@ class HeartbeatTest {
   private static final String TIMED_OUT =
       "gateway_connections_closed_total{reason=\"heartbeat_timeout\",transport=\"websocket\"}";
 
-  static TestGateway gateway;
-  static Vertx client;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false))
-        .put("limits", new JsonObject().put("pingIntervalMs", 300).put("pongTimeoutMs", 300)));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false))
+      .put("limits", new JsonObject().put("pingIntervalMs", 300).put("pongTimeoutMs", 300)));
 
   @Test
   void clientAnsweringPingsStaysConnected() {
-    double timedOut = gateway.metric(TIMED_OUT);
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    double timedOut = gw.metric(TIMED_OUT);
+    try (BridgeClient c = gw.connect()) {
       c.register("chat.hb");
       // silent for 3 s: ten ping intervals, every ping answered by the client's automatic pong
+      int pingsBefore = c.pings();
       assertNull(c.awaitClose(3), "closed with " + c.closeReason());
+      assertTrue(c.pings() - pingsBefore >= 2, "the server pinged " + (c.pings() - pingsBefore)
+          + " times in 3 s of silence: the heartbeat was not running");
       c.publish("chat.hb", "alive");
       assertNotNull(c.awaitRec("chat.hb", 5), "connection no longer usable");
     }
-    assertEquals(timedOut, gateway.metric(TIMED_OUT), 0.0);
+    assertEquals(timedOut, gw.metric(TIMED_OUT), 0.0);
   }
 
   @Test
   void rawClientAnsweringPingsWithPongsStaysConnected() {
-    double timedOut = gateway.metric(TIMED_OUT);
-    try (RawWebSocket ws = RawWebSocket.connect(gateway.port)) {
+    double timedOut = gw.metric(TIMED_OUT);
+    try (RawWebSocket ws = RawWebSocket.connect(gw.port())) {
       int pings = 0;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
       while (System.nanoTime() < deadline) {
@@ -73,14 +62,14 @@ class HeartbeatTest {
       }
       assertTrue(pings >= 2, "pings seen in 3 s: " + pings);
     }
-    assertEquals(timedOut, gateway.metric(TIMED_OUT), 0.0, "a pong-answering client timed out");
+    assertEquals(timedOut, gw.metric(TIMED_OUT), 0.0, "a pong-answering client timed out");
   }
 
   @Test
   void silentClientClosedWith4002() throws Exception {
     awaitMetric(OPEN, 0);
-    double timedOut = gateway.metric(TIMED_OUT);
-    try (RawWebSocket ws = RawWebSocket.connect(gateway.port)) {
+    double timedOut = gw.metric(TIMED_OUT);
+    try (RawWebSocket ws = RawWebSocket.connect(gw.port())) {
       awaitMetric(OPEN, 1);
       // never read, never answer: the server pings, then gives up
       awaitMetric(TIMED_OUT, timedOut + 1);
@@ -101,9 +90,9 @@ class HeartbeatTest {
 
   private static void awaitMetric(String sample, double expected) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (gateway.metric(sample) != expected && System.nanoTime() < deadline) {
+    while (gw.metric(sample) != expected && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    assertEquals(expected, gateway.metric(sample), 0.0, sample);
+    assertEquals(expected, gw.metric(sample), 0.0, sample);
   }
 }

@@ -5,39 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code demo.enabled=false}: no {@code clock} channel and no {@code echo} service. */
 class NativeWebSocketDemoDisabledTest {
 
-  static TestGateway gateway;
-  static Vertx client;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false).put("clockIntervalMs", 100)));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close().await();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false).put("clockIntervalMs", 100)));
 
   @Test
   void echoHasNoHandler() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       c.send(new JsonObject().put("type", "send").put("address", "echo").put("body", "hello?")
           .put("replyAddress", "reply.echo"));
       JsonObject err = c.next(5);
@@ -50,7 +36,7 @@ class NativeWebSocketDemoDisabledTest {
 
   @Test
   void clockDoesNotTick() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       c.register("clock");
       // an absence needs a window: ten clock intervals of the configured (unused) 100 ms
       assertNull(c.awaitRec("clock", 1), "the clock ticks although the demo is disabled");
@@ -63,9 +49,9 @@ class NativeWebSocketDemoDisabledTest {
   }
 
   static void apiPublish(JsonObject body) {
-    WebClient http = WebClient.create(client);
+    WebClient http = WebClient.create(gw.client());
     try {
-      HttpResponse<Buffer> resp = http.post(gateway.port, "127.0.0.1", "/api/publish").sendJsonObject(body)
+      HttpResponse<Buffer> resp = gw.web().post(gw.port(), "127.0.0.1", "/api/publish").sendJsonObject(body)
           .await(10, TimeUnit.SECONDS);
       assertEquals(202, resp.statusCode(), resp.bodyAsString());
     } catch (Exception e) {

@@ -4,17 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Native WebSocket sizes: a frame above {@code limits.maxFrameBytes} or a message (all its
@@ -25,24 +23,12 @@ class NativeWebSocketLimitsTest {
 
   static final int SMALL_LIMIT = 4096;
   /** Default limits (maxMessageBytes 256 KiB). */
-  static TestGateway gateway;
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.defaults();
   /** maxMessageBytes 4 KiB. */
-  static TestGateway small;
-  static Vertx client;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-    small = TestGateway.start(new JsonObject().put("limits", new JsonObject().put("maxMessageBytes", SMALL_LIMIT)));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close().await();
-    gateway.close();
-    small.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension small = GatewayExtension.config(new JsonObject()
+      .put("limits", new JsonObject().put("maxMessageBytes", SMALL_LIMIT)));
 
   /** A publish frame of exactly {@code size} bytes. */
   static String publishOfSize(String address, int size) {
@@ -61,8 +47,8 @@ class NativeWebSocketLimitsTest {
 
   @Test
   void messageUnder64KiBIsDelivered() {
-    try (BridgeClient sub = BridgeClient.connect(client, gateway.port);
-         BridgeClient pub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient sub = gw.connect();
+         BridgeClient pub = gw.connect()) {
       sub.register("chat.mid");
       pub.socket.writeTextMessage(publishOfSize("chat.mid", 60_000));
       JsonObject rec = sub.awaitRec("chat.mid", 5);
@@ -77,7 +63,7 @@ class NativeWebSocketLimitsTest {
    */
   @Test
   void singleFrameOverMaxFrameBytesClosesWith1009() {
-    try (BridgeClient pub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient pub = gw.connect()) {
       pub.socket.writeTextMessage(publishOfSize("chat.large", 100_000)); // one frame: client max frame is 1 MiB
       assertEquals(Short.valueOf((short) 1009), pub.awaitClose(5), "a 100 kB frame (frame limit 64 KiB)");
     }
@@ -86,10 +72,10 @@ class NativeWebSocketLimitsTest {
   /** The same size in 16 KiB fragments is delivered: under maxMessageBytes, every frame under maxFrameBytes. */
   @Test
   void fragmentedMessageUnderMaxMessageBytesIsDelivered() {
-    WebSocketClient fragmenting = client.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(16 * 1024));
-    try (BridgeClient sub = BridgeClient.connect(client, gateway.port)) {
+    WebSocketClient fragmenting = gw.client().createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(16 * 1024));
+    try (BridgeClient sub = gw.connect()) {
       sub.register("chat.fragments");
-      WebSocket ws = fragmenting.connect(gateway.port, "127.0.0.1", "/ws").await(10, TimeUnit.SECONDS);
+      WebSocket ws = fragmenting.connect(gw.port(), "127.0.0.1", "/ws").await(10, TimeUnit.SECONDS);
       ws.writeTextMessage(publishOfSize("chat.fragments", 100_000));
       JsonObject rec = sub.awaitRec("chat.fragments", 5);
       assertNotNull(rec, "a fragmented 100 kB message was not delivered");
@@ -103,8 +89,8 @@ class NativeWebSocketLimitsTest {
 
   @Test
   void messageAtTheLimitIsDelivered() {
-    try (BridgeClient sub = BridgeClient.connect(client, small.port);
-         BridgeClient pub = BridgeClient.connect(client, small.port)) {
+    try (BridgeClient sub = small.connect();
+         BridgeClient pub = small.connect()) {
       sub.register("chat.edge");
       pub.socket.writeTextMessage(publishOfSize("chat.edge", SMALL_LIMIT));
       assertNotNull(sub.awaitRec("chat.edge", 5), "a message of exactly maxMessageBytes was not delivered");
@@ -113,7 +99,7 @@ class NativeWebSocketLimitsTest {
 
   @Test
   void messageOverTheLimitClosesWith1009() {
-    try (BridgeClient pub = BridgeClient.connect(client, small.port)) {
+    try (BridgeClient pub = small.connect()) {
       pub.socket.writeTextMessage(publishOfSize("chat.over", SMALL_LIMIT + 1000));
       // a following valid message: a connection left open answers it (the oversize one vanished)
       pub.send(new JsonObject().put("type", "register").put("address", "chat.over").put("ack", "after"));
@@ -125,9 +111,9 @@ class NativeWebSocketLimitsTest {
 
   @Test
   void fragmentedMessageOverTheLimitClosesWith1009() throws Exception {
-    WebSocketClient fragmenting = client.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1024));
+    WebSocketClient fragmenting = gw.client().createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1024));
     try {
-      WebSocket ws = fragmenting.connect(small.port, "127.0.0.1", "/ws").await(10, TimeUnit.SECONDS);
+      WebSocket ws = fragmenting.connect(small.port(), "127.0.0.1", "/ws").await(10, TimeUnit.SECONDS);
       AtomicReference<Short> closed = new AtomicReference<>();
       AtomicReference<String> answer = new AtomicReference<>();
       ws.closeHandler(v -> closed.set(ws.closeStatusCode()));

@@ -6,40 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.RawFrame;
 import dev.gateway.support.RawWebSocket;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Native WebSocket: every protocol error answers with its stable code and leaves the connection
- * usable; permissions; the per-connection channel limit; binary frames.
+ * usable; permissions; the per-connection channel limit. Framing (binary frames, control frames,
+ * RFC 6455 violations): {@link RawFrameProtocolTest}.
  */
 class NativeWebSocketProtocolTest {
 
   static final int MAX_CHANNELS = 3;
-  static TestGateway gateway;
-  static Vertx client;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("limits", new JsonObject().put("maxChannelsPerConnection", MAX_CHANNELS)));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close().await();
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("limits", new JsonObject().put("maxChannelsPerConnection", MAX_CHANNELS)));
 
   /** The very next message must be {@code {"type":"err","body":code,"message":...}}. */
   static JsonObject expectErr(BridgeClient c, String code) {
@@ -61,7 +48,7 @@ class NativeWebSocketProtocolTest {
   }
 
   static void assertRejected(String frame, String code) {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       c.socket.writeTextMessage(frame);
       expectErr(c, code);
       assertUsable(c);
@@ -76,7 +63,7 @@ class NativeWebSocketProtocolTest {
 
   @Test
   void severalErrorsInARowDoNotCloseTheConnection() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       for (int i = 0; i < 20; i++) {
         c.socket.writeTextMessage("{broken " + i);
       }
@@ -117,7 +104,7 @@ class NativeWebSocketProtocolTest {
         "address_too_long");
     assertRejected(new JsonObject().put("type", "send").put("address", "echo").put("body", 1)
         .put("replyAddress", "r".repeat(256)).encode(), "address_too_long");
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       c.register(ok); // fails the test if no ack arrives
     }
   }
@@ -136,8 +123,8 @@ class NativeWebSocketProtocolTest {
   @ParameterizedTest
   @ValueSource(strings = {"gateway.publishedAt", "gateway.anything"})
   void clientHeaderInTheInternalNamespaceIsInvalidField(String header) {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port);
-         BridgeClient sub = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect();
+         BridgeClient sub = gw.connect()) {
       sub.register("chat.spoof");
       c.send(new JsonObject().put("type", "publish").put("address", "chat.spoof").put("body", "spoof")
           .put("headers", new JsonObject().put(header, "1")));
@@ -173,7 +160,7 @@ class NativeWebSocketProtocolTest {
 
   @Test
   void tooManyChannels() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       for (int i = 0; i < MAX_CHANNELS; i++) {
         c.register("chat.limit." + i);
       }
@@ -196,7 +183,7 @@ class NativeWebSocketProtocolTest {
    */
   @Test
   void duplicateRegisterIsNotAcknowledgedBeforeTheRegistrationCompletes() {
-    try (RawWebSocket ws = RawWebSocket.connect(gateway.port)) { // fails unless 101
+    try (RawWebSocket ws = RawWebSocket.connect(gw.port())) { // fails unless 101
       ws.send(RawFrame.text("{\"type\":\"register\",\"address\":\"chat.dup\",\"ack\":\"first\"}"),
           RawFrame.text("{\"type\":\"register\",\"address\":\"chat.dup\",\"ack\":\"second\"}"));
       JsonObject m1 = new JsonObject(ws.readText(5));
@@ -209,20 +196,9 @@ class NativeWebSocketProtocolTest {
 
   @Test
   void pingIsNeverAnswered() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       c.send(new JsonObject().put("type", "ping"));
       assertUsable(c); // the ack is the very next message: nothing answered the ping
-    }
-  }
-
-  @Test
-  void binaryFrameClosesWith1003() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
-      c.socket.writeBinaryMessage(Buffer.buffer("{\"type\":\"ping\"}"));
-      Short code = c.awaitClose(5);
-      assertNotNull(code, "binary frame did not close the connection");
-      assertEquals(1003, code.intValue());
-      assertNull(c.next(0), "unexpected message before the close");
     }
   }
 }

@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,26 +20,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class NativeWebSocketRequestReplyTest {
 
-  static TestGateway gateway;
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.defaults();
   /** A node that lets clients send anywhere and times requests out quickly. */
-  static TestGateway open;
-  static Vertx client;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-    open = TestGateway.start(new JsonObject()
-        .put("permissions", new JsonObject().put("send", new JsonArray().add("*")))
-        .put("limits", new JsonObject().put("requestTimeoutMs", 500)));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    client.close().await();
-    gateway.close();
-    open.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension open = GatewayExtension.config(new JsonObject()
+      .put("permissions", new JsonObject().put("send", new JsonArray().add("*")))
+      .put("limits", new JsonObject().put("requestTimeoutMs", 500)));
 
   static JsonObject send(String address, Object body, String replyAddress) {
     JsonObject m = new JsonObject().put("type", "send").put("address", address).put("body", body);
@@ -63,7 +48,7 @@ class NativeWebSocketRequestReplyTest {
   @ParameterizedTest
   @MethodSource("bodies")
   void echoRepliesWithTheSameBodyToTheReplyAddress(Object body) {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       String r = replyAddress();
       c.send(send("echo", body, r));
       JsonObject reply = c.next(5);
@@ -76,7 +61,7 @@ class NativeWebSocketRequestReplyTest {
 
   @Test
   void concurrentRequestsEachGetTheirOwnReply() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       for (int i = 0; i < 20; i++) {
         c.send(send("echo", new JsonObject().put("i", i), "reply.n." + i));
       }
@@ -91,7 +76,7 @@ class NativeWebSocketRequestReplyTest {
 
   @Test
   void echoReturnsTheRequestHeaders() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       c.send(send("echo", "h", "reply.h").put("headers", new JsonObject().put("x-request-id", "42")));
       JsonObject reply = c.awaitRec("reply.h", 5);
       assertNotNull(reply);
@@ -101,7 +86,7 @@ class NativeWebSocketRequestReplyTest {
 
   @Test
   void sendWithoutReplyAddressIsAcceptedSilently() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       c.send(send("echo", new JsonObject().put("fire", "forget"), null));
       c.send(new JsonObject().put("type", "register").put("address", "chat.after").put("ack", "a1"));
       // nothing (no err, no reply) comes before the ack of the following message
@@ -111,7 +96,7 @@ class NativeWebSocketRequestReplyTest {
 
   @Test
   void sendToANonAllowedAddressWithReplyAddressFailsToThatAddress() {
-    try (BridgeClient c = BridgeClient.connect(client, gateway.port)) {
+    try (BridgeClient c = gw.connect()) {
       String r = replyAddress();
       c.send(send("billing.charge", 1, r));
       JsonObject err = c.next(5);
@@ -126,7 +111,7 @@ class NativeWebSocketRequestReplyTest {
 
   @Test
   void sendToAnInternalAddressIsDeniedEvenWhenSendIsOpen() {
-    try (BridgeClient c = BridgeClient.connect(client, open.port)) {
+    try (BridgeClient c = open.connect()) {
       String r = replyAddress();
       c.send(send("gateway.internal.secret", 1, r));
       JsonObject err = c.next(5);
@@ -138,7 +123,7 @@ class NativeWebSocketRequestReplyTest {
 
   @Test
   void sendToAnAddressWithNoHandlerFailsWithNoHandlers() {
-    try (BridgeClient c = BridgeClient.connect(client, open.port)) {
+    try (BridgeClient c = open.connect()) {
       String r = replyAddress();
       c.send(send("nobody.listens.here", new JsonObject().put("q", 1), r));
       JsonObject err = c.next(5);
@@ -153,7 +138,7 @@ class NativeWebSocketRequestReplyTest {
 
   @Test
   void sendWithoutReplyAddressToAnAddressWithNoHandlerIsSilent() {
-    try (BridgeClient c = BridgeClient.connect(client, open.port)) {
+    try (BridgeClient c = open.connect()) {
       c.send(send("nobody.listens.here", 1, null));
       c.send(new JsonObject().put("type", "register").put("address", "chat.x").put("ack", "a2"));
       assertEquals(new JsonObject().put("type", "ack").put("ack", "a2"), c.next(5));
@@ -164,8 +149,8 @@ class NativeWebSocketRequestReplyTest {
   void requestToAChannelFailsAtOnce() {
     // a subscribed channel has a (gateway) consumer on the event bus; subscribers cannot reply,
     // so the request fails at once instead of waiting for the timeout
-    try (BridgeClient sub = BridgeClient.connect(client, open.port);
-         BridgeClient c = BridgeClient.connect(client, open.port)) {
+    try (BridgeClient sub = open.connect();
+         BridgeClient c = open.connect()) {
       sub.register("room.silent");
       String r = replyAddress();
       c.send(send("room.silent", "anyone?", r));

@@ -6,24 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.gateway.support.TestGateway;
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.RawHandshake.HttpHead;
+import dev.gateway.support.RawHandshake;
+import dev.gateway.support.RawWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -37,44 +31,35 @@ class OriginGateTest {
   private static final String APP = "https://app.example.com";
 
   /** Default settings: no allowlist (same origin only), missing Origin allowed. */
-  static TestGateway open;
+  @RegisterExtension
+  static final GatewayExtension open = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false)));
   /** Allowlist {@code https://app.example.com}, Origin required. */
-  static TestGateway strict;
+  @RegisterExtension
+  static final GatewayExtension strict = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("enabled", false))
+      .put("security", new JsonObject().put("allowedOrigins", new JsonArray().add(APP))
+          .put("allowMissingOrigin", false)));
 
-  @BeforeAll
-  static void start() {
-    open = TestGateway.start(new JsonObject().put("demo", new JsonObject().put("enabled", false)));
-    strict = TestGateway.start(new JsonObject()
-        .put("demo", new JsonObject().put("enabled", false))
-        .put("security", new JsonObject().put("allowedOrigins", new JsonArray().add(APP))
-            .put("allowMissingOrigin", false)));
-  }
-
-  @AfterAll
-  static void stop() {
-    open.close();
-    strict.close();
-  }
-
-  private static String self(TestGateway gw) {
-    return "http://127.0.0.1:" + gw.port;
+  private static String self(GatewayExtension gw) {
+    return "http://127.0.0.1:" + gw.port();
   }
 
   @Test
-  void sameOriginUpgrades() throws IOException {
+  void sameOriginUpgrades() {
     Response r = upgrade(open, self(open));
-    assertEquals(101, r.status, r.toString());
-    assertNotNull(r.header("sec-websocket-accept"), r.toString());
+    assertEquals(101, r.status(), r.toString());
+    assertNotNull(r.head().header("sec-websocket-accept"), r.toString());
   }
 
   @Test
-  void missingOriginAllowedByDefault() throws IOException {
+  void missingOriginAllowedByDefault() {
     Response r = upgrade(open, null);
-    assertEquals(101, r.status, r.toString());
+    assertEquals(101, r.status(), r.toString());
   }
 
   @Test
-  void foreignOriginRefusedWith403BeforeAnyUpgrade() throws IOException {
+  void foreignOriginRefusedWith403BeforeAnyUpgrade() {
     double before = open.metric(REJECTED);
     Response r = upgrade(open, "http://evil.example");
     assertRefused(r, "origin_rejected");
@@ -83,7 +68,7 @@ class OriginGateTest {
 
   @Test
   void trickyOriginsRefused() {
-    int port = open.port;
+    int port = open.port();
     List<String> origins = List.of(
         "http://127.0.0.1:" + port + ".evil.com",
         "http://evil.com/127.0.0.1:" + port,
@@ -99,7 +84,7 @@ class OriginGateTest {
     double before = open.metric(REJECTED);
     List<Executable> checks = new ArrayList<>();
     for (String origin : origins) {
-      Response r = uncheckedUpgrade(open, origin);
+      Response r = upgrade(open, origin);
       checks.add(() -> assertRefused(r, "origin_rejected"));
     }
     assertAll(checks);
@@ -112,8 +97,8 @@ class OriginGateTest {
         "HTTPS://App.Example.Com");
     List<Executable> checks = new ArrayList<>();
     for (String origin : allowed) {
-      Response r = uncheckedUpgrade(strict, origin);
-      checks.add(() -> assertEquals(101, r.status, origin + ": " + r));
+      Response r = upgrade(strict, origin);
+      checks.add(() -> assertEquals(101, r.status(), origin + ": " + r));
     }
     assertAll(checks);
   }
@@ -131,7 +116,7 @@ class OriginGateTest {
     double before = strict.metric(REJECTED);
     List<Executable> checks = new ArrayList<>();
     for (String origin : refused) {
-      Response r = uncheckedUpgrade(strict, origin);
+      Response r = upgrade(strict, origin);
       checks.add(() -> assertRefused(r, "origin_rejected"));
     }
     assertAll(checks);
@@ -139,20 +124,20 @@ class OriginGateTest {
   }
 
   @Test
-  void sockJsWebSocketsGatedTheSameWay() throws IOException {
+  void sockJsWebSocketsGatedTheSameWay() {
     for (String path : List.of("/eventbus/websocket", "/eventbus/1/abcd/websocket")) {
-      assertEquals(101, upgrade(open, path, self(open)).status, path);
+      assertEquals(101, upgrade(open, path, self(open)).status(), path);
       assertRefused(upgrade(open, path, "http://evil.example"), "origin_rejected");
-      assertRefused(upgrade(open, path, "http://127.0.0.1:" + open.port + ".evil.com"),
+      assertRefused(upgrade(open, path, "http://127.0.0.1:" + open.port() + ".evil.com"),
           "origin_rejected");
-      assertEquals(101, upgrade(strict, path, APP).status, path);
+      assertEquals(101, upgrade(strict, path, APP).status(), path);
       assertRefused(upgrade(strict, path, self(strict)), "origin_rejected");
       assertRefused(upgrade(strict, path, null), "origin_required");
     }
   }
 
   @Test
-  void missingOriginRefusedWhenRequired() throws IOException {
+  void missingOriginRefusedWhenRequired() {
     double before = strict.metric(REQUIRED);
     Response r = upgrade(strict, null);
     assertRefused(r, "origin_required");
@@ -160,30 +145,26 @@ class OriginGateTest {
   }
 
   private static void assertRefused(Response r, String code) {
-    assertEquals(403, r.status, r.toString());
-    assertNull(r.header("upgrade"), "no Upgrade header on a refusal: " + r);
-    assertNull(r.header("sec-websocket-accept"), "no Sec-WebSocket-Accept on a refusal: " + r);
-    assertFalse(r.statusLine.contains("101"), r.statusLine);
-    assertEquals(code, new JsonObject(r.body).getString("error"), r.toString());
+    assertEquals(403, r.status(), r.toString());
+    assertNull(r.head().header("upgrade"), "no Upgrade header on a refusal: " + r);
+    assertNull(r.head().header("sec-websocket-accept"), "no Sec-WebSocket-Accept on a refusal: " + r);
+    assertFalse(r.head().text().lines().findFirst().orElse("").contains("101"), r.toString());
+    assertEquals(code, new JsonObject(r.body()).getString("error"), r.toString());
   }
 
-  // ---- raw HTTP/1.1 client ---------------------------------------------------------------
+  /** The answer to an upgrade request: its head and, when not 101, its body. */
+  record Response(HttpHead head, String body) {
+    int status() {
+      return head.status();
+    }
 
-  record Response(String statusLine, int status, Map<String, String> headers, String body) {
-    String header(String name) {
-      return headers.get(name.toLowerCase(Locale.ROOT));
+    @Override
+    public String toString() {
+      return head + "\n" + body;
     }
   }
 
-  private static Response uncheckedUpgrade(TestGateway gw, String origin) {
-    try {
-      return upgrade(gw, origin);
-    } catch (IOException e) {
-      throw new AssertionError("request with Origin " + origin + " failed: " + e, e);
-    }
-  }
-
-  static Response upgrade(TestGateway gw, String origin) throws IOException {
+  static Response upgrade(GatewayExtension gw, String origin) {
     return upgrade(gw, "/ws", origin);
   }
 
@@ -191,56 +172,17 @@ class OriginGateTest {
    * Sends a WebSocket upgrade request for the path (Origin omitted when null) and reads the
    * answer: status line, headers and, when not 101, the body (by Content-Length).
    */
-  static Response upgrade(TestGateway gw, String path, String origin) throws IOException {
-    StringBuilder req = new StringBuilder()
-        .append("GET ").append(path).append(" HTTP/1.1\r\n")
-        .append("Host: 127.0.0.1:").append(gw.port).append("\r\n")
-        .append("Upgrade: websocket\r\n")
-        .append("Connection: Upgrade\r\n")
-        .append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
-        .append("Sec-WebSocket-Version: 13\r\n");
-    if (origin != null) {
-      req.append("Origin: ").append(origin).append("\r\n");
-    }
-    req.append("\r\n");
-    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gw.port)) {
-      s.setSoTimeout(5_000);
-      OutputStream out = s.getOutputStream();
-      out.write(req.toString().getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = s.getInputStream();
-      String head = readHead(in);
-      String[] lines = head.split("\r\n");
-      Map<String, String> headers = new HashMap<>();
-      for (int i = 1; i < lines.length; i++) {
-        int colon = lines[i].indexOf(':');
-        if (colon > 0) {
-          headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-              lines[i].substring(colon + 1).trim());
-        }
+  static Response upgrade(GatewayExtension gw, String path, String origin) {
+    try (RawWebSocket ws = RawWebSocket.open(gw.port())) {
+      Map<String, String> h = RawHandshake.upgradeHeaders(gw.port(), RawHandshake.KEY);
+      if (origin != null) {
+        h.put("Origin", origin);
       }
-      int status = Integer.parseInt(lines[0].split(" ")[1]);
-      String body = "";
-      if (status != 101 && headers.containsKey("content-length")) {
-        body = new String(in.readNBytes(Integer.parseInt(headers.get("content-length"))),
-            StandardCharsets.UTF_8);
-      }
-      return new Response(lines[0], status, headers, body);
+      HttpHead head = ws.request("GET", path, h);
+      String length = head.header("content-length");
+      String body = head.status() == 101 || length == null ? ""
+          : new String(ws.readBytes(Integer.parseInt(length), 5), StandardCharsets.UTF_8);
+      return new Response(head, body);
     }
-  }
-
-  private static String readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int matched = 0;
-    byte[] end = {'\r', '\n', '\r', '\n'};
-    while (matched < 4) {
-      int b = in.read();
-      if (b < 0) {
-        throw new IOException("connection closed before the end of the headers: " + head);
-      }
-      head.write(b);
-      matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-    }
-    return head.toString(StandardCharsets.ISO_8859_1);
   }
 }

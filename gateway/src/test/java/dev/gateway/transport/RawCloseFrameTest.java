@@ -105,7 +105,7 @@ class RawCloseFrameTest extends RawFrameTestBase {
   /** Data sent after the client's close frame is ignored (the message is never processed). */
   @Test
   void dataAfterCloseIsIgnored() {
-    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.afterclose");
+    try (BridgeClient sub = gw.connect().register("chat.afterclose");
          RawWebSocket ws = raw()) {
       String publish = new JsonObject().put("type", "publish").put("address", "chat.afterclose")
           .put("body", "late").encode();

@@ -68,7 +68,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
 
   @Test
   void frameOfExactlyMaxFrameBytesIsAccepted() {
-    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.size1");
+    try (BridgeClient sub = gw.connect().register("chat.size1");
          RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, publishOfSize("chat.size1", MAX_FRAME)));
       JsonObject rec = sub.awaitRec("chat.size1", 5);
@@ -89,7 +89,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
   /** Fragments of at most 1000 bytes adding up to exactly maxMessageBytes: processed. */
   @Test
   void messageOfExactlyMaxMessageBytesFromFragmentsIsAccepted() {
-    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.size2");
+    try (BridgeClient sub = gw.connect().register("chat.size2");
          RawWebSocket ws = raw()) {
       byte[] message = publishOfSize("chat.size2", MAX_MESSAGE);
       ws.write(fragments(message, 1000));
@@ -103,7 +103,7 @@ class RawFrameSizeTest extends RawFrameTestBase {
   /** Many empty continuation frames are legal and do not count against the size. */
   @Test
   void emptyFragmentsAreAccepted() {
-    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.size3");
+    try (BridgeClient sub = gw.connect().register("chat.size3");
          RawWebSocket ws = raw()) {
       byte[] message = publishOfSize("chat.size3", 200);
       ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,26 +1,19 @@
 package dev.gateway.transport;
 
+import static dev.gateway.support.RawFrame.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
+import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.RawFrame;
 import dev.gateway.support.RawWebSocket;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One gateway per test class with tiny size limits, and a healthy {@link BridgeClient} registered
@@ -34,33 +27,17 @@ abstract class RawFrameTestBase {
   static final int MAX_MESSAGE = 4096;
   static final String HEALTH = "chat.health";
 
-  static TestGateway gateway;
-  static Vertx clientVertx;
+  /** One node per test class (each subclass gets its own). */
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("limits", new JsonObject().put("maxFrameBytes", MAX_FRAME).put("maxMessageBytes", MAX_MESSAGE))
+      .put("demo", new JsonObject().put("clockIntervalMs", 60_000)));
   static BridgeClient healthy;
-  static HttpClient http;
   private static final AtomicInteger SEQ = new AtomicInteger();
 
   @BeforeAll
-  static void startGateway() {
-    gateway = TestGateway.start(new JsonObject()
-        .put("limits", new JsonObject().put("maxFrameBytes", MAX_FRAME).put("maxMessageBytes", MAX_MESSAGE))
-        .put("demo", new JsonObject().put("clockIntervalMs", 60_000)));
-    clientVertx = Vertx.vertx();
-    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    healthy = BridgeClient.connect(clientVertx, gateway.port).register(HEALTH);
-  }
-
-  @AfterAll
-  static void stopGateway() throws Exception {
-    if (healthy != null) {
-      healthy.close();
-    }
-    if (clientVertx != null) {
-      clientVertx.close().await(10, TimeUnit.SECONDS);
-    }
-    if (gateway != null) {
-      gateway.close();
-    }
+  static void connectHealthyClient() {
+    healthy = gw.connect().register(HEALTH); // closed after the class
   }
 
   /** The healthy client, registered before the attack, still gets broadcasts after it. */
@@ -78,19 +55,7 @@ abstract class RawFrameTestBase {
 
   /** Publishes through the HTTP API; returns the status. */
   static int apiPublish(String address, Object body) {
-    String json = new JsonObject().put("address", address).put("body", body).encode();
-    HttpRequest req = HttpRequest.newBuilder(URI.create(gateway.httpUrl("/api/publish")))
-        .timeout(Duration.ofSeconds(5))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build();
-    try {
-      return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (IOException e) {
-      throw new AssertionError("publish failed: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
+    return gw.publish(address, body);
   }
 
   /**
@@ -109,7 +74,7 @@ abstract class RawFrameTestBase {
 
   /** A fresh raw connection upgraded on {@code /ws}. */
   static RawWebSocket raw() {
-    return RawWebSocket.connect(gateway.port);
+    return RawWebSocket.connect(gw.port());
   }
 
   /**
@@ -119,11 +84,30 @@ abstract class RawFrameTestBase {
   static void assertClosedWith(RawWebSocket ws, int code) {
     int actual = ws.awaitCloseCode(5);
     assertEquals(code, actual, "close code");
+    assertTcpClosedAfterCloseReply(ws, code);
+  }
+
+  /** As {@link #assertClosedWith(RawWebSocket, int)}, for a close frame already read. */
+  static void assertClosedWith(RawWebSocket ws, RawWebSocket.Frame close, int code) {
+    assertEquals(code, close.closeCode(), "close code");
+    assertTcpClosedAfterCloseReply(ws, code);
+  }
+
+  private static void assertTcpClosedAfterCloseReply(RawWebSocket ws, int code) {
     try {
       ws.send(RawFrame.frame(RawFrame.CLOSE, RawFrame.closePayload(code, "")));
     } catch (RuntimeException alreadyGone) {
       // the server may already have ended the TCP connection
     }
     assertTrue(ws.awaitTcpClose(5), "server did not close the TCP connection after close " + code);
+  }
+
+  /** Registers with an ack over the raw socket: proves the connection is open and working. */
+  static void assertRegisterAcked(RawWebSocket ws, String address) {
+    ws.send(text(new JsonObject().put("type", "register").put("address", address)
+        .put("ack", "a1").encode()));
+    JsonObject ack = new JsonObject(ws.awaitText(5));
+    assertEquals("ack", ack.getString("type"), ack.encode());
+    assertEquals("a1", ack.getString("ack"));
   }
 }

@@ -33,7 +33,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
   @ParameterizedTest(name = "bytes {0}")
   @ValueSource(strings = {"c0af", "eda080", "ff", "e282", "f4908080", "e08080"})
   void invalidUtf8Is1007AndNotProcessed(String hex) {
-    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.utf8");
+    try (BridgeClient sub = gw.connect().register("chat.utf8");
          RawWebSocket ws = raw()) {
       ws.send(frame(TEXT, publishWith(HexFormat.of().parseHex(hex))));
       assertClosedWith(ws, 1007);
@@ -89,7 +89,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
           .fin(i == cuts.length - 1).bytes());
       from = cuts[i];
     }
-    try (BridgeClient sub = BridgeClient.connect(clientVertx, gateway.port).register("chat.utf8ok");
+    try (BridgeClient sub = gw.connect().register("chat.utf8ok");
          RawWebSocket ws = raw()) {
       ws.write(out);
       JsonObject rec = sub.awaitRec("chat.utf8ok", 5);
@@ -106,7 +106,7 @@ class RawFrameUtf8Test extends RawFrameTestBase {
       JsonObject err = new JsonObject(ws.awaitText(5));
       assertEquals("err", err.getString("type"), err.encode());
       assertEquals("invalid_json", err.getString("body"), err.encode());
-      RawFrameProtocolTest.assertRegisterAcked(ws, "chat.after-empty");
+      assertRegisterAcked(ws, "chat.after-empty");
     }
   }
 

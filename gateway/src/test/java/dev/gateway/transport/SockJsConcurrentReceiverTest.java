@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.HttpExchange;
 import dev.gateway.support.TestGateway;
+import dev.gateway.support.sockjs.SockJsSession;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientConnection;
@@ -19,11 +22,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Receivers of one xhr-polling session: SockJS allows one at a time and refuses another with
@@ -38,27 +40,17 @@ class SockJsConcurrentReceiverTest {
   static final JsonObject RACE_CONFIG = new JsonObject()
       .put("sockjs", new JsonObject().put("sessionTimeoutMs", 2000));
 
-  static TestGateway oneLoop;
-  static Vertx client;
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("server", new JsonObject().put("eventLoops", 1)));
+
   HttpClientAgent http;
   final List<HttpClientConnection> connections = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    oneLoop = TestGateway.start(new JsonObject().put("server", new JsonObject().put("eventLoops", 1)));
-    client = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close().await(10, TimeUnit.SECONDS);
-    oneLoop.close();
-  }
 
   @BeforeEach
   void newClient() {
     // the gateway closes the connection after each poll: no pooled reuse
-    http = client.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    http = gw.client().createHttpClient(new HttpClientOptions().setKeepAlive(false));
   }
 
   @AfterEach
@@ -77,7 +69,8 @@ class SockJsConcurrentReceiverTest {
 
   /** POSTs; the body answered, or "204" for an empty 204. */
   static Future<String> post(HttpClient c, int port, String uri, String body) {
-    return SockJsHttpSession.exchange(c, port, HttpMethod.POST, uri, body, new StringBuffer())
+    return HttpExchange.send(c, HttpMethod.POST, port, uri,
+        HttpExchange.sockJsHeaders(MultiMap.caseInsensitiveMultiMap(), body), body, new StringBuffer())
         .map(r -> r.status() == 204 ? "204" : r.body());
   }
 
@@ -109,27 +102,27 @@ class SockJsConcurrentReceiverTest {
 
   @Test
   void secondConcurrentReceiverIsRefusedWith2010() throws Exception {
-    String session = SockJsClient.newSessionPath();
-    open(oneLoop, session);
-    List<Future<String>> polls = twoReceivers(oneLoop, session);
+    String session = SockJsSession.newSessionPath();
+    open(gw.node(), session);
+    List<Future<String>> polls = twoReceivers(gw.node(), session);
     assertEquals("c[2010,\"Another connection still open\"]\n", polls.get(0).result());
     assertFalse(polls.get(1).isComplete(), "both receivers answered: " + polls.get(1).result());
   }
 
   /**
-   * The receiver that was there first stays the session's receiver. Fails on the current server:
-   * refusing the second one resets the session's listener (vert.x-web 5.0.10
-   * XhrPollingListener.close() calls SockJSSession.resetListener()), so the held poll never gets
-   * anything and the session is shut down after sockjs.sessionTimeoutMs with it still held.
+   * The receiver that was there first stays the session's receiver: refusing the second one must
+   * not reset the session's listener (vert.x-web 5.0.10's XhrPollingListener.close() calls
+   * SockJSSession.resetListener(); the held poll would then never get anything, and the session
+   * would be shut down after sockjs.sessionTimeoutMs with it still held).
    */
   @Test
   void receiverHeldWhenAnotherIsRefusedStillGetsMessages() throws Exception {
-    String session = SockJsClient.newSessionPath();
-    open(oneLoop, session);
-    Future<String> held = twoReceivers(oneLoop, session).get(1);
+    String session = SockJsSession.newSessionPath();
+    open(gw.node(), session);
+    Future<String> held = twoReceivers(gw.node(), session).get(1);
     String register = new JsonObject().put("type", "register").put("address", "chat.receivers")
         .put("ack", "k2010").encode();
-    assertEquals("204", post(http, oneLoop.port, session + "/xhr_send",
+    assertEquals("204", post(http, gw.port(), session + "/xhr_send",
         new JsonArray().add(register).encode()).await(10, TimeUnit.SECONDS));
     String delivered;
     try {
@@ -149,28 +142,27 @@ class SockJsConcurrentReceiverTest {
   @Test
   void immediateSecondPollNeverOpensTheSessionTwice() throws Exception {
     int sessions = 100;
-    try (TestGateway node = TestGateway.start(RACE_CONFIG)) {
-      List<Future<String>> secondPolls = new ArrayList<>();
-      for (int i = 0; i < sessions; i++) {
-        String session = SockJsClient.newSessionPath();
-        HttpClientConnection second = connect(node.port);
-        post(http, node.port, session + "/xhr", null).compose(body -> {
-          if (!body.equals("o\n")) {
-            return Future.failedFuture("first poll answered " + body);
-          }
-          secondPolls.add(post(second, node.port, session + "/xhr", null)); // held by the server
-          return Future.succeededFuture();
-        }).await(10, TimeUnit.SECONDS);
-      }
-      closeClient(); // every session ends: its receiver is gone, or at the session timeout
-      awaitMetric(node, OPEN, 0, 8);
-      long reopened = secondPolls.stream().filter(f -> f.succeeded() && f.result().equals("o\n")).count();
-      double opened = node.metric(OPENED);
-      double left = node.metric(OPEN);
-      assertAll(
-          () -> assertEquals(0, reopened, "second polls answered with another open frame"),
-          () -> assertEquals(sessions, opened, "gateway connections opened for " + sessions + " sessions"),
-          () -> assertEquals(0.0, left, "gateway connections left open after every session ended"));
+    TestGateway node = gw.start(RACE_CONFIG);
+    List<Future<String>> secondPolls = new ArrayList<>();
+    for (int i = 0; i < sessions; i++) {
+      String session = SockJsSession.newSessionPath();
+      HttpClientConnection second = connect(node.port);
+      post(http, node.port, session + "/xhr", null).compose(body -> {
+        if (!body.equals("o\n")) {
+          return Future.failedFuture("first poll answered " + body);
+        }
+        secondPolls.add(post(second, node.port, session + "/xhr", null)); // held by the server
+        return Future.succeededFuture();
+      }).await(10, TimeUnit.SECONDS);
     }
+    closeClient(); // every session ends: its receiver is gone, or at the session timeout
+    awaitMetric(node, OPEN, 0, 8);
+    long reopened = secondPolls.stream().filter(f -> f.succeeded() && f.result().equals("o\n")).count();
+    double opened = node.metric(OPENED);
+    double left = node.metric(OPEN);
+    assertAll(
+        () -> assertEquals(0, reopened, "second polls answered with another open frame"),
+        () -> assertEquals(sessions, opened, "gateway connections opened for " + sessions + " sessions"),
+        () -> assertEquals(0.0, left, "gateway connections left open after every session ended"));
   }
 }

@@ -1,6 +1,10 @@
 package dev.gateway.transport;
 
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.sockjs.SockJsSession;
+import dev.gateway.support.sockjs.StreamingSession;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * eventsource: {@code GET /eventbus/<server>/<session>/eventsource}, one chunked
@@ -10,9 +14,17 @@ import org.junit.jupiter.api.Test;
  */
 class SockJsEventSourceTest extends SockJsStreamingContract {
 
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(CONFIG);
+
   @Override
-  protected SockJsClient open() {
-    return SockJsClient.eventSource(client, gateway.port);
+  protected GatewayExtension gw() {
+    return gw;
+  }
+
+  @Override
+  protected StreamingSession open() {
+    return SockJsSession.eventSource(gw.client(), gw.port());
   }
 
   @Override

@@ -2,15 +2,14 @@ package dev.gateway.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
+import dev.gateway.support.GatewayExtension;
 import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SockJS heartbeats reach a session whose requests arrive on another event loop than the one
@@ -25,21 +24,18 @@ class SockJsHeartbeatAcrossLoopsTest {
   static final long HEARTBEAT_MS = 200;
   static final int POLLS = 12;
 
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("server", new JsonObject().put("eventLoops", 2))
+      .put("sockjs", new JsonObject().put("heartbeatMs", HEARTBEAT_MS)));
+
   @Test
   void everyIdlePollIsAnsweredByAHeartbeatWhicheverLoopServesIt() throws Exception {
-    Vertx client = Vertx.vertx();
-    try (TestGateway gateway = TestGateway.start(new JsonObject()
-        .put("server", new JsonObject().put("eventLoops", 2))
-        .put("sockjs", new JsonObject().put("heartbeatMs", HEARTBEAT_MS)))) {
-      HttpClientAgent http = client.createHttpClient(new HttpClientOptions().setKeepAlive(false));
-      String session = "/eventbus/000/" + UUID.randomUUID().toString().replace("-", "");
-      assertEquals("o\n", poll(http, gateway.port, session), "open");
-      for (int i = 0; i < POLLS; i++) {
-        // an idle poll is answered by the next heartbeat: well within 10 heartbeat periods
-        assertEquals("h\n", poll(http, gateway.port, session), "idle poll " + i);
-      }
-    } finally {
-      client.close().await(10, TimeUnit.SECONDS);
+    String session = "/eventbus/000/" + UUID.randomUUID().toString().replace("-", "");
+    assertEquals("o\n", poll(gw.http(), gw.port(), session), "open");
+    for (int i = 0; i < POLLS; i++) {
+      // an idle poll is answered by the next heartbeat: well within 10 heartbeat periods
+      assertEquals("h\n", poll(gw.http(), gw.port(), session), "idle poll " + i);
     }
   }
 

@@ -6,55 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.support.BridgeClient;
-import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.sockjs.SockJsSession;
 import io.vertx.core.json.JsonObject;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * What every SockJS transport of {@code /eventbus} must do, against a real gateway with real
- * Vert.x clients: one subclass per transport supplies how to open a session.
+ * Vert.x clients: one subclass per transport registers the gateway it runs against and supplies
+ * how to open a session.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class SockJsTransportContract {
 
-  protected TestGateway gateway;
-  protected Vertx client;
-  private HttpClientAgent http;
+  /** The gateway of the subclass ({@code @RegisterExtension static}). */
+  protected abstract GatewayExtension gw();
 
   /** Opens a session on the transport under test (waits for it to be open). */
-  protected abstract SockJsClient open();
+  protected abstract SockJsSession open();
 
   /** The transport's tag on the gateway's metrics. */
   protected abstract String transportTag();
-
-  /** Config of the gateway the class runs against (default settings unless overridden). */
-  protected JsonObject gatewayConfig() {
-    return new JsonObject();
-  }
-
-  @BeforeAll
-  void startGateway() {
-    gateway = TestGateway.start(gatewayConfig());
-    client = Vertx.vertx();
-    http = client.createHttpClient();
-  }
-
-  @AfterAll
-  void stopGateway() throws Exception {
-    http.close();
-    client.close().await(10, TimeUnit.SECONDS);
-    gateway.close();
-  }
 
   /** A channel name private to one test (and transport). */
   protected String channel(TestInfo info) {
@@ -67,39 +39,20 @@ abstract class SockJsTransportContract {
   }
 
   /** Waits until the sample has the value; returns the last value seen. */
-  protected double awaitMetric(String sample, double expected, long seconds) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    double v = gateway.metric(sample);
-    while (v != expected && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      v = gateway.metric(sample);
-    }
-    return v;
+  protected double awaitMetric(String sample, double expected, long seconds) {
+    return gw().awaitMetric(sample, v -> v == expected, seconds);
   }
 
   /** {@code POST /api/publish}; returns the status. */
   protected int apiPublish(String address, Object body) {
-    try {
-      return apiPublishStatus(address, body);
-    } catch (Exception e) {
-      throw new AssertionError("publish API call failed: " + e, e);
-    }
-  }
-
-  private int apiPublishStatus(String address, Object body) throws Exception {
-    String json = new JsonObject().put("address", address).put("body", body).encode();
-    return http.request(HttpMethod.POST, gateway.port, "127.0.0.1", "/api/publish")
-        .compose(req -> req.putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .send(Buffer.buffer(json)))
-        .map(resp -> resp.statusCode())
-        .await(10, TimeUnit.SECONDS);
+    return gw().publish(address, body);
   }
 
   /**
    * Publishes {@code n} messages of about {@code size} characters through the HTTP API and
    * checks the session receives all of them, in order.
    */
-  protected void publishManyAndReceiveInOrder(SockJsClient s, String address, int n, int size) {
+  protected void publishManyAndReceiveInOrder(SockJsSession s, String address, int n, int size) {
     String padding = "x".repeat(size);
     for (int i = 0; i < n; i++) {
       assertEquals(202, apiPublish(address, new JsonObject().put("seq", i).put("pad", padding)));
@@ -114,11 +67,11 @@ abstract class SockJsTransportContract {
   @Test
   void connectionGaugeIsOneWhileOpenAndZeroAfterClose(TestInfo info) throws Exception {
     assertEquals(0.0, awaitMetric(connectionsGauge(), 0.0, 10), "sessions of earlier tests still open");
-    SockJsClient s = open();
+    SockJsSession s = open();
     try {
       // the ack proves the gateway-side connection exists
       s.register(channel(info));
-      assertEquals(1.0, gateway.metric(connectionsGauge()), connectionsGauge());
+      assertEquals(1.0, gw().metric(connectionsGauge()), connectionsGauge());
     } finally {
       s.close();
     }
@@ -128,7 +81,7 @@ abstract class SockJsTransportContract {
   @Test
   void registerAndUnregisterAreAcknowledgedOnTheSession(TestInfo info) {
     String address = channel(info);
-    try (SockJsClient s = open()) {
+    try (SockJsSession s = open()) {
       s.send(new JsonObject().put("type", "register").put("address", address).put("ack", "a1"));
       JsonObject ack = s.await(m -> "ack".equals(m.getString("type")), 10);
       assertNotNull(ack, "no ack; frames=" + s.frames());
@@ -150,7 +103,7 @@ abstract class SockJsTransportContract {
   @Test
   void receivesMessagePublishedThroughHttpApi(TestInfo info) {
     String address = channel(info);
-    try (SockJsClient s = open()) {
+    try (SockJsSession s = open()) {
       s.register(address);
       assertEquals(202, apiPublish(address, new JsonObject().put("n", 1).put("text", "héllo \"quoted\"")));
       JsonObject rec = s.awaitRec(address, 10);
@@ -162,8 +115,8 @@ abstract class SockJsTransportContract {
   @Test
   void exchangesMessagesWithNativeWebSocketClient(TestInfo info) {
     String address = channel(info);
-    try (SockJsClient s = open();
-         BridgeClient ws = BridgeClient.connect(client, gateway.port)) {
+    try (SockJsSession s = open();
+         BridgeClient ws = gw().connect()) {
       s.register(address);
       ws.register(address);
       ws.publish(address, new JsonObject().put("from", "ws"));
@@ -181,7 +134,7 @@ abstract class SockJsTransportContract {
   @Test
   void receivesMessagePublishedByAnotherSockJsSession(TestInfo info) {
     String address = channel(info);
-    try (SockJsClient a = open(); SockJsClient b = open()) {
+    try (SockJsSession a = open(); SockJsSession b = open()) {
       a.register(address);
       b.publish(address, "from b");
       JsonObject rec = a.awaitRec(address, 10);
@@ -192,7 +145,7 @@ abstract class SockJsTransportContract {
 
   @Test
   void sendWithReplyAddressToEchoGetsReply() {
-    try (SockJsClient s = open()) {
+    try (SockJsSession s = open()) {
       JsonObject body = new JsonObject().put("ping", 42);
       s.send(new JsonObject().put("type", "send").put("address", "echo").put("body", body)
           .put("replyAddress", "reply-1"));
@@ -204,7 +157,7 @@ abstract class SockJsTransportContract {
 
   @Test
   void malformedJsonMessageGetsInvalidJson() {
-    try (SockJsClient s = open()) {
+    try (SockJsSession s = open()) {
       s.sendMessages("{\"type\":\"publish\",");
       JsonObject err = s.awaitErr("invalid_json", 10);
       assertNotNull(err, "no invalid_json; frames=" + s.frames());
@@ -218,7 +171,7 @@ abstract class SockJsTransportContract {
 
   @Test
   void forbiddenAddressesGetAccessDenied() {
-    try (SockJsClient s = open()) {
+    try (SockJsSession s = open()) {
       s.publish("news." + transportTag(), "nope");
       assertNotNull(s.awaitErr("access_denied", 10), "publish outside chat.* not denied; frames=" + s.frames());
 

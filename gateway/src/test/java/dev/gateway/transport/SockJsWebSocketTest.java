@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.sockjs.SockJsSession;
+import dev.gateway.support.sockjs.WebSocketSession;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SockJS over WebSocket: {@code /eventbus/<server>/<session>/websocket}, SockJS frames in text
@@ -14,14 +18,18 @@ import org.junit.jupiter.api.TestInfo;
  */
 class SockJsWebSocketTest extends SockJsTransportContract {
 
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("sockjs", new JsonObject().put("heartbeatMs", 300)));
+
   @Override
-  protected JsonObject gatewayConfig() {
-    return new JsonObject().put("sockjs", new JsonObject().put("heartbeatMs", 300));
+  protected GatewayExtension gw() {
+    return gw;
   }
 
   @Override
-  protected SockJsClient open() {
-    return SockJsClient.webSocket(client, gateway.port);
+  protected WebSocketSession open() {
+    return SockJsSession.webSocket(gw.client(), gw.port());
   }
 
   @Override
@@ -31,16 +39,16 @@ class SockJsWebSocketTest extends SockJsTransportContract {
 
   @Test
   void sessionOpensWithOpenFrameAndGetsHeartbeats() {
-    try (SockJsClient s = open()) {
+    try (WebSocketSession s = open()) {
       assertEquals("o", s.frames().get(0));
-      assertTrue(s.awaitCondition(() -> s.frames.contains("h"), 10), "no heartbeat: " + s.frames());
+      assertTrue(s.awaitCondition(() -> s.frames().contains("h"), 10), "no heartbeat: " + s.frames());
     }
   }
 
   @Test
   void severalMessagesInOneFrameAreAllHandled(TestInfo info) {
     String address = channel(info);
-    try (SockJsClient s = open()) {
+    try (WebSocketSession s = open()) {
       s.sendMessages(
           new JsonObject().put("type", "register").put("address", address).put("ack", "b1").encode(),
           new JsonObject().put("type", "send").put("address", "echo").put("body", "two")
@@ -64,11 +72,11 @@ class SockJsWebSocketTest extends SockJsTransportContract {
   }
 
   @Test
-  void frameThatIsNotAJsonArrayOfStringsClosesTheSession() throws Exception {
-    SockJsWebSocketClient s = (SockJsWebSocketClient) open();
+  void frameThatIsNotAJsonArrayOfStringsClosesTheSession() {
+    WebSocketSession s = open();
     try {
       s.register("chat.ws-bad-frame");
-      assertEquals(1.0, gateway.metric(connectionsGauge()));
+      assertEquals(1.0, gw.metric(connectionsGauge()));
       s.sendFrame("{\"type\":\"ping\"}");
       assertTrue(s.awaitCondition(() -> s.closeCode() != null, 10), "socket not closed");
       assertEquals(0.0, awaitMetric(connectionsGauge(), 0.0, 10), "gateway connection not ended");

@@ -3,9 +3,13 @@ package dev.gateway.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.sockjs.PollingSession;
+import dev.gateway.support.sockjs.SockJsSession;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * xhr-polling: {@code POST /eventbus/<server>/<session>/xhr}, one frame per poll. A session whose
@@ -14,14 +18,18 @@ import org.junit.jupiter.api.TestInfo;
  */
 class SockJsXhrPollingTest extends SockJsTransportContract {
 
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("sockjs", new JsonObject().put("sessionTimeoutMs", 2000)));
+
   @Override
-  protected JsonObject gatewayConfig() {
-    return new JsonObject().put("sockjs", new JsonObject().put("sessionTimeoutMs", 2000));
+  protected GatewayExtension gw() {
+    return gw;
   }
 
   @Override
-  protected SockJsClient open() {
-    return SockJsClient.xhrPolling(client, gateway.port);
+  protected PollingSession open() {
+    return SockJsSession.xhrPolling(gw.client(), gw.port());
   }
 
   @Override
@@ -31,7 +39,7 @@ class SockJsXhrPollingTest extends SockJsTransportContract {
 
   @Test
   void firstPollAnswersOpenFrame() {
-    try (SockJsClient s = open()) {
+    try (SockJsSession s = open()) {
       assertEquals("o", s.frames().get(0));
     }
   }
@@ -39,12 +47,11 @@ class SockJsXhrPollingTest extends SockJsTransportContract {
   @Test
   void messagesQueuedBetweenPollsAllArriveInOrder(TestInfo info) {
     String address = channel(info);
-    try (SockJsClient s = open()) {
+    try (PollingSession s = open()) {
       s.register(address);
       publishManyAndReceiveInOrder(s, address, 30, 100);
       // every frame came in its own poll; no close frame
-      SockJsPollingClient p = (SockJsPollingClient) s;
-      assertTrue(p.polls() >= 2, "polls: " + p.polls());
+      assertTrue(s.polls() >= 2, "polls: " + s.polls());
       assertEquals(null, s.closeFrame());
     }
   }

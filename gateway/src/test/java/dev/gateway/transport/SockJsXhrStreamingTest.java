@@ -1,6 +1,10 @@
 package dev.gateway.transport;
 
+import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.sockjs.SockJsSession;
+import dev.gateway.support.sockjs.StreamingSession;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * xhr-streaming: {@code POST /eventbus/<server>/<session>/xhr_streaming}, one chunked response
@@ -9,9 +13,17 @@ import org.junit.jupiter.api.Test;
  */
 class SockJsXhrStreamingTest extends SockJsStreamingContract {
 
+  @RegisterExtension
+  static final GatewayExtension gw = GatewayExtension.config(CONFIG);
+
   @Override
-  protected SockJsClient open() {
-    return SockJsClient.xhrStreaming(client, gateway.port);
+  protected GatewayExtension gw() {
+    return gw;
+  }
+
+  @Override
+  protected StreamingSession open() {
+    return SockJsSession.xhrStreaming(gw.client(), gw.port());
   }
 
   @Override

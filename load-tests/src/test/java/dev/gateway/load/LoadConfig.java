@@ -59,6 +59,12 @@ public final class LoadConfig {
   public final double maxFailedPercent;
   /** Delivery verdicts (verify, poll, stream requests) allowed to fail; 0: every message must arrive. */
   public final int maxDeliveryFailures;
+  /**
+   * Connection set-up requests (connect, subscribe ack, SockJS open, xhr_send subscribe,
+   * eventsource open) allowed to fail, each; 0: a user that never got subscribed fails the run
+   * (its deliveries could not be checked).
+   */
+  public final int maxSetupFailures;
   /** Time after the last publish within which every delivery must have arrived. */
   public final Duration grace;
   /** Timeout of every await (ack, echo, own delivery, SockJS open). */
@@ -104,6 +110,7 @@ public final class LoadConfig {
     sockJsKeepAlive = Boolean.parseBoolean(str("gateway.sockjsKeepAlive", "false"));
     maxFailedPercent = dbl("gateway.maxFailedPercent", 1.0);
     maxDeliveryFailures = integer("gateway.maxDeliveryFailures", 0);
+    maxSetupFailures = integer("gateway.maxSetupFailures", 0);
     grace = Duration.ofSeconds(integer("gateway.graceSec", 15));
     timeout = Duration.ofMillis(integer("gateway.timeoutMs", 10_000));
     roomSize = integer("gateway.roomSize", 8);

@@ -1,4 +1,4 @@
-package dev.gateway.transport;
+package dev.gateway.support.sockjs;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
  * When the server ends the response (after {@code sockjs.maxBytesStreaming}) the client opens a
  * new one on the same session, as sockjs-client does.
  */
-final class SockJsStreamingClient extends SockJsHttpSession {
+public final class StreamingSession extends HttpSession {
 
   static final int PRELUDE_LENGTH = 2048;
 
@@ -28,11 +28,23 @@ final class SockJsStreamingClient extends SockJsHttpSession {
   private boolean preludeSeen;
   private volatile String contentType;
   private volatile int responses;
+  private volatile int lastStatus = -1;
 
-  SockJsStreamingClient(Vertx vertx, int port, String session, boolean eventSource) {
+  StreamingSession(Vertx vertx, int port, String session, boolean eventSource, boolean attached) {
     super(vertx, port, session);
     this.eventSource = eventSource;
+    if (attached) {
+      markOpened();
+    }
     open();
+  }
+
+  /**
+   * An xhr-streaming receiver for a session already opened elsewhere (by a poll, perhaps on
+   * another node): no open frame is expected, a second one is a failure. Returns at once.
+   */
+  public static StreamingSession attach(Vertx vertx, int port, String sessionPath) {
+    return new StreamingSession(vertx, port, sessionPath, false, true);
   }
 
   private void open() {
@@ -41,7 +53,7 @@ final class SockJsStreamingClient extends SockJsHttpSession {
     }
     HttpMethod method = eventSource ? HttpMethod.GET : HttpMethod.POST;
     String uri = session + (eventSource ? "/eventsource" : "/xhr_streaming");
-    http.request(method, port, HOST, uri)
+    http.request(method, port, "127.0.0.1", uri)
         .compose(req -> {
           // handlers in place before the request goes out: no chunk is missed
           Future<HttpClientResponse> resp = req.response().onSuccess(this::stream);
@@ -56,6 +68,7 @@ final class SockJsStreamingClient extends SockJsHttpSession {
   }
 
   private void stream(HttpClientResponse resp) {
+    lastStatus = resp.statusCode();
     if (resp.statusCode() != 200) {
       resp.body().onComplete(b -> fail(new IllegalStateException(
           "streaming request answered " + resp.statusCode() + ": " + (b.succeeded() ? b.result() : ""))));
@@ -109,12 +122,17 @@ final class SockJsStreamingClient extends SockJsHttpSession {
   }
 
   /** Content-Type of the last streaming response. */
-  String contentType() {
+  public String contentType() {
     return contentType;
   }
 
+  /** HTTP status of the last streaming response, -1 before the first one. */
+  public int lastStatus() {
+    return lastStatus;
+  }
+
   /** Streaming responses opened so far on this session. */
-  int responses() {
+  public int responses() {
     return responses;
   }
 }

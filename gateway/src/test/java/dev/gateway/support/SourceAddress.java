@@ -1,4 +1,4 @@
-package dev.gateway.proxy;
+package dev.gateway.support;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -9,22 +9,22 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A non-loopback address of this host a test client can connect from (to servers on 127.0.0.1),
- * so the gateway and nginx see a remote-looking client on one box.
+ * so the gateway (or nginx) sees a remote-looking client on one box.
  *
- * <p>As root: {@value #ADDRESS}/32 (TEST-NET-2) is added to {@code lo} and removed on close. (A
- * {@code dummy} interface would do the same, but this kernel has no dummy driver; an extra
- * address on {@code lo} needs nothing but CAP_NET_ADMIN.) Otherwise an existing non-loopback IPv4
- * address of an interface that is up. {@link #acquire} returns null when neither works.
+ * <p>As root: an address of TEST-NET-2 (198.51.100.0/24, one this run picks and no other holds)
+ * is added to {@code lo} as a /32 and removed on close. (A {@code dummy} interface would do the
+ * same, but this kernel has no dummy driver; an extra address on {@code lo} needs nothing but
+ * CAP_NET_ADMIN.) Otherwise an existing non-loopback IPv4 address of an interface that is up.
+ * {@link #require} fails the test, saying what it needs, when neither works.
  */
-final class SourceAddress implements AutoCloseable {
+public final class SourceAddress implements AutoCloseable {
 
-  static final String ADDRESS = "198.51.100.7";
-
-  final String address;
+  public final String address;
   private final boolean added;
 
   private SourceAddress(String address, boolean added) {
@@ -32,7 +32,25 @@ final class SourceAddress implements AutoCloseable {
     this.added = added;
   }
 
-  static SourceAddress acquire() {
+  /** What a test says when this host gives it no source address. */
+  public static final String NEEDED = "this test needs a non-loopback IPv4 source address: run it"
+      + " as root (it adds one of 198.51.100.0/24 to lo with `ip addr add`, iproute2), or give an"
+      + " interface that is up a non-loopback IPv4 address";
+
+  /** A usable non-loopback source address; fails the calling test when this host cannot give one. */
+  public static SourceAddress require() {
+    SourceAddress source = acquire();
+    if (source == null) {
+      throw new AssertionError(NEEDED);
+    }
+    return source;
+  }
+
+  /**
+   * A usable non-loopback source address, or null: the caller then fails the tests that need one
+   * with {@link #NEEDED}.
+   */
+  public static SourceAddress acquire() {
     SourceAddress alias = addAlias();
     if (alias != null) {
       if (usable(alias.address)) {
@@ -44,16 +62,22 @@ final class SourceAddress implements AutoCloseable {
     return existing != null && usable(existing) ? new SourceAddress(existing, false) : null;
   }
 
+  /** Adds an address of 198.51.100.0/24 no one holds yet (other test runs may hold some). */
   private static SourceAddress addAlias() {
     if (!"root".equals(System.getProperty("user.name"))) {
       return null;
     }
-    String out = ip("addr", "add", ADDRESS + "/32", "dev", "lo");
-    if (out == null) {
-      return new SourceAddress(ADDRESS, true);
+    for (int attempt = 0; attempt < 20; attempt++) {
+      String address = "198.51.100." + (2 + ThreadLocalRandom.current().nextInt(250));
+      String out = ip("addr", "add", address + "/32", "dev", "lo");
+      if (out == null) {
+        return new SourceAddress(address, true);
+      }
+      if (!out.contains("File exists")) {
+        return null;
+      }
     }
-    // left by an earlier run that was killed: use it, and remove it afterwards too
-    return out.contains("File exists") ? new SourceAddress(ADDRESS, true) : null;
+    return null;
   }
 
   /** Runs {@code ip ARGS}; null on success, else its output. */
@@ -112,7 +136,7 @@ final class SourceAddress implements AutoCloseable {
   @Override
   public void close() {
     if (added) {
-      ip("addr", "del", ADDRESS + "/32", "dev", "lo");
+      ip("addr", "del", address + "/32", "dev", "lo");
     }
   }
 }

@@ -1,8 +1,7 @@
-package dev.gateway.transport;
+package dev.gateway.support.sockjs;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
@@ -15,23 +14,24 @@ import java.util.concurrent.TimeUnit;
  *   <li>framed, {@code /eventbus/<server>/<session>/websocket}: each text frame from the server
  *   is one SockJS frame ({@code o}, {@code h}, {@code a[...]}, {@code c[...]}); the client sends
  *   JSON arrays of strings.</li>
- *   <li>raw, {@code /eventbus/websocket}: plain text frames, one bridge message each way.</li>
+ *   <li>raw, {@code /eventbus/websocket}: plain text frames, one bridge message each way; every
+ *   text frame received is recorded in {@link #frames()} as it came.</li>
  * </ul>
  */
-final class SockJsWebSocketClient extends SockJsClient {
+public final class WebSocketSession extends SockJsSession {
 
   private final WebSocketClient client;
   private final boolean raw;
   private final ClientWebSocket socket;
   private volatile Short closeCode;
 
-  SockJsWebSocketClient(Vertx vertx, int port, String uri, boolean raw) {
+  WebSocketSession(Vertx vertx, int port, String uri, boolean raw) {
     this.client = vertx.createWebSocketClient();
     this.raw = raw;
     // handlers set before connecting: the server's first frame ("o") may come with the handshake
     ClientWebSocket ws = client.webSocket();
     this.socket = ws;
-    ws.textMessageHandler(raw ? this::onMessage : this::onFrame);
+    ws.textMessageHandler(raw ? this::onRawText : this::onFrame);
     ws.closeHandler(v -> closeCode = ws.closeStatusCode());
     ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
         .onSuccess(connected -> {
@@ -42,12 +42,16 @@ final class SockJsWebSocketClient extends SockJsClient {
         .onFailure(this::fail);
   }
 
+  private void onRawText(String text) {
+    recordFrame(text);
+    onMessage(text);
+  }
+
   @Override
   public void sendMessages(String... messages) {
-    WebSocket ws = socket;
     if (raw) {
       for (String m : messages) {
-        ws.writeTextMessage(m);
+        socket.writeTextMessage(m);
       }
     } else {
       sendFrame(new JsonArray(List.of((Object[]) messages)).encode());
@@ -55,12 +59,12 @@ final class SockJsWebSocketClient extends SockJsClient {
   }
 
   /** Writes one text frame as is (for malformed-frame tests). */
-  void sendFrame(String text) {
+  public void sendFrame(String text) {
     socket.writeTextMessage(text);
   }
 
   /** The WebSocket close code once the socket closed, else null. */
-  Short closeCode() {
+  public Short closeCode() {
     return closeCode;
   }
 

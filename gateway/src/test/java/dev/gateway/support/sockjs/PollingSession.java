@@ -1,27 +1,21 @@
-package dev.gateway.transport;
+package dev.gateway.support.sockjs;
 
+import dev.gateway.support.HttpExchange.Reply;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 
 /**
  * xhr-polling: {@code POST <session>/xhr} returns exactly one frame per request ({@code o\n}
- * first, then {@code a[...]\n}, {@code h\n} or {@code c[...]\n}); the client polls again at once
- * until the session is closed or the client stops.
- *
- * <p>One exception: after the open frame it waits {@link #REPOLL_AFTER_OPEN_MS} before the
- * second poll. A second poll arriving while the server is still finishing the open makes it open
- * the session twice (a known server race, shown by
- * {@code SockJsConcurrentReceiverTest.immediateSecondPollNeverOpensTheSessionTwice}); the delay keeps
- * every other test independent of that race.
+ * first, then {@code a[...]\n}, {@code h\n} or {@code c[...]\n}); the client polls again as soon
+ * as a poll is answered, the open frame's included, as sockjs-client does, until the session is
+ * closed or the client stops.
  */
-final class SockJsPollingClient extends SockJsHttpSession {
-
-  static final long REPOLL_AFTER_OPEN_MS = 50;
+public final class PollingSession extends HttpSession {
 
   /** Number of polls answered so far. */
   private volatile int polls;
 
-  SockJsPollingClient(Vertx vertx, int port, String session) {
+  PollingSession(Vertx vertx, int port, String session) {
     super(vertx, port, session);
     poll();
   }
@@ -50,15 +44,12 @@ final class SockJsPollingClient extends SockJsHttpSession {
       }
       polls++;
       onFrame(frame);
-      if (frame.equals("o")) {
-        vertx.setTimer(REPOLL_AFTER_OPEN_MS, t -> poll());
-      } else {
-        poll();
-      }
+      poll();
     });
   }
 
-  int polls() {
+  /** Polls answered so far. */
+  public int polls() {
     return polls;
   }
 }

@@ -1,4 +1,4 @@
-package dev.gateway.transport;
+package dev.gateway.support.sockjs;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -10,20 +10,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
- * A hand-written SockJS 0.3.3 client speaking the bridge protocol, for tests. Subclasses move
- * frames ({@code o}, {@code h}, {@code a[...]}, {@code c[code,"reason"]}) over one transport and
- * hand each one to {@link #onFrame}; this class decodes them and offers blocking helpers (never
- * call them on an event loop).
+ * A hand-written SockJS 0.3.3 client session speaking the bridge protocol, for tests: one
+ * subclass per transport moves frames ({@code o}, {@code h}, {@code a[...]}, {@code c[...]}) and
+ * hands each to {@link #onFrame}; this class decodes them ({@link SockJsFrame}) and offers
+ * blocking helpers (never call them on an event loop).
  *
- * <p>Factories open the session and wait for its {@code o} frame.
+ * <p>The factories open a session and wait for its {@code o} frame. A session the test drives
+ * request by request, each to a node it names, is a {@link ManualSession}.
  */
-public abstract class SockJsClient implements AutoCloseable {
+public abstract class SockJsSession implements AutoCloseable {
 
   /** Every frame received, in order (for protocol assertions). */
-  protected final List<String> frames = new CopyOnWriteArrayList<>();
+  private final List<String> frames = new CopyOnWriteArrayList<>();
   private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
   private final Object frameLock = new Object();
   private volatile boolean opened;
@@ -32,26 +34,29 @@ public abstract class SockJsClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- factories
 
-  public static SockJsClient xhrPolling(Vertx vertx, int port) {
-    return new SockJsPollingClient(vertx, port, newSessionPath()).awaitOpen();
+  /** xhr-polling: {@code POST <session>/xhr}, one frame per poll. */
+  public static PollingSession xhrPolling(Vertx vertx, int port) {
+    return new PollingSession(vertx, port, newSessionPath()).awaitOpen();
   }
 
-  public static SockJsClient xhrStreaming(Vertx vertx, int port) {
-    return new SockJsStreamingClient(vertx, port, newSessionPath(), false).awaitOpen();
+  /** xhr-streaming: {@code POST <session>/xhr_streaming}, many frames per response. */
+  public static StreamingSession xhrStreaming(Vertx vertx, int port) {
+    return new StreamingSession(vertx, port, newSessionPath(), false, false).awaitOpen();
   }
 
-  public static SockJsClient eventSource(Vertx vertx, int port) {
-    return new SockJsStreamingClient(vertx, port, newSessionPath(), true).awaitOpen();
+  /** eventsource: {@code GET <session>/eventsource}, one frame per event. */
+  public static StreamingSession eventSource(Vertx vertx, int port) {
+    return new StreamingSession(vertx, port, newSessionPath(), true, false).awaitOpen();
   }
 
   /** {@code /eventbus/<server>/<session>/websocket}: SockJS framing over a WebSocket. */
-  public static SockJsClient webSocket(Vertx vertx, int port) {
-    return new SockJsWebSocketClient(vertx, port, newSessionPath() + "/websocket", false).awaitOpen();
+  public static WebSocketSession webSocket(Vertx vertx, int port) {
+    return new WebSocketSession(vertx, port, newSessionPath() + "/websocket", false).awaitOpen();
   }
 
   /** {@code /eventbus/websocket}: plain text frames, one bridge message each, no SockJS framing. */
-  public static SockJsClient rawWebSocket(Vertx vertx, int port) {
-    return new SockJsWebSocketClient(vertx, port, "/eventbus/websocket", true).awaitOpen();
+  public static WebSocketSession rawWebSocket(Vertx vertx, int port) {
+    return new WebSocketSession(vertx, port, "/eventbus/websocket", true).awaitOpen();
   }
 
   /** A fresh {@code /eventbus/<server-id>/<session-id>} (server id: three digits). */
@@ -70,38 +75,48 @@ public abstract class SockJsClient implements AutoCloseable {
   public abstract void close();
 
   /** Decodes one SockJS frame. */
-  protected void onFrame(String frame) {
-    frames.add(frame);
-    if (frame.equals("o")) {
-      if (opened) {
-        fail(new IllegalStateException("second open frame: the server opened the session twice"));
-      }
-      opened = true;
-    } else if (frame.startsWith("a")) {
-      for (Object m : new JsonArray(frame.substring(1))) {
-        onMessage((String) m);
-      }
-    } else if (frame.startsWith("c")) {
-      closeFrame = new JsonArray(frame.substring(1));
-    } else if (!frame.equals("h")) {
-      fail(new IllegalStateException("not a SockJS frame: " + frame));
+  protected void onFrame(String text) {
+    frames.add(text);
+    SockJsFrame frame;
+    try {
+      frame = SockJsFrame.parse(text);
+    } catch (IllegalStateException e) {
+      fail(e);
+      return;
     }
-    synchronized (frameLock) {
-      frameLock.notifyAll();
+    switch (frame.kind()) {
+      case OPEN -> {
+        if (opened) {
+          fail(new IllegalStateException("second open frame: the server opened the session twice"));
+        }
+        opened = true;
+      }
+      case ARRAY -> frame.messages().forEach(this::onMessage);
+      case CLOSE -> closeFrame = frame.close();
+      case HEARTBEAT -> { }
     }
+    signal();
   }
 
   /** One message of an {@code a} frame (or one raw WebSocket text frame): a bridge message. */
   protected void onMessage(String text) {
-    received.add(new JsonObject(text));
+    try {
+      received.add(new JsonObject(text));
+    } catch (RuntimeException e) {
+      fail(new IllegalStateException("not a bridge message (a JSON object): " + text, e));
+    }
   }
 
-  /** Marks the session opened without an {@code o} frame (raw WebSocket). */
+  /** Records a text frame that is not SockJS-framed (raw WebSocket) without decoding it. */
+  protected void recordFrame(String text) {
+    frames.add(text);
+    signal();
+  }
+
+  /** Marks the session opened without an {@code o} frame (raw WebSocket, or an attached stream). */
   protected void markOpened() {
     opened = true;
-    synchronized (frameLock) {
-      frameLock.notifyAll();
-    }
+    signal();
   }
 
   /** Records a transport failure; waits end early and report it. */
@@ -109,17 +124,22 @@ public abstract class SockJsClient implements AutoCloseable {
     if (failure == null) {
       failure = t;
     }
+    signal();
+  }
+
+  private void signal() {
     synchronized (frameLock) {
       frameLock.notifyAll();
     }
   }
 
-  final SockJsClient awaitOpen() {
+  @SuppressWarnings("unchecked")
+  final <S extends SockJsSession> S awaitOpen() {
     if (!awaitCondition(() -> opened, 10)) {
       close();
       throw new IllegalStateException("SockJS session did not open: frames=" + frames, failure);
     }
-    return this;
+    return (S) this;
   }
 
   // ---------------------------------------------------------------- bridge helpers
@@ -138,13 +158,13 @@ public abstract class SockJsClient implements AutoCloseable {
     return List.copyOf(frames);
   }
 
-  public SockJsClient send(JsonObject message) {
+  public SockJsSession send(JsonObject message) {
     sendMessages(message.encode());
     return this;
   }
 
   /** Registers to an address and waits for the gateway's ack. */
-  public SockJsClient register(String address) {
+  public SockJsSession register(String address) {
     String id = "r-" + address + "-" + System.nanoTime();
     send(new JsonObject().put("type", "register").put("address", address).put("ack", id));
     if (await(m -> "ack".equals(m.getString("type")) && id.equals(m.getString("ack")), 10) == null) {
@@ -154,11 +174,11 @@ public abstract class SockJsClient implements AutoCloseable {
     return this;
   }
 
-  public SockJsClient publish(String address, Object body) {
+  public SockJsSession publish(String address, Object body) {
     return send(new JsonObject().put("type", "publish").put("address", address).put("body", body));
   }
 
-  /** First message matching, skipping others, or null after the timeout. */
+  /** First message matching, skipping others, or null after the timeout (or a transport failure). */
   public JsonObject await(Predicate<JsonObject> match, long seconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (true) {
@@ -194,7 +214,7 @@ public abstract class SockJsClient implements AutoCloseable {
   }
 
   /** Waits until the condition holds (checked on every frame and every 50 ms). */
-  public boolean awaitCondition(java.util.function.BooleanSupplier condition, long seconds) {
+  public boolean awaitCondition(BooleanSupplier condition, long seconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     synchronized (frameLock) {
       while (!condition.getAsBoolean()) {

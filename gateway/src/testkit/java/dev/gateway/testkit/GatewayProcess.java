@@ -1,6 +1,4 @@
-package dev.gateway.cluster;
-
-import dev.gateway.support.TestGateway;
+package dev.gateway.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,12 +6,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,20 +20,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.DoublePredicate;
 
 /**
- * One gateway node in its own JVM, started from the built jar ({@code target/gateway.jar},
- * relative to the module directory, where Failsafe runs): clustered on 127.0.0.1 with a short
- * failure detection, one event loop, the demo clock nearly silent and the client rate limits
- * raised. Output goes to {@code target/cluster-it/NAME.log}.
+ * A gateway node in its own JVM, started from the built jar ({@code java -jar gateway.jar}) on a
+ * free 127.0.0.1 port, configured only through {@code GATEWAY_*} variables (any inherited ones are
+ * removed first), its output in a log file. The gateway module's multi-process tests and the load
+ * tests' smoke run both start nodes this way; this source is compiled into both test trees.
  *
  * <p>Signals go to the PID with {@code kill}. {@link #close()} SIGKILLs the process (after a
- * SIGCONT, in case it was stopped); a JVM shutdown hook does the same for any node a test left.
+ * SIGCONT, in case it was stopped); {@link #stop(Duration)} asks it to drain first (SIGTERM). A
+ * JVM shutdown hook SIGKILLs any node still running when the JVM exits.
  */
 public final class GatewayProcess implements AutoCloseable {
-
-  static final Path JAR = Path.of("target", "gateway.jar");
-  static final Path LOGS = Path.of("target", "cluster-it");
-  /** Failure detection of the nodes (Hazelcast max-no-heartbeat), unless a test overrides it. */
-  public static final long FAILURE_DETECTION_MS = 3_000;
 
   private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
   private static final HttpClient HTTP = HttpClient.newBuilder()
@@ -60,95 +54,124 @@ public final class GatewayProcess implements AutoCloseable {
     this.process = process;
   }
 
-  /**
-   * Launches a node of the cluster {@code clusterName} (does not wait: see {@link #awaitReady});
-   * {@code env} adds or overrides {@code GATEWAY_*} variables.
-   */
-  public static GatewayProcess launch(String clusterName, String nodeName, Map<String, String> env) {
-    if (!Files.isRegularFile(JAR)) {
-      throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: run `mvn package` first"
-          + " (Failsafe runs after package in `mvn verify`)");
+  /** A node of the jar at {@code jar}; nothing runs until {@link Builder#launch()}. */
+  public static Builder builder(Path jar) {
+    return new Builder(jar);
+  }
+
+  /** What to start: the jar, the node's name (log file name), JVM flags and environment. */
+  public static final class Builder {
+    private final Path jar;
+    private String name = "gateway";
+    private int port;
+    private Path logDir = Path.of("target");
+    private final List<String> jvmArgs = new ArrayList<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
+
+    private Builder(Path jar) {
+      this.jar = jar;
     }
-    int port = TestGateway.freePort();
-    Map<String, String> vars = new HashMap<>();
-    vars.put("GATEWAY_HOST", "127.0.0.1");
-    vars.put("GATEWAY_PORT", Integer.toString(port));
-    vars.put("GATEWAY_CLUSTER", "true");
-    vars.put("GATEWAY_CLUSTER_NAME", clusterName);
-    vars.put("GATEWAY_CLUSTER_HOST", "127.0.0.1");
-    vars.put("GATEWAY_CLUSTER_FAILURE_DETECTION_MS", Long.toString(FAILURE_DETECTION_MS));
-    vars.put("GATEWAY_EVENT_LOOPS", "1");
-    vars.put("GATEWAY_DRAIN_WINDOW_MS", "1000");
-    vars.put("GATEWAY_DEMO_CLOCK_INTERVAL_MS", "60000");
-    vars.put("GATEWAY_MESSAGES_PER_SECOND", "10000");
-    // test clients all connect from 127.0.0.1, many at once: not one office behind a NAT
-    vars.put("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", "100000");
-    vars.put("GATEWAY_MAX_HANDSHAKES_PER_ADDRESS", "10000");
-    vars.put("GATEWAY_MESSAGE_BURST", "10000");
-    vars.put("GATEWAY_RATE_LIMIT_STRIKES", "100000");
-    vars.putAll(env);
-    String name = clusterName + "-" + nodeName;
-    Path log = LOGS.resolve(name + ".log");
-    try {
-      Files.createDirectories(LOGS);
-      ProcessBuilder pb = new ProcessBuilder(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1", "-jar", JAR.toString())
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile());
-      pb.environment().keySet().removeIf(k -> k.startsWith("GATEWAY_"));
-      pb.environment().putAll(vars);
-      Process p = pb.start();
-      LIVE.add(p);
-      return new GatewayProcess(name, port, log, p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+
+    /** The node's name; its output goes to {@code LOGDIR/NAME.log}. */
+    public Builder name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** The port to listen on (127.0.0.1); a free one is picked at launch unless set. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** The URL the node will serve (picks its free port now if none was set). */
+    public String url() {
+      if (port <= 0) {
+        port = Ports.freePort();
+      }
+      return "http://127.0.0.1:" + port;
+    }
+
+    public Builder logDir(Path dir) {
+      this.logDir = dir;
+      return this;
+    }
+
+    public Builder jvmArgs(String... args) {
+      jvmArgs.addAll(List.of(args));
+      return this;
+    }
+
+    /** Adds or overrides {@code GATEWAY_*} variables ({@code GATEWAY_HOST} and {@code GATEWAY_PORT} are set here). */
+    public Builder env(Map<String, String> vars) {
+      env.putAll(vars);
+      return this;
+    }
+
+    public Builder env(String name, String value) {
+      env.put(name, value);
+      return this;
+    }
+
+    /** Starts the process and returns at once (see {@link GatewayProcess#awaitReady}). */
+    public GatewayProcess launch() {
+      if (!Files.isRegularFile(jar)) {
+        throw new IllegalStateException(jar.toAbsolutePath() + " is missing: build it first"
+            + " (mvn -B -DskipTests package; `mvn verify` packages it before the integration tests)");
+      }
+      int port = this.port > 0 ? this.port : Ports.freePort();
+      Path logFile = logDir.resolve(name + ".log");
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(jvmArgs);
+      command.add("-jar");
+      command.add(jar.toString());
+      try {
+        Files.createDirectories(logDir);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(logFile.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("GATEWAY_"));
+        pb.environment().put("GATEWAY_HOST", "127.0.0.1");
+        pb.environment().putAll(env);
+        pb.environment().put("GATEWAY_PORT", Integer.toString(port));
+        Process p = pb.start();
+        LIVE.add(p);
+        return new GatewayProcess(name, port, logFile, p);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Starts the process and waits up to {@code seconds} for {@code /health/ready} to answer 200. */
+    public GatewayProcess start(long seconds) {
+      GatewayProcess p = launch();
+      try {
+        return p.awaitReady(seconds);
+      } catch (RuntimeException | Error e) {
+        p.close();
+        throw e;
+      }
     }
   }
 
-  /** Launches the nodes together (they start faster side by side) and waits for all of them. */
-  public static List<GatewayProcess> startCluster(String clusterName, int nodes,
-                                                  Map<String, String> env) {
-    List<GatewayProcess> started = new ArrayList<>();
-    try {
-      for (int i = 1; i <= nodes; i++) {
-        started.add(launch(clusterName, "node" + i, env));
-      }
-      for (GatewayProcess p : started) {
-        p.awaitReady(90);
-      }
-      for (GatewayProcess p : started) {
-        if (!p.awaitMetric("gateway_cluster_members", v -> v == nodes, 30)) {
-          throw new AssertionError(p.name + " does not see " + nodes + " members: "
-              + p.metric("gateway_cluster_members") + "\n" + p.logTail());
-        }
-      }
-      return started;
-    } catch (RuntimeException | Error e) {
-      started.forEach(GatewayProcess::close);
-      throw e;
-    }
-  }
-
-  /** Waits for the "gateway: listening" line and then a 200 from /health/ready. */
+  /** Polls {@code /health/ready} every 100 ms until it answers 200; fails if the process exits or the time is up. */
   public GatewayProcess awaitReady(long seconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!logText().contains("gateway: listening")) {
+    while (readyStatus() != 200) {
       if (!process.isAlive()) {
         throw new AssertionError(name + " exited with " + process.exitValue()
-            + " before listening:\n" + logTail());
+            + " before it was ready:\n" + logTail());
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError(name + " not listening after " + seconds + " s:\n" + logTail());
-      }
-      pause(100);
-    }
-    while (readyStatus() != 200) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(name + ": /health/ready not 200 after " + seconds + " s");
+        throw new AssertionError(name + ": /health/ready not 200 after " + seconds + " s:\n" + logTail());
       }
       pause(100);
     }
     return this;
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port;
   }
 
   public long pid() {
@@ -191,8 +214,12 @@ public final class GatewayProcess implements AutoCloseable {
     return response == null ? -1 : response.statusCode();
   }
 
+  public int readyStatus() {
+    return status("/health/ready", 1_000);
+  }
+
   private HttpResponse<String> get(String path, long timeoutMs) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url() + path))
         .timeout(Duration.ofMillis(timeoutMs)).GET().build();
     try {
       return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
@@ -202,10 +229,6 @@ public final class GatewayProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       return null;
     }
-  }
-
-  public int readyStatus() {
-    return status("/health/ready", 1_000);
   }
 
   /** The /metrics text, or null when the node does not answer within 2 s. */
@@ -253,6 +276,21 @@ public final class GatewayProcess implements AutoCloseable {
     return "--- " + log + " (tail) ---\n" + text.substring(Math.max(0, text.length() - 3_000));
   }
 
+  /**
+   * SIGTERM (the node drains and leaves), then SIGKILL if it is still running after
+   * {@code grace}; the exit code, or null if it had to be killed.
+   */
+  public Integer stop(Duration grace) {
+    if (!process.isAlive()) {
+      LIVE.remove(process);
+      return process.exitValue();
+    }
+    sigterm();
+    Integer exit = awaitExit(grace.toMillis());
+    close();
+    return exit;
+  }
+
   /** SIGKILLs the node (resuming it first if stopped) and waits for it to go. */
   @Override
   public void close() {
@@ -265,7 +303,7 @@ public final class GatewayProcess implements AutoCloseable {
     LIVE.remove(process);
   }
 
-  static void signal(long pid, String signal) {
+  private static void signal(long pid, String signal) {
     try {
       Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -277,23 +315,12 @@ public final class GatewayProcess implements AutoCloseable {
     }
   }
 
-  /** Sleeps; an interrupt fails the test. */
-  public static void pause(long millis) {
+  private static void pause(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-  }
-
-  private static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  /** A cluster name of its own for one test (nodes of other runs never join it). */
-  public static String uniqueClusterName(String test) {
-    return "it-" + test + "-" + ProcessHandle.current().pid() + "-"
-        + Long.toString(System.nanoTime() & 0xffffff, 36);
   }
 }

@@ -1,0 +1,22 @@
+package dev.gateway.support;
+
+import dev.gateway.testkit.Ports;
+import java.util.UUID;
+
+/**
+ * A cluster for one test class: a name no other run uses and a Hazelcast base port with the two
+ * ports after it free (the second and third member auto-increment from it), so clusters of
+ * parallel or earlier runs never merge with it.
+ */
+public record TestCluster(String name, int basePort) {
+
+  /** {@code it-LABEL-1a2b3c4d} on a free port range. */
+  public static TestCluster create(String label) {
+    return new TestCluster(uniqueName(label), Ports.freeRange(3));
+  }
+
+  /** {@code it-LABEL-1a2b3c4d}. */
+  public static String uniqueName(String label) {
+    return "it-" + label + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+}
