@@ -78,7 +78,7 @@ public final class Main {
     options.setMetricsOptions(metricsOptions());
     VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
     if (config.cluster().enabled()) {
-      return Clustering.start(builder, options, config.cluster());
+      return Clustering.start(builder, options, config.cluster(), config.history().backups());
     }
     return Future.succeededFuture(builder.with(options).build());
   }

@@ -3,6 +3,13 @@ package dev.gateway;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
+import dev.gateway.channel.Publisher;
+import dev.gateway.channel.stream.Broker;
+import dev.gateway.channel.stream.GridBroker;
+import dev.gateway.channel.stream.HistoryMetrics;
+import dev.gateway.channel.stream.HistoryRules;
+import dev.gateway.channel.stream.MemoryBroker;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.demo.ClockService;
@@ -40,6 +47,8 @@ public final class MainVerticle extends VerticleBase {
   private ConnectionSlots slots;
   private Drain drain;
   private SockJsNode sockJsNode;
+  private Publisher publisher;
+  private HistoryMetrics historyMetrics;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -58,6 +67,11 @@ public final class MainVerticle extends VerticleBase {
     return drain.start();
   }
 
+  /** The node's publishing seam (available once started). */
+  public Publisher publisher() {
+    return publisher;
+  }
+
   /** The node's channel hub (available once started). */
   public ChannelHub hub() {
     return hub;
@@ -70,7 +84,17 @@ public final class MainVerticle extends VerticleBase {
       metrics.gauge("gateway.cluster.members", "Members of the cluster as seen by this node",
           () -> cluster.isActive() ? cluster.getNodes().size() : 0);
     }
-    hub = new ChannelHub(metrics, stamp);
+    HistoryMetrics historyMetrics = new HistoryMetrics(metrics.registry());
+    HistoryRules rules = HistoryRules.parse(config.history().channels());
+    GatewayConfig.History h = config.history();
+    Broker broker = cluster instanceof HazelcastClusterManager hz
+        ? new GridBroker(vertx, hz.getHazelcastInstance(), rules, h.maxChannels(),
+            h.maxChannelsPerNode(), historyMetrics)
+        : new MemoryBroker(vertx, rules, Math.min(h.maxChannels(), h.maxChannelsPerNode()),
+            h.maxBytesPerNode(), historyMetrics);
+    publisher = new Publisher(vertx.eventBus(), stamp, broker);
+    this.historyMetrics = historyMetrics;
+    hub = new ChannelHub(metrics, stamp, broker, historyMetrics);
     authenticator = new Authenticator(vertx, config.auth());
     slots = new ConnectionSlots(config.limits().maxConnections(),
         config.limits().maxConnectionsPerAddress(), config.limits().maxHandshakesPerAddress());
@@ -92,13 +116,13 @@ public final class MainVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     return Future.all(vertx.deployVerticle(new EchoService()),
-        vertx.deployVerticle(new ClockService(config.demo().clockIntervalMs(), stamp)));
+        vertx.deployVerticle(new ClockService(config.demo().clockIntervalMs(), publisher)));
   }
 
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            slots, authenticator, stamp, drain, sockJsNode),
+            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 

@@ -3,11 +3,13 @@ package dev.gateway.api;
 import dev.gateway.auth.ClientAddress;
 import dev.gateway.auth.Loopback;
 import dev.gateway.auth.Permissions;
-import dev.gateway.channel.PublishStamp;
+import dev.gateway.channel.Publisher;
+import dev.gateway.channel.stream.Broker;
+import dev.gateway.channel.stream.StreamPosition;
+import io.vertx.core.MultiMap;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ProtocolCodec;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -36,18 +38,18 @@ public final class PublishApi {
   public static final String REVOKE_ADDRESS = "gateway.internal.revoke";
 
   private final EventBus eventBus;
-  private final PublishStamp stamp;
+  private final Publisher publisher;
   private final Predicate<HttpServerRequest> originAcceptable;
   private final byte[] apiKey;
   private final int maxAddressLength;
   private final GatewayMetrics metrics;
   private final ClientAddress clientAddress;
 
-  public PublishApi(EventBus eventBus, PublishStamp stamp, GatewayConfig config,
+  public PublishApi(EventBus eventBus, Publisher publisher, GatewayConfig config,
                     GatewayMetrics metrics, Predicate<HttpServerRequest> originAcceptable) {
     this.eventBus = eventBus;
+    this.publisher = publisher;
     this.originAcceptable = originAcceptable;
-    this.stamp = stamp;
     this.apiKey = config.api().key() == null ? null
         : config.api().key().getBytes(StandardCharsets.UTF_8);
     this.maxAddressLength = config.limits().maxAddressLength();
@@ -88,7 +90,7 @@ public final class PublishApi {
       fail(rc, 400, "invalid_field", "headers must be an object");
       return;
     }
-    DeliveryOptions options = new DeliveryOptions();
+    MultiMap options = MultiMap.caseInsensitiveMultiMap();
     if (headers instanceof JsonObject h) {
       for (Map.Entry<String, Object> e : h) {
         if (ProtocolCodec.isInternalHeader(e.getKey())
@@ -97,20 +99,84 @@ public final class PublishApi {
           return;
         }
         if (e.getValue() != null) {
-          options.addHeader(e.getKey(), String.valueOf(e.getValue()));
+          options.add(e.getKey(), String.valueOf(e.getValue()));
         }
       }
     }
-    stamp.stamp(options);
-    try {
-      eventBus.publish(a, json.getValue("body"), options);
-    } catch (IllegalArgumentException e) {
-      fail(rc, 400, "invalid_field", "body has no event-bus form");
+    String key = rc.request().getHeader("Idempotency-Key");
+    if (key != null && (key.isEmpty() || key.length() > ProtocolCodec.MAX_KEY_LENGTH)) {
+      fail(rc, 400, "invalid_field", "Idempotency-Key must be 1 to " + ProtocolCodec.MAX_KEY_LENGTH
+          + " characters");
       return;
     }
-    metrics.apiPublish("accepted");
-    rc.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end("{\"status\":\"accepted\"}");
+    publisher.publish(a, json.getValue("body"), options, key).onComplete(ar -> {
+      if (ar.failed()) {
+        if (ar.cause() instanceof Broker.HistoryRefused refused) {
+          fail(rc, 503, "history_limit", refused.getMessage());
+        } else {
+          fail(rc, 400, "invalid_field", "body has no event-bus form");
+        }
+        return;
+      }
+      metrics.apiPublish("accepted");
+      JsonObject answer = new JsonObject().put("status", "accepted");
+      StreamPosition at = ar.result().position();
+      if (at != null) {
+        answer.put("offset", at.wireOffset()).put("epoch", at.epoch());
+        if (ar.result().duplicate()) {
+          answer.put("duplicate", true);
+        }
+      }
+      rc.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end(answer.encode());
+    });
+  }
+
+  /**
+   * {@code GET /api/history?address=A&limit=N}: the newest N (default and at most 1,000)
+   * publications of a history channel, oldest first, with its position:
+   * {@code {"address":A,"epoch":E,"offset":"O","messages":[{"offset":..,"headers":..,"body":..}]}}.
+   * Same authorisation as publishing; 404 {@code no_history} for a channel that keeps none.
+   */
+  public void history(RoutingContext rc) {
+    if (!authorisedRead(rc)) {
+      return;
+    }
+    String a = rc.request().getParam("address");
+    if (a == null || a.isEmpty()) {
+      fail(rc, 400, "missing_address", "address must be given");
+      return;
+    }
+    if (a.length() > maxAddressLength) {
+      fail(rc, 400, "address_too_long", "address longer than " + maxAddressLength + " characters");
+      return;
+    }
+    int limit = ProtocolCodec.MAX_HISTORY_LIMIT;
+    String l = rc.request().getParam("limit");
+    if (l != null) {
+      try {
+        limit = Integer.parseInt(l);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > ProtocolCodec.MAX_HISTORY_LIMIT) {
+        fail(rc, 400, "invalid_field", "limit must be 1 to " + ProtocolCodec.MAX_HISTORY_LIMIT);
+        return;
+      }
+    }
+    if (Permissions.isInternal(a) || !publisher.keepsHistory(a)) {
+      fail(rc, 404, "no_history", "'" + a + "' keeps no history");
+      return;
+    }
+    publisher.broker().latest(a, limit).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(rc, 503, "history_unavailable", "history could not be read; retry");
+        return;
+      }
+      rc.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+          .end(dev.gateway.channel.stream.HistoryAnswer.json(a, ar.result()).encode());
+    });
   }
 
   /**
@@ -143,7 +209,16 @@ public final class PublishApi {
         status == 413 ? "body larger than the limit" : "request failed");
   }
 
+  /** As {@link #authorised} for a request without a body (no content type to check). */
+  private boolean authorisedRead(RoutingContext rc) {
+    return authorised(rc, false);
+  }
+
   private boolean authorised(RoutingContext rc) {
+    return authorised(rc, true);
+  }
+
+  private boolean authorised(RoutingContext rc, boolean withBody) {
     // browsers: a page from a foreign origin must not drive the API (it runs with the user's
     // network position, possibly loopback), and only JSON bodies are taken, which browsers
     // cannot send cross-origin without a preflight the gateway does not answer
@@ -152,7 +227,7 @@ public final class PublishApi {
       return false;
     }
     String type = rc.request().getHeader(HttpHeaders.CONTENT_TYPE);
-    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+    if (withBody && (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))) {
       fail(rc, 415, "unsupported_media_type", "Content-Type must be application/json");
       return false;
     }

@@ -76,6 +76,11 @@ public final class Permissions {
     return globs.stream().map(Permissions::glob).toList();
   }
 
+  /** A glob as a regular expression: {@code *} matches any run of characters, the rest literally. */
+  public static Pattern globPattern(String glob) {
+    return glob(glob);
+  }
+
   static Pattern glob(String glob) {
     StringBuilder re = new StringBuilder();
     int start = 0;

@@ -1,5 +1,8 @@
 package dev.gateway.channel;
 
+import dev.gateway.channel.stream.Broker;
+import dev.gateway.channel.stream.HistoryMetrics;
+import dev.gateway.channel.stream.StreamPosition;
 import dev.gateway.protocol.Outbound;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ProtocolCodec;
@@ -33,8 +36,15 @@ public final class ChannelHub extends VerticleBase {
   /** Failure code of a request sent to a channel address. */
   public static final int CHANNEL_REQUEST_FAILURE = 405;
 
+  /** How long broadcasts wait for a missing offset before it is read from history. */
+  public static final long HOLE_WAIT_MS = 100;
+  /** How often a history channel with subscribers here is compared with its stream's tail. */
+  public static final long TAIL_CHECK_MS = 5_000;
+
   private final GatewayMetrics metrics;
   private final PublishStamp stamp;
+  private final Broker broker;
+  private final HistoryMetrics history;
   private final Map<String, Registration> registrations = new HashMap<>();
   private final AtomicInteger registrationCount = new AtomicInteger();
   private final AtomicInteger activeCount = new AtomicInteger();
@@ -45,11 +55,19 @@ public final class ChannelHub extends VerticleBase {
     MessageConsumer<Object> consumer;
     Future<Void> ready;
     boolean active;
+    /** The delivery order of a history channel (null for other channels). */
+    StreamOrder order;
+    long holeTimer = -1;
+    long tailTimer = -1;
+    boolean filling;
   }
 
-  public ChannelHub(GatewayMetrics metrics, PublishStamp stamp) {
+  public ChannelHub(GatewayMetrics metrics, PublishStamp stamp, Broker broker,
+                    HistoryMetrics history) {
     this.metrics = metrics;
     this.stamp = stamp;
+    this.broker = broker;
+    this.history = history;
   }
 
   @Override
@@ -102,6 +120,7 @@ public final class ChannelHub extends VerticleBase {
           r.active = false;
           activeCount.decrementAndGet();
         }
+        cancelTimers(r);
         r.consumer.unregister();
       }
     });
@@ -111,8 +130,17 @@ public final class ChannelHub extends VerticleBase {
     Registration r = new Registration();
     registrations.put(address, r);
     registrationCount.incrementAndGet();
+    if (broker.rules().ruleFor(address) != null) {
+      r.order = new StreamOrder(address, out -> fanOut(address, r, out));
+    }
     r.consumer = vertx.eventBus().consumer(address, msg -> dispatch(address, r, msg));
-    r.ready = r.consumer.completion().onSuccess(v -> {
+    r.ready = r.consumer.completion().compose(v -> r.order == null ? Future.succeededFuture()
+        // the stream's position once the registration is complete: broadcasts from then on are
+        // delivered; earlier ones were published before any subscriber here was acknowledged
+        : broker.position(address).onSuccess(p -> {
+          r.order.start(p);
+          scheduleTailChecks(address, r);
+        }).<Void>mapEmpty()).onSuccess(v -> {
       if (registrations.get(address) == r) {
         r.active = true;
         activeCount.incrementAndGet();
@@ -145,21 +173,144 @@ public final class ChannelHub extends VerticleBase {
         // a foreign publisher's header: no latency sample
       }
     }
+    long offset = offsetOf(msg);
     Outbound out;
     try {
       boolean remote = stamp.isRemote(msg.headers());
       if (remote) {
         metrics.clusterMessageReceived();
       }
-      out = new Outbound(ProtocolCodec.rec(address, msg.body(), msg.headers()), publishedAt, remote);
+      out = new Outbound(ProtocolCodec.rec(address, msg.body(), msg.headers()), publishedAt, remote,
+          address, offset);
     } catch (RuntimeException e) {
       // a backend published a body with no JSON form (for example a Buffer): nothing to send
       LOG.log(System.Logger.Level.WARNING, "dropping a message on a channel: its body cannot be encoded as JSON: " + e);
       metrics.unencodable();
       return;
     }
+    if (r.order == null || offset <= 0) {
+      fanOut(address, r, out); // a channel without history, or a backend's own publish
+      return;
+    }
+    if (r.order.offer(out, msg.headers().get(ProtocolCodec.EPOCH_HEADER)) > 0) {
+      history.stale();
+    }
+    if (r.order.overflowing()) {
+      fill(address, r);
+    } else if (r.order.hasGap() && r.holeTimer == -1) {
+      r.holeTimer = vertx.setTimer(HOLE_WAIT_MS, t -> {
+        r.holeTimer = -1;
+        fill(address, r);
+      });
+    }
+  }
+
+  private static long offsetOf(Message<Object> msg) {
+    String o = msg.headers().get(ProtocolCodec.OFFSET_HEADER);
+    if (o == null) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(o);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private void fanOut(String address, Registration r, Outbound out) {
     for (FanoutShard shard : r.shards) {
       shard.context().runOnContext(v -> shard.deliver(address, out));
+    }
+  }
+
+  /** Reads the offsets a hole is missing from history and delivers them (on the hub's context). */
+  private void fill(String address, Registration r) {
+    long[] gap = r.order.gap();
+    if (gap == null || r.filling) {
+      return;
+    }
+    r.filling = true;
+    broker.after(address, gap[0] - 1, (int) Math.min(10_000, gap[1] - gap[0] + 1))
+        .onComplete(ar -> hubContext.runOnContext(v -> {
+          r.filling = false;
+          if (registrations.get(address) != r) {
+            return;
+          }
+          int n = r.order.filled(ar.succeeded() ? ar.result() : null, gap[1]);
+          history.holeFilled(n);
+          if (n < gap[1] - gap[0] + 1) {
+            history.fillTimeout();
+          }
+          if (r.order.hasGap()) {
+            fill(address, r);
+          }
+        }));
+  }
+
+  /**
+   * Compares the stream's tail with what this node delivered, soon after the registration and
+   * then periodically: a last publication whose broadcast never arrived (its publisher's node
+   * died, or routed around a registration still on its way) is read from history.
+   */
+  private void scheduleTailChecks(String address, Registration r) {
+    long[] delays = {HOLE_WAIT_MS, 1_000};
+    for (long d : delays) {
+      vertx.setTimer(d, t -> checkTail(address, r));
+    }
+    r.tailTimer = vertx.setPeriodic(TAIL_CHECK_MS, t -> checkTail(address, r));
+  }
+
+  private void checkTail(String address, Registration r) {
+    if (registrations.get(address) != r || r.order.hasGap() || r.filling) {
+      return;
+    }
+    StreamPosition delivered = r.order.delivered();
+    broker.position(address).onSuccess(tail -> hubContext.runOnContext(v -> {
+      if (tail == null || registrations.get(address) != r || r.filling) {
+        return;
+      }
+      StreamPosition now = r.order.delivered();
+      boolean behind = now == null || !now.epoch().equals(tail.epoch()) || now.offset() < tail.offset();
+      if (behind && java.util.Objects.equals(now, delivered)) {
+        r.filling = true;
+        long from = now == null || !now.epoch().equals(tail.epoch()) ? 0 : now.offset();
+        broker.after(address, from, (int) Math.min(10_000, tail.offset() - from)).onComplete(ar ->
+            hubContext.runOnContext(x -> {
+              r.filling = false;
+              if (registrations.get(address) == r && ar.succeeded() && ar.result() != null) {
+                if (from == 0) {
+                  r.order.start(new StreamPosition(0, tail.epoch()));
+                }
+                history.holeFilled(r.order.filled(ar.result(), tail.offset()));
+              }
+            }));
+      }
+    }));
+  }
+
+  /**
+   * The position this node's subscribers of a history channel are at (what it delivered), once
+   * its registration is complete; null for a channel without history or nothing published.
+   */
+  public Future<StreamPosition> delivered(String address) {
+    Promise<StreamPosition> result = Promise.promise();
+    hubContext.runOnContext(v -> {
+      Registration r = registrations.get(address);
+      if (r == null || r.order == null) {
+        result.complete(null);
+      } else {
+        r.ready.onComplete(ar -> result.complete(r.order.delivered()));
+      }
+    });
+    return result.future();
+  }
+
+  private void cancelTimers(Registration r) {
+    if (r.holeTimer != -1) {
+      vertx.cancelTimer(r.holeTimer);
+    }
+    if (r.tailTimer != -1) {
+      vertx.cancelTimer(r.tailTimer);
     }
   }
 }

@@ -23,19 +23,20 @@ public final class Clustering {
 
   /** Builds a clustered Vert.x; completes once this node has joined. */
   public static Future<Vertx> start(VertxBuilder builder, VertxOptions options,
-                                    GatewayConfig.Cluster cluster) {
+                                    GatewayConfig.Cluster cluster, int historyBackups) {
     options.setEventBusOptions(new EventBusOptions()
         .setHost(cluster.host())
         .setClusterPublicHost(cluster.effectivePublicHost())
         .setPort(cluster.eventBusPort()));
     return builder.with(options)
-        .withClusterManager(new SelfAwareClusterManager(hazelcastConfig(cluster)))
+        .withClusterManager(new SelfAwareClusterManager(hazelcastConfig(cluster, historyBackups)))
         .buildClustered();
   }
 
   /** The Hazelcast configuration for this node (vertx-hazelcast's maps, our network). */
-  public static Config hazelcastConfig(GatewayConfig.Cluster cluster) {
+  public static Config hazelcastConfig(GatewayConfig.Cluster cluster, int historyBackups) {
     Config config = ConfigUtil.loadConfig();
+    dev.gateway.channel.stream.GridBroker.configure(config, historyBackups);
     config.setClusterName(cluster.name());
     long heartbeatSeconds = 1;
     long noHeartbeatSeconds = Math.max(2, cluster.failureDetectionMs() / 1000);

@@ -9,7 +9,8 @@ import java.util.Set;
  * build one with {@link ConfigLoader}.
  */
 public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Security security, Auth auth,
-                            Permissions permissions, Limits limits, Api api, Demo demo) {
+                            Permissions permissions, Limits limits, Api api, Demo demo,
+                            History history) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
                        int sendBufferBytes, boolean compression, long drainWindowMs,
@@ -63,6 +64,11 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   }
 
   public record Demo(boolean enabled, long clockIntervalMs) {
+  }
+
+  /** Which channels keep history and how much the node and cluster may hold. */
+  public record History(List<String> channels, int maxChannels, int maxChannelsPerNode,
+                        long maxBytesPerNode, int backups) {
   }
 
   static final Set<String> SOCKJS_TRANSPORTS =
@@ -152,6 +158,15 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.maxHandshakesPerAddress() > 0, "limits.maxHandshakesPerAddress must be > 0");
     require(limits.closeTimeoutMs() > 0, "limits.closeTimeoutMs must be > 0");
     require(demo.clockIntervalMs() > 0, "demo.clockIntervalMs must be > 0");
+    try {
+      dev.gateway.channel.stream.HistoryRules.parse(history.channels());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("history.channels: " + e.getMessage());
+    }
+    require(history.maxChannels() > 0, "history.maxChannels must be > 0");
+    require(history.maxChannelsPerNode() > 0, "history.maxChannelsPerNode must be > 0");
+    require(history.maxBytesPerNode() > 0, "history.maxBytesPerNode must be > 0");
+    require(history.backups() >= 0 && history.backups() <= 6, "history.backups must be 0..6");
   }
 
   private static void require(boolean ok, String message) {

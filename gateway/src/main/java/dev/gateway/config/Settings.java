@@ -168,6 +168,24 @@ public final class Settings {
       // HTTP publish API
       new Setting("api.key", "GATEWAY_API_KEY", STRING, null,
           "Bearer key required by POST /api/publish. Unset: only loopback clients may publish."),
+      // history and recovery
+      new Setting("history.channels", "GATEWAY_HISTORY_CHANNELS", LIST,
+          List.of("chat.* size=100 maxBytes=1048576 ttlSeconds=300"),
+          "Channels that keep history, first match wins: `PATTERN size=N maxBytes=N"
+              + " ttlSeconds=N` (at most N publications and N bytes, each for N seconds; the"
+              + " stream is forgotten after N seconds without a publication). Empty: no history."),
+      new Setting("history.maxChannels", "GATEWAY_HISTORY_MAX_CHANNELS", INT, 10_000,
+          "History channels the cluster (or single node) holds at most; at the cap a publication"
+              + " that would start a new one is refused (`history_limit`), existing ones keep"
+              + " working."),
+      new Setting("history.maxChannelsPerNode", "GATEWAY_HISTORY_MAX_CHANNELS_PER_NODE", INT, 10_000,
+          "History channels one node holds at most (their streams' share of the grid)."),
+      new Setting("history.maxBytesPerNode", "GATEWAY_HISTORY_MAX_BYTES_PER_NODE", LONG,
+          256L * 1024 * 1024, "Bytes of history a single node keeps at most (clustered nodes are"
+              + " bounded by their channels times the rules' `maxBytes`)."),
+      new Setting("history.backups", "GATEWAY_HISTORY_BACKUPS", INT, 1,
+          "Backup copies of each history stream on other nodes: 1 survives the loss of any one"
+              + " node."),
       // demo services
       new Setting("demo.enabled", "GATEWAY_DEMO_ENABLED", BOOLEAN, true,
           "Run the built-in `echo` service and `clock` channel."),

@@ -74,6 +74,16 @@ public final class Connection implements Subscriber {
   private String tokenSeen;
   private long expiryTimer = -1;
   private long authTimer = -1;
+  /** History channels being recovered: their live broadcasts wait, then are filtered. */
+  private java.util.Map<String, Recovery> recovering;
+
+  /** A channel's recovery: broadcasts held until the replay is written, then those at or below the cutoff dropped. */
+  private static final class Recovery {
+    final java.util.List<Outbound> held = new java.util.ArrayList<>();
+    int heldBytes;
+    boolean holding = true;
+    long cutoff = -1;
+  }
 
   /**
    * Opens a connection on the given loop. It takes over the handshake's lease (the handshake is
@@ -307,6 +317,31 @@ public final class Connection implements Subscriber {
     if (state != State.OPEN) {
       return false;
     }
+    if (recovering != null && message.channel() != null) {
+      Recovery r = recovering.get(message.channel());
+      if (r != null) {
+        if (r.holding) {
+          if (queuedBytes + r.heldBytes >= queueCap) {
+            return false; // counted as a drop: the offsets show the client what it missed
+          }
+          r.held.add(message);
+          r.heldBytes += message.size();
+          return true;
+        }
+        if (message.offset() <= r.cutoff) {
+          return true; // already replayed from history
+        }
+        recovering.remove(message.channel());
+        if (recovering.isEmpty()) {
+          recovering = null;
+        }
+      }
+    }
+    return deliverNow(message);
+  }
+
+  /** The outbound policy for one broadcast (past any recovery). */
+  private boolean deliverNow(Outbound message) {
     if (queuedBytes >= queueCap) {
       startStallTimer();
       if (++drops > maxDrops) {
@@ -317,6 +352,64 @@ public final class Connection implements Subscriber {
     drops = 0;
     write(message);
     return true;
+  }
+
+  /**
+   * Starts a recovery of a history channel: its live broadcasts wait from now on, until
+   * {@link #recovered}. Call before subscribing, so nothing published meanwhile is missed.
+   */
+  public void holdForRecovery(String channel) {
+    if (recovering == null) {
+      recovering = new java.util.HashMap<>();
+    }
+    recovering.put(channel, new Recovery());
+  }
+
+  /**
+   * Ends a recovery: writes the publications read from history, then the live broadcasts that
+   * waited, skipping those at or below {@code cutoff} (already replayed); later broadcasts at or
+   * below it are dropped too. {@code cutoff} -1: nothing was replayed, everything that waited
+   * goes out.
+   */
+  public void recovered(String channel, java.util.List<Outbound> replay, long cutoff) {
+    Recovery r = recovering == null ? null : recovering.get(channel);
+    if (r == null) {
+      return;
+    }
+    r.holding = false;
+    r.cutoff = cutoff;
+    int sent = 0;
+    long bytes = 0;
+    for (Outbound o : replay) {
+      if (deliverNow(o)) {
+        sent++;
+        bytes += o.size();
+      }
+    }
+    for (Outbound o : r.held) {
+      if (o.offset() > cutoff && deliverNow(o)) {
+        sent++;
+        bytes += o.size();
+      }
+    }
+    if (sent > 0) {
+      loop.metrics().messagesSent(transportName, sent, bytes);
+    }
+    r.held.clear();
+    r.heldBytes = 0;
+    if (cutoff < 0 && recovering != null) {
+      recovering.remove(channel);
+      if (recovering.isEmpty()) {
+        recovering = null;
+      }
+    }
+  }
+
+  /** Abandons a recovery (the registration failed): nothing that waited is written. */
+  public void recoveryAbandoned(String channel) {
+    if (recovering != null && recovering.remove(channel) != null && recovering.isEmpty()) {
+      recovering = null;
+    }
   }
 
   /** Writes a direct reply; closes the connection if its queue is twice over the cap. */
@@ -395,6 +488,7 @@ public final class Connection implements Subscriber {
   }
 
   private void leaveEverything() {
+    recovering = null;
     cancel(expiryTimer);
     expiryTimer = -1;
     cancel(authTimer);

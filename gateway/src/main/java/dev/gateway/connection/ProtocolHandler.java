@@ -3,7 +3,12 @@ package dev.gateway.connection;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;
 import dev.gateway.auth.Permissions;
+import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
+import dev.gateway.channel.Publisher;
+import dev.gateway.channel.stream.Broker;
+import dev.gateway.channel.stream.HistoryMetrics;
+import dev.gateway.channel.stream.StreamPosition;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ClientMessage;
@@ -13,6 +18,7 @@ import dev.gateway.protocol.Outbound;
 import dev.gateway.protocol.ProtocolCodec;
 import dev.gateway.protocol.ProtocolException;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -27,6 +33,8 @@ import java.util.Map;
 public final class ProtocolHandler {
 
   private final EventBus eventBus;
+  private final Publisher publisher;
+  private final StreamRegistration streams;
   private final Authenticator authenticator;
   private final PublishStamp stamp;
   private final Permissions permissions;
@@ -36,7 +44,10 @@ public final class ProtocolHandler {
   private final long requestTimeoutMs;
 
   public ProtocolHandler(EventBus eventBus, GatewayConfig config, Authenticator authenticator,
-                         PublishStamp stamp, GatewayMetrics metrics) {
+                         PublishStamp stamp, GatewayMetrics metrics, Publisher publisher,
+                         ChannelHub hub, HistoryMetrics history) {
+    this.publisher = publisher;
+    this.streams = new StreamRegistration(publisher, hub, history);
     this.eventBus = eventBus;
     this.authenticator = authenticator;
     this.stamp = stamp;
@@ -129,6 +140,12 @@ public final class ProtocolHandler {
       publish(c, p);
     } else if (m instanceof ClientMessage.Send s) {
       send(c, s);
+    } else if (m instanceof ClientMessage.History h) {
+      if (!permissions(c).maySubscribe(h.address()) || permissions.isService(h.address())) {
+        error(c, ErrorCode.ACCESS_DENIED, "may not read the history of '" + h.address() + "'");
+      } else {
+        streams.history(c, h);
+      }
     }
     // Ping: nothing to answer; receiving it is what keeps the connection alive
   }
@@ -142,10 +159,15 @@ public final class ProtocolHandler {
       return;
     }
     if (c.channels().contains(address)) {
-      // already registered, or registering: the ack still means "complete"
+      // already registered, or registering: the ack still means "complete" (on a history
+      // channel with the current position; nothing is replayed a second time)
       c.shard().ready(address).onComplete(ar -> {
         if (ar.succeeded()) {
-          ack(c, r.ack());
+          if (streams.handles(r)) {
+            streams.subscribed(c, new ClientMessage.Register(address, r.ack()));
+          } else {
+            ack(c, r.ack());
+          }
         }
       });
       return;
@@ -160,12 +182,23 @@ public final class ProtocolHandler {
     }
     c.channels().add(address);
     c.requestStarted();
+    boolean stream = streams.handles(r);
+    if (stream) {
+      streams.beforeSubscribe(c, r);
+    }
     Future<Void> ready = c.shard().subscribe(c, address);
     ready.onComplete(ar -> {
       c.requestFinished();
       if (ar.succeeded()) {
-        ack(c, r.ack());
+        if (stream) {
+          streams.subscribed(c, r);
+        } else {
+          ack(c, r.ack());
+        }
       } else if (!c.isClosed() && c.shard().isCurrent(address, ready)) {
+        if (stream) {
+          streams.failed(c, r);
+        }
         // only undo this attempt: a later register of the same address has its own
         c.channels().remove(address);
         c.shard().unsubscribe(c, address);
@@ -177,6 +210,7 @@ public final class ProtocolHandler {
   private void unregister(Connection c, ClientMessage.Unregister u) {
     if (c.channels().remove(u.address())) {
       c.shard().unsubscribe(c, u.address());
+      c.recoveryAbandoned(u.address());
     }
     ack(c, u.ack());
   }
@@ -186,12 +220,32 @@ public final class ProtocolHandler {
       error(c, ErrorCode.ACCESS_DENIED, "may not publish to '" + p.address() + "'");
       return;
     }
-    DeliveryOptions options = stamp.stamp(deliveryOptions(p.headers()));
-    try {
-      eventBus.publish(p.address(), p.body(), options);
-    } catch (IllegalArgumentException e) {
-      error(c, ErrorCode.INVALID_FIELD, "body has no event-bus form");
+    publisher.publish(p.address(), p.body(), headers(p.headers()), p.idempotencyKey())
+        .onComplete(ar -> c.context().runOnContext(v -> {
+          if (ar.failed()) {
+            if (ar.cause() instanceof Broker.HistoryRefused refused) {
+              error(c, ErrorCode.HISTORY_LIMIT, refused.getMessage());
+            } else {
+              error(c, ErrorCode.INVALID_FIELD, "body has no event-bus form");
+            }
+          } else if (p.ack() != null) {
+            StreamPosition at = ar.result().position();
+            c.reply(Outbound.direct(ProtocolCodec.publishAck(p.ack(),
+                at == null ? null : at.offset(), at == null ? null : at.epoch())));
+          }
+        }));
+  }
+
+  private static MultiMap headers(JsonObject headers) {
+    MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    if (headers != null) {
+      for (Map.Entry<String, Object> e : headers) {
+        if (e.getValue() != null) {
+          out.add(e.getKey(), String.valueOf(e.getValue()));
+        }
+      }
     }
+    return out;
   }
 
   private void send(Connection c, ClientMessage.Send s) {

@@ -1,9 +1,9 @@
 package dev.gateway.demo;
 
-import dev.gateway.channel.PublishStamp;
+import dev.gateway.channel.Publisher;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
@@ -13,20 +13,19 @@ public final class ClockService extends VerticleBase {
   public static final String ADDRESS = "clock";
 
   private final long intervalMs;
-  private final PublishStamp stamp;
+  private final Publisher publisher;
 
-  public ClockService(long intervalMs, PublishStamp stamp) {
+  public ClockService(long intervalMs, Publisher publisher) {
     this.intervalMs = intervalMs;
-    this.stamp = stamp;
+    this.publisher = publisher;
   }
 
   @Override
   public Future<?> start() {
     vertx.setPeriodic(intervalMs, id -> {
       Instant now = Instant.now();
-      DeliveryOptions options = stamp.stamp(new DeliveryOptions());
-      vertx.eventBus().publish(ADDRESS,
-          new JsonObject().put("time", now.toString()).put("epochMs", now.toEpochMilli()), options);
+      publisher.publish(ADDRESS, new JsonObject().put("time", now.toString())
+          .put("epochMs", now.toEpochMilli()), MultiMap.caseInsensitiveMultiMap(), null);
     });
     return Future.succeededFuture();
   }

@@ -8,16 +8,39 @@ import io.vertx.core.json.JsonObject;
  */
 public sealed interface ClientMessage {
 
-  /** {@code {"type":"register","address":A}}; {@code ack} is the gateway's optional receipt id. */
-  record Register(String address, String ack) implements ClientMessage {
+  /**
+   * {@code {"type":"register","address":A}}; {@code ack} is the gateway's optional receipt id;
+   * {@code since} and {@code epoch} (headers {@code gateway.since}, {@code gateway.epoch}) ask
+   * for what was published after that position (both or neither; since is null without them).
+   */
+  record Register(String address, String ack, Long since, String epoch) implements ClientMessage {
+    public Register(String address, String ack) {
+      this(address, ack, null, null);
+    }
   }
 
   /** {@code {"type":"unregister","address":A}}. */
   record Unregister(String address, String ack) implements ClientMessage {
   }
 
-  /** {@code {"type":"publish","address":A,"body":B,"headers":{..}}}: to every subscriber. */
-  record Publish(String address, Object body, JsonObject headers) implements ClientMessage {
+  /**
+   * {@code {"type":"publish","address":A,"body":B,"headers":{..}}}: to every subscriber;
+   * {@code ack} asks for a receipt (with the position on a history channel); the header
+   * {@code gateway.idempotencyKey} makes a repeat within the channel's time to live harmless.
+   * {@code headers} never holds a reserved header.
+   */
+  record Publish(String address, Object body, JsonObject headers, String ack,
+                 String idempotencyKey) implements ClientMessage {
+    public Publish(String address, Object body, JsonObject headers) {
+      this(address, body, headers, null, null);
+    }
+  }
+
+  /**
+   * {@code {"type":"history","address":A,"limit":N,"ack":ID}}: the newest N publications of a
+   * history channel, answered {@code {"type":"history","ack":ID,...}}.
+   */
+  record History(String address, int limit, String ack) implements ClientMessage {
   }
 
   /**

@@ -29,7 +29,19 @@ public enum ErrorCode {
    */
   TOO_MANY_PENDING("too_many_pending"),
   /** The connection sends faster than its rate limit; the message was discarded. */
-  RATE_LIMITED("rate_limited");
+  RATE_LIMITED("rate_limited"),
+  /**
+   * A malformed stream position: {@code gateway.since} not a decimal offset, or without
+   * {@code gateway.epoch} (or the other way round). Nothing was registered.
+   */
+  INVALID_POSITION("invalid_position"),
+  /** A history request for a channel that keeps none. */
+  NO_HISTORY("no_history"),
+  /**
+   * A publication that would create a new history channel while the node or cluster holds as
+   * many as its caps allow; existing history channels keep working. The message was not sent.
+   */
+  HISTORY_LIMIT("history_limit");
 
   private final String wire;
 

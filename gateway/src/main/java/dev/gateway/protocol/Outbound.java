@@ -40,13 +40,32 @@ public final class Outbound {
   private final byte[] utf8;
   private final long publishedAtMicros;
   private final boolean remote;
+  private final String channel;
+  private final long offset;
   private volatile String text;
   private volatile AtomicReferenceArray<Object> encodings;
 
   public Outbound(byte[] utf8, long publishedAtMicros, boolean remote) {
+    this(utf8, publishedAtMicros, remote, null, 0);
+  }
+
+  /** A broadcast on {@code channel}, at {@code offset} of its stream (0: no stream position). */
+  public Outbound(byte[] utf8, long publishedAtMicros, boolean remote, String channel, long offset) {
     this.utf8 = utf8;
     this.publishedAtMicros = publishedAtMicros;
     this.remote = remote;
+    this.channel = channel;
+    this.offset = offset;
+  }
+
+  /** The channel of a broadcast (null for a direct reply). */
+  public String channel() {
+    return channel;
+  }
+
+  /** The broadcast's offset in its channel's stream, or 0 when the channel keeps no history. */
+  public long offset() {
+    return offset;
   }
 
   /** A direct reply (err, ack, request reply): not a broadcast, no publish time. */

@@ -17,6 +17,18 @@ public final class ProtocolCodec {
   public static final String INTERNAL_HEADER_PREFIX = "gateway.";
   /** Header carrying the publish time (epoch microseconds) used by the latency histogram. */
   public static final String PUBLISHED_AT_HEADER = INTERNAL_HEADER_PREFIX + "publishedAt";
+  /** On {@code rec} of a history channel: the publication's offset (a decimal string). */
+  public static final String OFFSET_HEADER = INTERNAL_HEADER_PREFIX + "offset";
+  /** On {@code rec} of a history channel, and from clients on {@code register}: the epoch. */
+  public static final String EPOCH_HEADER = INTERNAL_HEADER_PREFIX + "epoch";
+  /** From clients on {@code register}: the offset of the last publication they have. */
+  public static final String SINCE_HEADER = INTERNAL_HEADER_PREFIX + "since";
+  /** From clients on {@code publish}: a key that makes a repeat within the TTL harmless. */
+  public static final String IDEMPOTENCY_HEADER = INTERNAL_HEADER_PREFIX + "idempotencyKey";
+  /** Longest idempotency key and epoch accepted from clients. */
+  public static final int MAX_KEY_LENGTH = 128;
+  /** Most publications a history request may ask for. */
+  public static final int MAX_HISTORY_LIMIT = 1000;
 
   private final int maxAddressLength;
 
@@ -132,13 +144,114 @@ public final class ProtocolCodec {
       return new ClientMessage.Ping();
     }
     return switch (t) {
-      case "register" -> new ClientMessage.Register(address(json), optionalString(json, "ack"));
+      case "register" -> register(json);
       case "unregister" -> new ClientMessage.Unregister(address(json), optionalString(json, "ack"));
-      case "publish" -> new ClientMessage.Publish(address(json), json.getValue("body"), headers(json));
+      case "publish" -> publish(json);
+      case "history" -> new ClientMessage.History(address(json), limit(json), optionalString(json, "ack"));
       case "send" -> new ClientMessage.Send(address(json), json.getValue("body"), headers(json),
           replyAddress(json));
       default -> throw new ProtocolException(ErrorCode.INVALID_TYPE, "unknown type '" + abbreviate(t) + "'");
     };
+  }
+
+  /** A register, with a position when its headers carry {@code gateway.since} and {@code gateway.epoch}. */
+  private ClientMessage.Register register(JsonObject json) throws ProtocolException {
+    String address = address(json);
+    String ack = optionalString(json, "ack");
+    String since = null;
+    String epoch = null;
+    Object h = json.getValue("headers");
+    if (h != null && !(h instanceof JsonObject)) {
+      throw new ProtocolException(ErrorCode.INVALID_FIELD, "headers must be an object");
+    }
+    if (h instanceof JsonObject headers) {
+      for (Map.Entry<String, Object> e : headers) {
+        String name = e.getKey();
+        if (name.equalsIgnoreCase(SINCE_HEADER)) {
+          since = positionPart(e.getValue(), "gateway.since");
+        } else if (name.equalsIgnoreCase(EPOCH_HEADER)) {
+          epoch = positionPart(e.getValue(), "gateway.epoch");
+        } else if (isInternalHeader(name)) {
+          throw reserved(name);
+        }
+      }
+    }
+    if ((since == null) != (epoch == null)) {
+      throw new ProtocolException(ErrorCode.INVALID_POSITION,
+          "a position needs both gateway.since and gateway.epoch");
+    }
+    if (since == null) {
+      return new ClientMessage.Register(address, ack);
+    }
+    if (!since.matches("[0-9]{1,19}")) {
+      throw new ProtocolException(ErrorCode.INVALID_POSITION, "gateway.since must be a decimal offset");
+    }
+    long offset;
+    try {
+      offset = Long.parseLong(since);
+    } catch (NumberFormatException e) {
+      throw new ProtocolException(ErrorCode.INVALID_POSITION, "gateway.since is out of range");
+    }
+    // an empty epoch names the stream before its first publication: only at offset 0
+    if ((epoch.isEmpty() && offset != 0) || epoch.length() > MAX_KEY_LENGTH) {
+      throw new ProtocolException(ErrorCode.INVALID_POSITION, "gateway.epoch must be 1 to "
+          + MAX_KEY_LENGTH + " characters (empty only with gateway.since 0)");
+    }
+    return new ClientMessage.Register(address, ack, offset, epoch);
+  }
+
+  private static String positionPart(Object v, String name) throws ProtocolException {
+    if (!(v instanceof String s)) {
+      throw new ProtocolException(ErrorCode.INVALID_POSITION, name + " must be a string");
+    }
+    return s;
+  }
+
+  /** A publish: {@code gateway.idempotencyKey} is the one reserved header a client may send. */
+  private ClientMessage.Publish publish(JsonObject json) throws ProtocolException {
+    String address = address(json);
+    String ack = optionalString(json, "ack");
+    Object h = json.getValue("headers");
+    String key = null;
+    if (h instanceof JsonObject headers) {
+      JsonObject copy = null;
+      for (String name : headers.fieldNames()) {
+        if (name.equalsIgnoreCase(IDEMPOTENCY_HEADER)) {
+          if (!(headers.getValue(name) instanceof String k) || k.isEmpty() || k.length() > MAX_KEY_LENGTH) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "gateway.idempotencyKey must be a"
+                + " string of 1 to " + MAX_KEY_LENGTH + " characters");
+          }
+          key = k;
+          if (copy == null) {
+            copy = headers.copy();
+          }
+          copy.remove(name);
+        }
+      }
+      if (copy != null) {
+        json.put("headers", copy);
+      }
+    }
+    return new ClientMessage.Publish(address, json.getValue("body"), headers(json), ack, key);
+  }
+
+  private static int limit(JsonObject json) throws ProtocolException {
+    Object v = json.getValue("limit");
+    if (v == null) {
+      return MAX_HISTORY_LIMIT;
+    }
+    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 1
+        || ((Number) v).longValue() > MAX_HISTORY_LIMIT) {
+      throw new ProtocolException(ErrorCode.INVALID_FIELD, "limit must be an integer from 1 to "
+          + MAX_HISTORY_LIMIT);
+    }
+    return ((Number) v).intValue();
+  }
+
+  private static ProtocolException reserved(String name) {
+    return new ProtocolException(ErrorCode.INVALID_FIELD, "header '" + abbreviate(name)
+        + "' is reserved: clients may send gateway.since and gateway.epoch (register) and"
+        + " gateway.idempotencyKey (publish) only");
   }
 
   private String address(JsonObject json) throws ProtocolException {
@@ -186,14 +299,18 @@ public final class ProtocolCodec {
     }
     for (Map.Entry<String, Object> e : headers) {
       if (isInternalHeader(e.getKey())) {
-        throw new ProtocolException(ErrorCode.INVALID_FIELD,
-            "header names starting with '" + INTERNAL_HEADER_PREFIX + "' are reserved");
+        throw reserved(e.getKey());
       }
       if (e.getValue() instanceof JsonObject || e.getValue() instanceof io.vertx.core.json.JsonArray) {
         throw new ProtocolException(ErrorCode.INVALID_FIELD, "header values must be scalars");
       }
     }
     return headers;
+  }
+
+  /** The reserved headers clients see on {@code rec}: a history channel's stream position. */
+  static boolean isPositionHeader(String name) {
+    return name.equalsIgnoreCase(OFFSET_HEADER) || name.equalsIgnoreCase(EPOCH_HEADER);
   }
 
   /** Header names are case-insensitive on the event bus, so is the reserved prefix. */
@@ -240,13 +357,70 @@ public final class ProtocolCodec {
     return utf8(new JsonObject().put("type", "ack").put("ack", id));
   }
 
+  /**
+   * The ack of a register on a history channel, or of one that carried a position:
+   * {@code {"type":"ack","ack":ID,"address":A,"recovered":..,"offset":"N","epoch":E}} (no
+   * {@code ack} field when the client gave no id; no position for a channel without history,
+   * with {@code "reason":"no_history"}).
+   */
+  public static byte[] registerAck(String id, String address, boolean recovered, Long offset,
+                                   String epoch, String reason) {
+    JsonObject ack = new JsonObject().put("type", "ack");
+    if (id != null) {
+      ack.put("ack", id);
+    }
+    ack.put("address", address).put("recovered", recovered);
+    if (offset != null) {
+      ack.put("offset", Long.toString(offset)).put("epoch", epoch);
+    }
+    if (reason != null) {
+      ack.put("reason", reason);
+    }
+    return utf8(ack);
+  }
+
+  /** The ack of a publish: with the position on a history channel. */
+  public static byte[] publishAck(String id, Long offset, String epoch) {
+    JsonObject ack = new JsonObject().put("type", "ack").put("ack", id);
+    if (offset != null) {
+      ack.put("offset", Long.toString(offset)).put("epoch", epoch);
+    }
+    return utf8(ack);
+  }
+
+  /**
+   * A {@code rec} of a publication read from history: the stored client-visible headers (JSON
+   * object text, or null) and body (JSON text), with its position. Built from the stored bytes:
+   * nothing is decoded.
+   */
+  public static byte[] recStored(String address, byte[] headers, byte[] body, long offset,
+                                 String epoch) {
+    StringBuilder b = new StringBuilder(64 + address.length() + body.length
+        + (headers == null ? 0 : headers.length));
+    b.append("{\"type\":\"rec\",\"address\":").append(io.vertx.core.json.Json.encode(address))
+        .append(",\"headers\":{");
+    if (headers != null && headers.length > 2) {
+      b.append(new String(headers, 1, headers.length - 2, StandardCharsets.UTF_8)).append(',');
+    }
+    b.append("\"").append(OFFSET_HEADER).append("\":\"").append(offset).append("\",\"")
+        .append(EPOCH_HEADER).append("\":").append(io.vertx.core.json.Json.encode(epoch))
+        .append("},\"body\":").append(new String(body, StandardCharsets.UTF_8)).append('}');
+    return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The client-visible headers of a publication as a JSON object's text, or null without any. */
+  public static byte[] storedHeaders(MultiMap headers) {
+    JsonObject h = clientHeaders(headers);
+    return h == null ? null : utf8(h);
+  }
+
   static JsonObject clientHeaders(MultiMap headers) {
     if (headers == null || headers.isEmpty()) {
       return null;
     }
     JsonObject h = null;
     for (Map.Entry<String, String> e : headers) {
-      if (isInternalHeader(e.getKey())) {
+      if (isInternalHeader(e.getKey()) && !isPositionHeader(e.getKey())) {
         continue;
       }
       if (h == null) {

@@ -8,6 +8,8 @@ import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.channel.PublishStamp;
+import dev.gateway.channel.Publisher;
+import dev.gateway.channel.stream.HistoryMetrics;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.LoopConnections;
@@ -61,13 +63,18 @@ public final class HttpServerVerticle extends VerticleBase {
   private final Authenticator authenticator;
   private final PublishStamp stamp;
   private final SockJsNode sockJsNode;
+  private final Publisher publisher;
+  private final HistoryMetrics historyMetrics;
   private LoopConnections loop;
   private HttpServer server;
 
   public HttpServerVerticle(GatewayConfig config, ChannelHub hub, GatewayMetrics metrics,
                             Health health, Buffer sockJsLibrary, ConnectionSlots slots,
                             Authenticator authenticator, PublishStamp stamp, Drain drain,
-                            SockJsNode sockJsNode) {
+                            SockJsNode sockJsNode, Publisher publisher,
+                            HistoryMetrics historyMetrics) {
+    this.publisher = publisher;
+    this.historyMetrics = historyMetrics;
     this.config = config;
     this.hub = hub;
     this.metrics = metrics;
@@ -86,7 +93,7 @@ public final class HttpServerVerticle extends VerticleBase {
     loop = new LoopConnections(context, metrics);
     drain.register(loop);
     ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, stamp,
-        metrics);
+        metrics, publisher, hub, historyMetrics);
     Flusher flusher = new Flusher();
     HandshakeGate gate = new HandshakeGate(config, slots, health, metrics);
     HttpGuard guard = new HttpGuard(vertx, slots, gate, metrics, config.server().headerTimeoutMs());
@@ -161,11 +168,12 @@ public final class HttpServerVerticle extends VerticleBase {
     if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
-    PublishApi api = new PublishApi(vertx.eventBus(), stamp, config, metrics, gate::originAcceptable);
+    PublishApi api = new PublishApi(vertx.eventBus(), publisher, config, metrics, gate::originAcceptable);
     router.post("/api/publish")
         .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxMessageBytes()))
         .handler(api::handle)
         .failureHandler(api::failure);
+    router.get("/api/history").handler(api::history);
     router.post("/api/revoke")
         .handler(BodyHandler.create(false).setBodyLimit(4096))
         .handler(api::revoke)

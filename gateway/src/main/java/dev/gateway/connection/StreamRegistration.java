@@ -1,0 +1,138 @@
+package dev.gateway.connection;
+
+import dev.gateway.channel.ChannelHub;
+import dev.gateway.channel.Publisher;
+import dev.gateway.channel.stream.Broker;
+import dev.gateway.channel.stream.ChannelStream;
+import dev.gateway.channel.stream.HistoryAnswer;
+import dev.gateway.channel.stream.HistoryMetrics;
+import dev.gateway.channel.stream.HistoryRules;
+import dev.gateway.channel.stream.StreamPosition;
+import dev.gateway.protocol.ClientMessage;
+import dev.gateway.protocol.ErrorCode;
+import dev.gateway.protocol.Outbound;
+import dev.gateway.protocol.ProtocolCodec;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a register means on a channel with history, and the history request. A register's ack
+ * then carries the position the client is at; with {@code gateway.since}/{@code gateway.epoch}
+ * the gateway first looks the position up in history: served whole, it acks
+ * {@code recovered:true} with the position after the replay, writes the publications after the
+ * requested offset in order, then the live ones that arrived meanwhile (held from before the
+ * subscription, so there is no gap and no duplicate at the seam); otherwise it acks
+ * {@code recovered:false} with the current position and replays nothing (the client reloads from
+ * its application). Runs on the connection's loop.
+ */
+final class StreamRegistration {
+
+  private final Publisher publisher;
+  private final ChannelHub hub;
+  private final HistoryMetrics metrics;
+
+  StreamRegistration(Publisher publisher, ChannelHub hub, HistoryMetrics metrics) {
+    this.publisher = publisher;
+    this.hub = hub;
+    this.metrics = metrics;
+  }
+
+  /** Whether the register needs this class: a history channel, or a position was given. */
+  boolean handles(ClientMessage.Register r) {
+    return r.since() != null || publisher.keepsHistory(r.address());
+  }
+
+  /** Before subscribing: a recovery holds the channel's live broadcasts from now on. */
+  void beforeSubscribe(Connection c, ClientMessage.Register r) {
+    if (r.since() != null && publisher.keepsHistory(r.address())) {
+      c.holdForRecovery(r.address());
+    }
+  }
+
+  /** The subscription failed: nothing held is written. */
+  void failed(Connection c, ClientMessage.Register r) {
+    c.recoveryAbandoned(r.address());
+  }
+
+  /** The subscription is complete (on the connection's loop): answer, and replay if asked. */
+  void subscribed(Connection c, ClientMessage.Register r) {
+    String address = r.address();
+    if (!publisher.keepsHistory(address)) {
+      metrics.recovery("no_history");
+      c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, false, null, null,
+          "no_history")));
+      return;
+    }
+    if (r.since() == null) {
+      onLoop(c, hub.delivered(address), position -> {
+        StreamPosition p = position == null ? new StreamPosition(0, "") : position;
+        c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, p.offset(),
+            p.epoch(), null)));
+      });
+      return;
+    }
+    Broker broker = publisher.broker();
+    HistoryRules.Rule rule = broker.rules().ruleFor(address);
+    onLoop(c, broker.after(address, r.since(), rule.size()), slice -> {
+      if (c.isClosed()) {
+        return;
+      }
+      // a client registered before anything was published holds offset 0 and no epoch: it
+      // recovers from the stream's start, whatever its epoch, while that start is retained
+      boolean sameStream = slice != null && (slice.position().epoch().equals(r.epoch())
+          || (r.since() == 0 && r.epoch().isEmpty()));
+      boolean whole = sameStream && slice.whole();
+      if (!whole) {
+        notRecovered(c, r, slice);
+        return;
+      }
+      List<Outbound> replay = new ArrayList<>(slice.items().size());
+      for (ChannelStream.Item item : slice.items()) {
+        replay.add(new Outbound(ProtocolCodec.recStored(address, item.headers(), item.body(),
+            item.offset(), slice.position().epoch()), 0, false, address, item.offset()));
+      }
+      long at = slice.items().isEmpty() ? r.since()
+          : slice.items().get(slice.items().size() - 1).offset();
+      metrics.recovery("recovered");
+      metrics.replayed(replay.size());
+      c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, at,
+          slice.position().epoch(), null)));
+      c.recovered(address, replay, at);
+    });
+  }
+
+  private void notRecovered(Connection c, ClientMessage.Register r, ChannelStream.Slice slice) {
+    String address = r.address();
+    metrics.recovery("not_recovered");
+    onLoop(c, hub.delivered(address), delivered -> {
+      StreamPosition p = delivered != null ? delivered
+          : slice != null ? slice.position() : new StreamPosition(0, "");
+      c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, false, p.offset(),
+          p.epoch(), null)));
+      c.recovered(address, List.of(), -1);
+    });
+  }
+
+  /** {@code {"type":"history"}}: the newest publications of a history channel. */
+  void history(Connection c, ClientMessage.History h) {
+    String address = h.address();
+    if (!publisher.keepsHistory(address)) {
+      c.reply(Outbound.direct(ProtocolCodec.err(ErrorCode.NO_HISTORY,
+          "'" + address + "' keeps no history")));
+      return;
+    }
+    onLoop(c, publisher.broker().latest(address, h.limit()), slice ->
+        c.reply(Outbound.direct(HistoryAnswer.message(h.ack(), address, slice))));
+  }
+
+  /** Runs {@code action} with the result on the connection's loop; failures become empty answers. */
+  private static <T> void onLoop(Connection c, Future<T> future,
+                                 java.util.function.Consumer<T> action) {
+    future.onComplete(ar -> c.context().runOnContext(v -> {
+      if (!c.isClosed()) {
+        action.accept(ar.succeeded() ? ar.result() : null);
+      }
+    }));
+  }
+}
