@@ -59,6 +59,8 @@ public final class ConnectionSlots {
     private final Object address;
     private final AtomicInteger state = new AtomicInteger(HANDSHAKING);
     private final Refusal refusal;
+    private volatile io.vertx.core.Vertx timerOwner;
+    private volatile long timer = -1;
 
     private Lease(Object address, Refusal refusal) {
       this.address = address;
@@ -75,6 +77,7 @@ public final class ConnectionSlots {
 
     /** The handshake completed: the connection is open and keeps the slot. */
     public void handshakeDone() {
+      cancelTimer();
       if (state.compareAndSet(HANDSHAKING, OPEN)) {
         addresses.computeIfPresent(address, (k, c) -> {
           c.handshakes--;
@@ -85,6 +88,7 @@ public final class ConnectionSlots {
 
     /** Gives back everything this lease still holds. Idempotent. */
     public void release() {
+      cancelTimer();
       int was = state.getAndSet(RELEASED);
       if (was == RELEASED) {
         return;
@@ -109,12 +113,23 @@ public final class ConnectionSlots {
      * {@code onTimeout} runs, to drop the client's connection).
      */
     public void expireAfter(io.vertx.core.Vertx vertx, long timeoutMs, Runnable onTimeout) {
-      vertx.setTimer(timeoutMs, t -> {
+      timerOwner = vertx;
+      timer = vertx.setTimer(timeoutMs, t -> {
+        timer = -1;
         if (handshaking()) {
           release();
           onTimeout.run();
         }
       });
+    }
+
+    /** The handshake ended one way or another: its deadline (and what it holds) goes. */
+    private void cancelTimer() {
+      long t = timer;
+      if (t != -1) {
+        timer = -1;
+        timerOwner.cancelTimer(t);
+      }
     }
 
     /** True once released (or never granted). */

@@ -26,7 +26,12 @@ import java.util.Map;
  *   reading is cut, writability is read, and permessage-deflate gets a bounded inflater;</li>
  *   <li>a {@link Buffer} over an existing off-heap {@link ByteBuf} (shared SockJS chunks), so a
  *   chunk written to a thousand responses is never copied per response;</li>
- *   <li>the cluster manager, for the cluster-members gauge.</li>
+ *   <li>the cluster manager, for the cluster-members gauge;</li>
+ *   <li>the outbound message queue of an upgraded WebSocket connection. Vert.x 5.0 creates
+ *   WebSocket connections outside its strict thread mode, with a multi-producer queue whose first
+ *   chunk alone takes about 4 kB per connection; every write to a gateway WebSocket happens on
+ *   its own event loop, so the gateway swaps it for Vert.x's direct queue (what strict mode uses
+ *   for HTTP connections), which holds nothing.</li>
  * </ul>
  */
 public final class VertxInternals {
@@ -86,6 +91,63 @@ public final class VertxInternals {
   /** The bytes of a Vert.x buffer as a Netty buffer (a view; writing it releases nothing shared). */
   public static ByteBuf byteBuf(Buffer buffer) {
     return ((BufferInternal) buffer).getByteBuf();
+  }
+
+  private static final java.lang.reflect.Field OUTBOUND_QUEUE;
+  private static final java.lang.reflect.Constructor<?> DIRECT_QUEUE;
+
+  static {
+    java.lang.reflect.Field field = null;
+    java.lang.reflect.Constructor<?> constructor = null;
+    try {
+      field = io.vertx.core.net.impl.VertxConnection.class.getDeclaredField("outboundMessageQueue");
+      field.setAccessible(true);
+      Class<?> direct = Class.forName(io.vertx.core.net.impl.VertxConnection.class.getName()
+          + "$DirectOutboundMessageQueue");
+      constructor = direct.getDeclaredConstructor(io.vertx.core.net.impl.VertxConnection.class);
+      constructor.setAccessible(true);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      System.getLogger(VertxInternals.class.getName()).log(System.Logger.Level.WARNING,
+          "WebSocket connections keep Vert.x's multi-producer outbound queue (about 4 kB each): " + e);
+      field = null;
+      constructor = null;
+    }
+    OUTBOUND_QUEUE = field;
+    DIRECT_QUEUE = constructor;
+  }
+
+  /**
+   * Gives an upgraded WebSocket connection Vert.x's direct outbound queue (call on its event
+   * loop, before anything is written to it; every later write must be on that loop too).
+   * Returns false when this Vert.x has no such queue (nothing changed).
+   */
+  public static boolean useDirectOutboundQueue(ServerWebSocket socket) {
+    if (OUTBOUND_QUEUE == null || !(socket instanceof WebSocketInternal internal)) {
+      return false;
+    }
+    Object connection = connectionOf(internal);
+    if (!(connection instanceof io.vertx.core.net.impl.VertxConnection vc)) {
+      return false;
+    }
+    try {
+      OUTBOUND_QUEUE.set(vc, DIRECT_QUEUE.newInstance(vc));
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** The VertxConnection under a WebSocket (the handler's connection), or null. */
+  static Object connectionOf(WebSocketInternal socket) {
+    ChannelHandlerContext ctx = socket.channelHandlerContext();
+    ChannelHandler handler = ctx.handler();
+    return handler instanceof io.vertx.core.net.impl.VertxHandler<?> vh ? vh.getConnection() : null;
+  }
+
+  /** The class of an upgraded WebSocket connection's outbound queue (for tests). */
+  static String outboundQueueClass(ServerWebSocket socket) throws ReflectiveOperationException {
+    Object connection = connectionOf((WebSocketInternal) socket);
+    return OUTBOUND_QUEUE == null ? null : OUTBOUND_QUEUE.get(connection).getClass().getSimpleName();
   }
 
   /** The node's cluster manager, or null when not clustered. */

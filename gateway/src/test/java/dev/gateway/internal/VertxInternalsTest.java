@@ -140,6 +140,36 @@ class VertxInternalsTest {
   }
 
   @Test
+  void anUpgradedWebSocketTakesTheDirectOutboundQueueAndStillWritesAndCloses() throws Exception {
+    Promise<String[]> queues = Promise.promise();
+    int port = listen(new HttpServerOptions(), req -> req.toWebSocket().onSuccess(ws -> {
+      try {
+        String before = VertxInternals.outboundQueueClass(ws);
+        boolean swapped = VertxInternals.useDirectOutboundQueue(ws);
+        queues.complete(new String[] {before, String.valueOf(swapped), VertxInternals.outboundQueueClass(ws)});
+      } catch (ReflectiveOperationException e) {
+        queues.fail(e);
+        return;
+      }
+      ws.writeTextMessage("through Vert.x's own write path");
+      ws.textMessageHandler(m -> ws.close((short) 4321, "bye"));
+    }));
+    WebSocketClient client = vertx.createWebSocketClient();
+    var ws = client.connect(port, "127.0.0.1", "/").await(10, TimeUnit.SECONDS);
+    Promise<String> first = Promise.promise();
+    Promise<Short> closed = Promise.promise();
+    ws.textMessageHandler(first::tryComplete);
+    ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
+    String[] q = queues.future().await(10, TimeUnit.SECONDS);
+    assertEquals("InternalMessageChannel", q[0], "Vert.x 5.0 gives WebSockets its multi-producer queue");
+    assertEquals("true", q[1]);
+    assertEquals("DirectOutboundMessageQueue", q[2]);
+    assertEquals("through Vert.x's own write path", first.future().await(10, TimeUnit.SECONDS));
+    ws.writeTextMessage("close please");
+    assertEquals((short) 4321, closed.future().await(10, TimeUnit.SECONDS), "a close frame through the direct queue");
+  }
+
+  @Test
   void aNodeWithoutClusterHasNoClusterManager() {
     assertNull(VertxInternals.clusterManager(vertx));
   }

@@ -62,6 +62,7 @@ public class WebSocketTransport implements ClientTransport {
     this.flusher = flusher;
     this.channel = VertxInternals.context(socket);
     this.direct = channel != null && !VertxInternals.hasExtension(channel);
+    VertxInternals.useDirectOutboundQueue(socket); // every write happens on this loop
   }
 
   /** Installs the control-frame guard for the connection (before any frame is handled). */
