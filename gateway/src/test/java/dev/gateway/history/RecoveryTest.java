@@ -80,8 +80,8 @@ class RecoveryTest {
       publishing.join(30_000);
       for (int k = 0; k < late.size(); k++) {
         BridgeClient c = late.get(k);
-        JsonObject ack = c.await(m -> "ack".equals(m.getString("type")), 10);
-        assertEquals(Boolean.TRUE, ack.getBoolean("recovered"), "recovery " + k + ": " + ack);
+        JsonObject recovery = c.await(m -> "ack".equals(m.getString("type")), 10);
+        assertEquals(Boolean.TRUE, recovery.getBoolean("recovered"), "recovery " + k + ": " + recovery);
         long expect = since.get(k) + 1;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (expect <= total && System.nanoTime() < deadline) {

@@ -167,4 +167,14 @@ public final class BridgeClient implements AutoCloseable {
     }
     client.close();
   }
+
+  /**
+   * The message is the ack of {@code id} (a register ack on a history channel also carries the
+   * position: {@code address}, {@code recovered}, {@code offset}, {@code epoch}).
+   */
+  public static void assertAck(String id, io.vertx.core.json.JsonObject message) {
+    org.junit.jupiter.api.Assertions.assertNotNull(message, "no ack " + id);
+    org.junit.jupiter.api.Assertions.assertEquals("ack", message.getString("type"), message.encode());
+    org.junit.jupiter.api.Assertions.assertEquals(id, message.getString("ack"), message.encode());
+  }
 }

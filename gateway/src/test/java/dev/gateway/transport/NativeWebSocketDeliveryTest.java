@@ -24,7 +24,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class NativeWebSocketDeliveryTest {
 
   @RegisterExtension
-  static final GatewayExtension gw = GatewayExtension.config(new JsonObject().put("demo", new JsonObject().put("clockIntervalMs", 200)));
+  // plain channels here (no history, so no stream positions on rec): what a publisher sends
+  // is exactly what subscribers get
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("clockIntervalMs", 200))
+      .put("history", new JsonObject().put("channels", new io.vertx.core.json.JsonArray())));
 
   static boolean isRec(JsonObject m, String address) {
     return "rec".equals(m.getString("type")) && address.equals(m.getString("address"));

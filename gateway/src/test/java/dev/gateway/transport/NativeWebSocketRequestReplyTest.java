@@ -90,7 +90,7 @@ class NativeWebSocketRequestReplyTest {
       c.send(send("echo", new JsonObject().put("fire", "forget"), null));
       c.send(new JsonObject().put("type", "register").put("address", "chat.after").put("ack", "a1"));
       // nothing (no err, no reply) comes before the ack of the following message
-      assertEquals(new JsonObject().put("type", "ack").put("ack", "a1"), c.next(5));
+      dev.gateway.support.BridgeClient.assertAck("a1", c.next(5));
     }
   }
 
@@ -141,7 +141,7 @@ class NativeWebSocketRequestReplyTest {
     try (BridgeClient c = open.connect()) {
       c.send(send("nobody.listens.here", 1, null));
       c.send(new JsonObject().put("type", "register").put("address", "chat.x").put("ack", "a2"));
-      assertEquals(new JsonObject().put("type", "ack").put("ack", "a2"), c.next(5));
+      dev.gateway.support.BridgeClient.assertAck("a2", c.next(5));
     }
   }
 
