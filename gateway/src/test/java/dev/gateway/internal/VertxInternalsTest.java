@@ -151,8 +151,13 @@ class VertxInternalsTest {
         queues.fail(e);
         return;
       }
-      ws.writeTextMessage("through Vert.x's own write path");
-      ws.textMessageHandler(m -> ws.close((short) 4321, "bye"));
+      ws.textMessageHandler(m -> {
+        if (m.equals("hello")) {
+          ws.writeTextMessage("through Vert.x's own write path");
+        } else {
+          ws.close((short) 4321, "bye");
+        }
+      });
     }));
     WebSocketClient client = vertx.createWebSocketClient();
     var ws = client.connect(port, "127.0.0.1", "/").await(10, TimeUnit.SECONDS);
@@ -160,6 +165,7 @@ class VertxInternalsTest {
     Promise<Short> closed = Promise.promise();
     ws.textMessageHandler(first::tryComplete);
     ws.closeHandler(v -> closed.tryComplete(ws.closeStatusCode()));
+    ws.writeTextMessage("hello");
     String[] q = queues.future().await(10, TimeUnit.SECONDS);
     assertEquals("InternalMessageChannel", q[0], "Vert.x 5.0 gives WebSockets its multi-producer queue");
     assertEquals("true", q[1]);
