@@ -63,11 +63,15 @@ public final class ProcessCluster extends ScopedExtension {
    * until each is ready and sees all of them.
    */
   public static List<GatewayProcess> start(String label, int size, Map<String, String> env) {
-    String cluster = TestCluster.uniqueName(label);
+    // its own name and its own Hazelcast ports: other clusters on the machine never meet it
+    TestCluster tc = TestCluster.create(label);
+    String cluster = tc.name();
     Map<String, String> vars = new HashMap<>();
     vars.put("GATEWAY_CLUSTER", "true");
     vars.put("GATEWAY_CLUSTER_NAME", cluster);
     vars.put("GATEWAY_CLUSTER_HOST", "127.0.0.1");
+    vars.put("GATEWAY_CLUSTER_PORT", Integer.toString(tc.basePort()));
+    vars.put("GATEWAY_CLUSTER_MEMBERS", "127.0.0.1");
     vars.put("GATEWAY_CLUSTER_FAILURE_DETECTION_MS", Long.toString(FAILURE_DETECTION_MS));
     vars.putAll(env);
     List<GatewayProcess> started = new ArrayList<>();
