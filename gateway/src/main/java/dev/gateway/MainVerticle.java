@@ -4,6 +4,7 @@ import dev.gateway.auth.Authenticator;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.channel.Publisher;
+import dev.gateway.channel.ChannelBroadcast;
 import dev.gateway.channel.stream.Broker;
 import dev.gateway.channel.stream.GridBroker;
 import dev.gateway.channel.stream.HistoryMetrics;
@@ -87,11 +88,12 @@ public final class MainVerticle extends VerticleBase {
     HistoryMetrics historyMetrics = new HistoryMetrics(metrics.registry());
     HistoryRules rules = HistoryRules.parse(config.history().channels());
     GatewayConfig.History h = config.history();
+    ChannelBroadcast broadcast = new ChannelBroadcast(vertx.eventBus());
     Broker broker = cluster instanceof HazelcastClusterManager hz
         ? new GridBroker(vertx, hz.getHazelcastInstance(), rules, h.maxChannels(),
-            h.maxChannelsPerNode(), historyMetrics)
+            h.maxChannelsPerNode(), historyMetrics, stamp.nodeId(), broadcast)
         : new MemoryBroker(vertx, rules, Math.min(h.maxChannels(), h.maxChannelsPerNode()),
-            h.maxBytesPerNode(), historyMetrics);
+            h.maxBytesPerNode(), historyMetrics, broadcast);
     publisher = new Publisher(vertx.eventBus(), stamp, broker);
     this.historyMetrics = historyMetrics;
     hub = new ChannelHub(metrics, stamp, broker, historyMetrics);

@@ -60,6 +60,8 @@ public final class ChannelHub extends VerticleBase {
     long holeTimer = -1;
     long tailTimer = -1;
     boolean filling;
+    /** The stream's tail at the last check (null before the first, or with no stream). */
+    StreamPosition lastTail;
   }
 
   public ChannelHub(GatewayMetrics metrics, PublishStamp stamp, Broker broker,
@@ -248,9 +250,11 @@ public final class ChannelHub extends VerticleBase {
   }
 
   /**
-   * Compares the stream's tail with what this node delivered, soon after the registration and
-   * then periodically: a last publication whose broadcast never arrived (its publisher's node
-   * died, or routed around a registration still on its way) is read from history.
+   * Compares what this node delivered with the stream's tail as it was one check earlier, soon
+   * after the registration and then periodically: a publication that was the tail a check ago
+   * and has still not arrived lost its broadcast (its sequencer died with it on the way), and
+   * is read from history. A tail that is merely newer than what arrived so far is left alone:
+   * its broadcast is on its way.
    */
   private void scheduleTailChecks(String address, Registration r) {
     long[] delays = {HOLE_WAIT_MS, 1_000};
@@ -261,30 +265,37 @@ public final class ChannelHub extends VerticleBase {
   }
 
   private void checkTail(String address, Registration r) {
-    if (registrations.get(address) != r || r.order.hasGap() || r.filling) {
+    if (registrations.get(address) != r) {
       return;
     }
-    StreamPosition delivered = r.order.delivered();
-    broker.position(address).onSuccess(tail -> hubContext.runOnContext(v -> {
-      if (tail == null || registrations.get(address) != r || r.filling) {
+    broker.position(address).onComplete(ar -> hubContext.runOnContext(v -> {
+      if (registrations.get(address) != r) {
+        return;
+      }
+      StreamPosition seen = r.lastTail;
+      r.lastTail = ar.succeeded() ? ar.result() : null;
+      if (seen == null || r.order.hasGap() || r.filling) {
         return;
       }
       StreamPosition now = r.order.delivered();
-      boolean behind = now == null || !now.epoch().equals(tail.epoch()) || now.offset() < tail.offset();
-      if (behind && java.util.Objects.equals(now, delivered)) {
-        r.filling = true;
-        long from = now == null || !now.epoch().equals(tail.epoch()) ? 0 : now.offset();
-        broker.after(address, from, (int) Math.min(10_000, tail.offset() - from)).onComplete(ar ->
-            hubContext.runOnContext(x -> {
-              r.filling = false;
-              if (registrations.get(address) == r && ar.succeeded() && ar.result() != null) {
-                if (from == 0) {
-                  r.order.start(new StreamPosition(0, tail.epoch()));
-                }
-                history.holeFilled(r.order.filled(ar.result(), tail.offset()));
-              }
-            }));
+      boolean otherEpoch = now == null || !now.epoch().equals(seen.epoch());
+      if (!otherEpoch && now.offset() >= seen.offset()) {
+        return;
       }
+      r.filling = true;
+      long from = otherEpoch ? 0 : now.offset();
+      broker.after(address, from, (int) Math.min(10_000, seen.offset() - from)).onComplete(read ->
+          hubContext.runOnContext(x -> {
+            r.filling = false;
+            if (registrations.get(address) != r || read.failed() || read.result() == null
+                || !java.util.Objects.equals(r.order.delivered(), now)) {
+              return; // gone, failed, or broadcasts arrived meanwhile: the next check decides
+            }
+            if (otherEpoch) {
+              r.order.follow(seen.epoch());
+            }
+            history.holeFilled(r.order.filled(read.result(), seen.offset()));
+          }));
     }));
   }
 

@@ -25,10 +25,20 @@ public final class PublishStamp {
     return nodeId;
   }
 
-  /** Adds the publish time and this node's id to the options. */
+  /** Adds the publish time (now) and this node's id to the options. */
   public DeliveryOptions stamp(DeliveryOptions options) {
-    return options.addHeader(PUBLISHED_AT, Long.toString(GatewayMetrics.nowMicros()))
-        .addHeader(ORIGIN_NODE, nodeId);
+    return stamp(options, nodeId, GatewayMetrics.nowMicros());
+  }
+
+  /** Adds a publication's publish time and origin node (broadcast by another node than its own). */
+  static DeliveryOptions stamp(DeliveryOptions options, String origin, long publishedAtMicros) {
+    return options.addHeader(PUBLISHED_AT, Long.toString(publishedAtMicros))
+        .addHeader(ORIGIN_NODE, origin);
+  }
+
+  /** Now, as the publish time of a stamp. */
+  public long now() {
+    return GatewayMetrics.nowMicros();
   }
 
   /** True when the message was stamped by another node. */

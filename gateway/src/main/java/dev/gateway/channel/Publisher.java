@@ -1,7 +1,7 @@
 package dev.gateway.channel;
 
 import dev.gateway.channel.stream.Broker;
-import dev.gateway.channel.stream.ChannelStream;
+import dev.gateway.channel.stream.Publication;
 import dev.gateway.channel.stream.StreamPosition;
 import dev.gateway.protocol.ProtocolCodec;
 import io.vertx.core.Future;
@@ -14,10 +14,11 @@ import java.util.Map;
 
 /**
  * The one way into a channel, used by the HTTP API, the client protocol and the demo services:
- * a publication to a channel that keeps history is appended to its stream first ({@link Broker})
- * and broadcast with its position ({@code gateway.offset}, {@code gateway.epoch}); any other is
- * broadcast as it is. Either way it is stamped ({@link PublishStamp}) and published on the event
- * bus, so every node's hub delivers it. Validation of addresses, headers and permissions is the
+ * a publication to a channel that keeps history goes to its stream ({@link Broker}), which
+ * broadcasts it with its position ({@code gateway.offset}, {@code gateway.epoch}) from where the
+ * channel is sequenced ({@link ChannelBroadcast}); any other is broadcast from here as it is.
+ * Either way it is stamped ({@link PublishStamp}) and published on the event bus, so every
+ * node's hub delivers it. Validation of addresses, headers and permissions is the
  * caller's; this never throws for a body with no JSON form on a history channel, it fails the
  * future. Thread-safe.
  */
@@ -69,20 +70,10 @@ public final class Publisher {
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalArgumentException("body has no JSON form", e));
     }
-    return broker.append(address, ProtocolCodec.storedHeaders(headers), json, idempotencyKey)
-        .map(appended -> broadcast(address, body, headers, appended));
-  }
-
-  private Published broadcast(String address, Object body, MultiMap headers,
-                              ChannelStream.Appended appended) {
-    StreamPosition p = appended.position();
-    if (!appended.duplicate()) {
-      DeliveryOptions options = options(headers)
-          .addHeader(ProtocolCodec.OFFSET_HEADER, p.wireOffset())
-          .addHeader(ProtocolCodec.EPOCH_HEADER, p.epoch());
-      eventBus.publish(address, body, options);
-    }
-    return new Published(p, appended.duplicate());
+    Publication publication = new Publication(ProtocolCodec.storedHeaders(headers), json,
+        idempotencyKey, stamp.nodeId(), stamp.now());
+    return broker.append(address, publication)
+        .map(appended -> new Published(appended.position(), appended.duplicate()));
   }
 
   private DeliveryOptions options(MultiMap headers) {

@@ -86,12 +86,7 @@ final class StreamOrder {
       }
       return 1;
     }
-    if (epoch == null || !epoch.equals(broadcastEpoch)) {
-      // a new incarnation of the stream (or the first publication): follow it from its start
-      epoch = broadcastEpoch;
-      last = 0;
-      waiting.clear();
-    }
+    follow(broadcastEpoch);
     long offset = o.offset();
     if (offset <= last || waiting.containsKey(offset)) {
       return 1;
@@ -104,6 +99,19 @@ final class StreamOrder {
       waiting.put(offset, o);
     }
     return 0;
+  }
+
+  /**
+   * Follows the stream under {@code streamEpoch} from its start, unless it already does: a new
+   * incarnation of the stream (or its first publication). What waited under the old epoch is
+   * dropped: those offsets mean nothing now.
+   */
+  void follow(String streamEpoch) {
+    if (epoch == null || !epoch.equals(streamEpoch)) {
+      epoch = streamEpoch;
+      last = 0;
+      waiting.clear();
+    }
   }
 
   /** The offsets missing before the first waiting broadcast: {from, to} inclusive, or null. */

@@ -65,6 +65,9 @@ final class StreamRegistration {
       return;
     }
     if (r.since() == null) {
+      if (r.ack() == null) {
+        return; // no id, no position asked for: no ack (the official client would take it for a message)
+      }
       onLoop(c, hub.delivered(address), position -> {
         StreamPosition p = position == null ? new StreamPosition(0, "") : position;
         c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, p.offset(),

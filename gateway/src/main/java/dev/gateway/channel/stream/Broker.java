@@ -21,6 +21,12 @@ import io.vertx.core.Future;
  *   created anew (first publication, after its time to live passed idle, after the loss of the
  *   data that held it, after a restart of a single node) gets a new epoch, and so does a stream
  *   that two halves of a split cluster both wrote to.</li>
+ *   <li>Broadcasts of a channel leave from its sequencer, in offset order, so every node receives
+ *   them in that order unless the sequencer is lost with broadcasts on the way (receivers then
+ *   read the missing offsets from history). Publications a lost sequencer applied but had not
+ *   copied to its backup are lost to history; if they were already broadcast, live subscribers
+ *   saw offsets the surviving stream gives to later publications, which they then skip as
+ *   repeats. This is the window of one batch per channel, at the moment of a crash.</li>
  *   <li>Reads return retained publications in offset order with the stream's position at the
  *   time of reading.</li>
  * </ul>
@@ -33,11 +39,11 @@ public interface Broker {
   HistoryRules rules();
 
   /**
-   * Appends to the stream of a channel that keeps history ({@link HistoryRules#ruleFor} non-null).
-   * {@code headers} and {@code body} are the client-visible headers and body as JSON text.
+   * Appends to the stream of a channel that keeps history ({@link HistoryRules#ruleFor} non-null)
+   * and, unless its idempotency key repeats, broadcasts it with its position ({@link Broadcast}):
+   * the broadcast leaves from where the channel is sequenced, in offset order.
    */
-  Future<ChannelStream.Appended> append(String channel, byte[] headers, byte[] body,
-                                        String idempotencyKey);
+  Future<ChannelStream.Appended> append(String channel, Publication publication);
 
   /** Retained publications after {@code since}, oldest first, at most {@code limit}. */
   Future<ChannelStream.Slice> after(String channel, long since, int limit);

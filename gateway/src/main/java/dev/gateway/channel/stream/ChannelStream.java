@@ -47,6 +47,15 @@ public final class ChannelStream implements DataSerializable {
   private long bytes;
   /** Idempotency key to {offset, time}, oldest first. */
   private LinkedHashMap<String, long[]> keys = new LinkedHashMap<>();
+  /**
+   * Per publishing node, its last batch: {sequence, offset per publication (negative: a repeated
+   * idempotency key)}. A node sends one batch per channel at a time, so a retried batch (the
+   * grid retries an append whose node was lost mid-way, and it may already be applied) is
+   * always its node's last one: answered from here, not applied twice.
+   */
+  private LinkedHashMap<String, long[]> batches = new LinkedHashMap<>();
+  /** Publishing nodes remembered: far more than a cluster has members. */
+  static final int MAX_BATCH_ORIGINS = 64;
 
   /** For deserialisation. */
   public ChannelStream() {
@@ -82,6 +91,7 @@ public final class ChannelStream implements DataSerializable {
     s.items = new ArrayDeque<>(items);
     s.bytes = bytes;
     s.keys = new LinkedHashMap<>(keys);
+    s.batches = new LinkedHashMap<>(batches);
     return s;
   }
 
@@ -138,6 +148,34 @@ public final class ChannelStream implements DataSerializable {
       }
     }
     return new Appended(new StreamPosition(lastOffset, epoch), false);
+  }
+
+  /**
+   * The signed offsets a node's batch got, if it is the last one this stream applied from that
+   * node ({@link #rememberBatch}); null otherwise.
+   */
+  public long[] appliedBatch(String origin, long sequence) {
+    long[] b = batches.get(origin);
+    if (b == null || b[0] != sequence) {
+      return null;
+    }
+    long[] offsets = new long[b.length - 1];
+    System.arraycopy(b, 1, offsets, 0, offsets.length);
+    return offsets;
+  }
+
+  /** Remembers a node's batch: its sequence and signed offsets (replacing its previous one). */
+  public void rememberBatch(String origin, long sequence, long[] signedOffsets) {
+    long[] b = new long[signedOffsets.length + 1];
+    b[0] = sequence;
+    System.arraycopy(signedOffsets, 0, b, 1, signedOffsets.length);
+    batches.remove(origin);
+    batches.put(origin, b);
+    if (batches.size() > MAX_BATCH_ORIGINS) {
+      Iterator<String> it = batches.keySet().iterator();
+      it.next();
+      it.remove();
+    }
   }
 
   /** Drops publications and idempotency keys older than the rule's time to live. */
@@ -229,6 +267,11 @@ public final class ChannelStream implements DataSerializable {
       out.writeLong(e.getValue()[0]);
       out.writeLong(e.getValue()[1]);
     }
+    out.writeInt(batches.size());
+    for (Map.Entry<String, long[]> e : batches.entrySet()) {
+      out.writeString(e.getKey());
+      out.writeLongArray(e.getValue());
+    }
   }
 
   @Override
@@ -252,6 +295,11 @@ public final class ChannelStream implements DataSerializable {
     keys = new LinkedHashMap<>();
     for (int i = 0; i < k; i++) {
       keys.put(in.readString(), new long[] {in.readLong(), in.readLong()});
+    }
+    int b = in.readInt();
+    batches = new LinkedHashMap<>();
+    for (int i = 0; i < b; i++) {
+      batches.put(in.readString(), in.readLongArray());
     }
   }
 

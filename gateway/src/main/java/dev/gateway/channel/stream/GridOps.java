@@ -28,23 +28,43 @@ final class GridOps {
   }
 
   /**
-   * Appends one publication; creates the stream (with the given epoch) only if the publisher
-   * allows it (the cluster's cap) and the owner holds fewer than {@code maxOwned} streams (this
-   * node's cap, checked where the stream would live; its backup copy replays without the check).
+   * Appends a batch of one node's publications, in order, and broadcasts them from here, the
+   * channel's sequencer (one node sends one batch per channel at a time, so its publications take
+   * offsets in the order they were published, and every node receives a channel's broadcasts in
+   * offset order from this one place). Creates the stream (with the given epoch) only if the
+   * publisher allows it (the cluster's cap) and the owner holds fewer than {@code maxOwned}
+   * streams (this node's cap, checked where the stream would live). The backup copy replays the
+   * batch without the check and without broadcasting. A batch this stream already applied (a
+   * retry after the loss of a node mid-way) answers its first result and is broadcast again:
+   * receivers drop offsets they already delivered.
    */
   static final class Append implements EntryProcessor<String, ChannelStream, AppendResult>,
       DataSerializable, com.hazelcast.core.HazelcastInstanceAware {
     HistoryRules.Rule rule;
-    byte[] headers;
-    byte[] body;
+    String origin;
+    long sequence;
+    List<Publication> entries;
     long atMillis;
-    String idempotencyKey;
     String newEpoch;
     boolean mayCreate;
     int maxOwned;
+    boolean broadcast;
     private transient com.hazelcast.core.HazelcastInstance hazelcast;
 
     Append() {
+    }
+
+    Append(HistoryRules.Rule rule, String origin, long sequence, List<Publication> entries,
+           long atMillis, String newEpoch, boolean mayCreate, int maxOwned, boolean broadcast) {
+      this.rule = rule;
+      this.origin = origin;
+      this.sequence = sequence;
+      this.entries = entries;
+      this.atMillis = atMillis;
+      this.newEpoch = newEpoch;
+      this.mayCreate = mayCreate;
+      this.maxOwned = maxOwned;
+      this.broadcast = broadcast;
     }
 
     @Override
@@ -54,26 +74,8 @@ final class GridOps {
 
     @Override
     public EntryProcessor<String, ChannelStream, AppendResult> getBackupProcessor() {
-      Append backup = new Append(rule, headers, body, atMillis, idempotencyKey, newEpoch, true);
-      backup.maxOwned = Integer.MAX_VALUE;
-      return backup;
-    }
-
-    Append(HistoryRules.Rule rule, byte[] headers, byte[] body, long atMillis,
-           String idempotencyKey, String newEpoch, boolean mayCreate, int maxOwned) {
-      this(rule, headers, body, atMillis, idempotencyKey, newEpoch, mayCreate);
-      this.maxOwned = maxOwned;
-    }
-
-    Append(HistoryRules.Rule rule, byte[] headers, byte[] body, long atMillis,
-           String idempotencyKey, String newEpoch, boolean mayCreate) {
-      this.rule = rule;
-      this.headers = headers;
-      this.body = body;
-      this.atMillis = atMillis;
-      this.idempotencyKey = idempotencyKey;
-      this.newEpoch = newEpoch;
-      this.mayCreate = mayCreate;
+      return new Append(rule, origin, sequence, entries, atMillis, newEpoch, true,
+          Integer.MAX_VALUE, false);
     }
 
     @Override
@@ -86,10 +88,28 @@ final class GridOps {
         }
         stream = ChannelStream.withEpoch(newEpoch);
       }
-      ChannelStream.Appended a = stream.append(headers, body, atMillis, idempotencyKey, rule);
-      // the whole stream is forgotten once its time to live passes without a publication
-      ((ExtendedMapEntry<String, ChannelStream>) entry).setValue(stream, rule.ttlSeconds(), TimeUnit.SECONDS);
-      return new AppendResult(a.position().offset(), a.position().epoch(), a.duplicate());
+      long[] offsets = stream.appliedBatch(origin, sequence);
+      if (offsets == null) {
+        offsets = new long[entries.size()];
+        for (int i = 0; i < offsets.length; i++) {
+          Publication p = entries.get(i);
+          ChannelStream.Appended a = stream.append(p.headers(), p.body(), atMillis,
+              p.idempotencyKey(), rule);
+          offsets[i] = a.duplicate() ? -a.position().offset() : a.position().offset();
+        }
+        stream.rememberBatch(origin, sequence, offsets);
+        // the whole stream is forgotten once its time to live passes without a publication
+        ((ExtendedMapEntry<String, ChannelStream>) entry).setValue(stream, rule.ttlSeconds(),
+            TimeUnit.SECONDS);
+      }
+      AppendResult result = new AppendResult(stream.epoch(), offsets);
+      if (broadcast && hazelcast != null) {
+        GridBroker here = GridBroker.on(hazelcast);
+        if (here != null) {
+          here.broadcast(entry.getKey(), entries, result);
+        } // else a node still starting: receivers read these offsets from history
+      }
+      return result;
     }
 
     @Override
@@ -99,63 +119,80 @@ final class GridOps {
       out.writeInt(rule.size());
       out.writeLong(rule.maxBytes());
       out.writeLong(rule.ttlSeconds());
-      out.writeByteArray(headers);
-      out.writeByteArray(body);
+      out.writeString(origin);
+      out.writeLong(sequence);
+      out.writeInt(entries.size());
+      for (Publication p : entries) {
+        out.writeByteArray(p.headers());
+        out.writeByteArray(p.body());
+        out.writeString(p.idempotencyKey());
+        out.writeLong(p.publishedAtMicros());
+      }
       out.writeLong(atMillis);
-      out.writeString(idempotencyKey);
       out.writeString(newEpoch);
       out.writeBoolean(mayCreate);
       out.writeInt(maxOwned);
+      out.writeBoolean(broadcast);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       checkFormat(in.readByte());
       rule = new HistoryRules.Rule(in.readString(), in.readInt(), in.readLong(), in.readLong());
-      headers = in.readByteArray();
-      body = in.readByteArray();
+      origin = in.readString();
+      sequence = in.readLong();
+      int n = in.readInt();
+      entries = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        entries.add(new Publication(in.readByteArray(), in.readByteArray(), in.readString(),
+            origin, in.readLong()));
+      }
       atMillis = in.readLong();
-      idempotencyKey = in.readString();
       newEpoch = in.readString();
       mayCreate = in.readBoolean();
       maxOwned = in.readInt();
+      broadcast = in.readBoolean();
     }
   }
 
-  /** The result of an append: offset and epoch, duplicate, or refused (no stream, not allowed). */
+  /**
+   * The result of an append batch: the stream's epoch and each publication's offset (negative:
+   * its idempotency key repeated, the offset is the first publication's), or refused.
+   */
   static final class AppendResult implements DataSerializable {
-    static final AppendResult REFUSED = new AppendResult(-1, null, false);
-    long offset;
+    static final AppendResult REFUSED = new AppendResult(null, new long[0]);
     String epoch;
-    boolean duplicate;
+    long[] offsets;
 
     AppendResult() {
     }
 
-    AppendResult(long offset, String epoch, boolean duplicate) {
-      this.offset = offset;
+    AppendResult(String epoch, long[] offsets) {
       this.epoch = epoch;
-      this.duplicate = duplicate;
+      this.offsets = offsets;
     }
 
     boolean refused() {
-      return offset < 0;
+      return epoch == null;
+    }
+
+    ChannelStream.Appended appended(int i) {
+      return new ChannelStream.Appended(new StreamPosition(Math.abs(offsets[i]), epoch),
+          offsets[i] < 0);
     }
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeByte(ChannelStream.FORMAT);
-      out.writeLong(offset);
       out.writeString(epoch);
-      out.writeBoolean(duplicate);
+      out.writeLongArray(offsets);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       checkFormat(in.readByte());
-      offset = in.readLong();
       epoch = in.readString();
-      duplicate = in.readBoolean();
+      offsets = in.readLongArray();
     }
   }
 

@@ -18,7 +18,8 @@ public final class HistoryMetrics {
   /** Outcomes of a register with a position. */
   public static final String[] OUTCOMES = {"recovered", "not_recovered", "no_history"};
   /** Why a new history channel was refused. */
-  public static final String[] REFUSALS = {"channel_limit", "node_channel_limit", "bytes_limit"};
+  public static final String[] REFUSALS = {"channel_limit", "node_channel_limit", "bytes_limit",
+      "queue_full"};
 
   private final MeterRegistry registry;
   private final Map<String, Counter> refused = new ConcurrentHashMap<>();
@@ -32,6 +33,7 @@ public final class HistoryMetrics {
   private volatile LongSupplier channels = () -> 0;
   private volatile LongSupplier messages = () -> 0;
   private volatile LongSupplier bytes = () -> 0;
+  private volatile LongSupplier pending = () -> 0;
 
   public HistoryMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -43,8 +45,11 @@ public final class HistoryMetrics {
         .register(registry);
     Gauge.builder("gateway.history.bytes", () -> bytes.getAsLong()).baseUnit("bytes")
         .description("Bytes retained in the history streams this node holds").register(registry);
+    Gauge.builder("gateway.history.pending", () -> pending.getAsLong())
+        .description("Publications waiting on this node for their channel's append to the cluster's"
+            + " history (one batch per channel in flight)").register(registry);
     for (String r : REFUSALS) {
-      counter(refused, "gateway.history.refused", "New history channels refused at a cap, by reason",
+      counter(refused, "gateway.history.refused", "Publications to history channels refused, by reason (a new channel at a cap, or too many waiting for one channel)",
           "reason", r);
     }
     for (String o : OUTCOMES) {
@@ -77,6 +82,10 @@ public final class HistoryMetrics {
     this.channels = channels;
     this.messages = messages;
     this.bytes = bytes;
+  }
+
+  void pending(LongSupplier pending) {
+    this.pending = pending;
   }
 
   void refused(String reason) {

@@ -23,10 +23,12 @@ public final class MemoryBroker implements Broker {
   private final ConcurrentHashMap<String, ChannelStream> streams = new ConcurrentHashMap<>();
   private final AtomicLong bytes = new AtomicLong();
   private final HistoryMetrics metrics;
+  private final Broadcast broadcast;
 
   public MemoryBroker(Vertx vertx, HistoryRules rules, int maxChannels, long maxBytes,
-                      HistoryMetrics metrics) {
+                      HistoryMetrics metrics, Broadcast broadcast) {
     this.rules = rules;
+    this.broadcast = broadcast;
     this.maxChannels = maxChannels;
     this.maxBytes = maxBytes;
     this.metrics = metrics;
@@ -42,8 +44,7 @@ public final class MemoryBroker implements Broker {
   }
 
   @Override
-  public Future<ChannelStream.Appended> append(String channel, byte[] headers, byte[] body,
-                                               String idempotencyKey) {
+  public Future<ChannelStream.Appended> append(String channel, Publication publication) {
     HistoryRules.Rule rule = rules.ruleFor(channel);
     if (rule == null) {
       return Future.failedFuture(new IllegalArgumentException("'" + channel + "' keeps no history"));
@@ -66,8 +67,14 @@ public final class MemoryBroker implements Broker {
     ChannelStream.Appended appended;
     synchronized (stream) {
       long before = stream.bytes();
-      appended = stream.append(headers, body, System.currentTimeMillis(), idempotencyKey, rule);
+      appended = stream.append(publication.headers(), publication.body(),
+          System.currentTimeMillis(), publication.idempotencyKey(), rule);
       bytes.addAndGet(stream.bytes() - before);
+      if (!appended.duplicate()) {
+        // under the stream's lock: the local event bus queues it for each subscriber at once,
+        // so broadcasts leave in offset order
+        broadcast.send(channel, publication, appended.position());
+      }
     }
     if (appended.duplicate()) {
       metrics.duplicate();
