@@ -1,6 +1,8 @@
 package dev.gateway.channel.stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -116,6 +118,9 @@ class ChannelStreamTest {
     assertEquals(2, back.retained());
     assertEquals("{\"lang\":\"en\"}", new String(back.after(0, 10).items().get(0).headers(), StandardCharsets.UTF_8));
     assertTrue(back.append(null, body(3), 7, "k", RULE).duplicate(), "keys survive");
+    s.rememberBatch("node-1", 7, new long[] {2, -1});
+    assertArrayEquals(new long[] {2, -1}, ((ChannelStream) ss.toObject(ss.toData(s)))
+        .appliedBatch("node-1", 7), "the last batch of each node survives");
     // a stream stored by a release with another format is refused, not guessed at
     com.hazelcast.internal.nio.BufferObjectDataOutput out = ss.createObjectDataOutput();
     try {
@@ -128,5 +133,26 @@ class ChannelStreamTest {
     java.io.IOException refused = assertThrows(java.io.IOException.class,
         () -> future.readData(ss.createObjectDataInput(out.toByteArray())));
     assertTrue(refused.getMessage().contains("format 99"), refused.getMessage());
+  }
+
+  @Test
+  void onlyEachNodesLastBatchIsRememberedForABoundedNumberOfNodes() {
+    ChannelStream s = ChannelStream.create();
+    s.rememberBatch("a", 1, new long[] {1, 2});
+    assertArrayEquals(new long[] {1, 2}, s.appliedBatch("a", 1));
+    assertNull(s.appliedBatch("a", 2), "another batch of the node");
+    assertNull(s.appliedBatch("b", 1), "another node's batch");
+    s.rememberBatch("a", 2, new long[] {3});
+    assertNull(s.appliedBatch("a", 1), "a node's earlier batch is forgotten: it sends one at a time");
+    assertArrayEquals(new long[] {3}, s.appliedBatch("a", 2));
+    for (int i = 0; i < ChannelStream.MAX_BATCH_ORIGINS; i++) {
+      s.rememberBatch("node-" + i, 1, new long[] {10 + i});
+    }
+    assertNull(s.appliedBatch("a", 2), "the node remembered longest ago is forgotten first");
+    assertArrayEquals(new long[] {10}, s.appliedBatch("node-0", 1));
+    s.rememberBatch("node-0", 2, new long[] {99}); // node-0 becomes the newest
+    s.rememberBatch("late", 1, new long[] {100});
+    assertArrayEquals(new long[] {99}, s.appliedBatch("node-0", 2));
+    assertNull(s.appliedBatch("node-1", 1));
   }
 }
