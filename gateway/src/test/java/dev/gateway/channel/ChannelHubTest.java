@@ -295,14 +295,17 @@ class ChannelHubTest {
   }
 
   @Test
-  void stoppingTheHubUnregistersEveryConsumer() {
+  void stoppingTheHubLeavesNoConsumerAndNoRegistrationCounted() {
     FanoutShard a = shard(0);
     subscribe(a, new RecordingSubscriber("s", "websocket"), "one");
     subscribe(a, new RecordingSubscriber("t", "websocket"), "two");
     assertEquals(2, node.eventBus().live("one") + node.eventBus().live("two"));
     LocalNode.await(node.vertx().undeploy(node.hub().deploymentID()));
+    // (Vert.x also unregisters an undeployed verticle's consumers by itself)
     assertEquals(0, node.eventBus().live("one"));
     assertEquals(0, node.eventBus().live("two"));
     assertEquals(0, node.hub().registrations());
+    assertEquals(0.0, node.gauge("gateway.eventbus.registrations"));
+    assertEquals(0.0, node.gauge("gateway.channels.active"));
   }
 }
