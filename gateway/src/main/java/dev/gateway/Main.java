@@ -61,7 +61,8 @@ public final class Main {
         System.out.println("gateway: listening on http://" + config.server().host() + ":"
             + config.server().port() + " (" + config.effectiveEventLoops() + " event loops"
             + (config.cluster().enabled() ? ", clustered as '" + config.cluster().name() + "'" : "")
-            + ")");
+            + ")" + (config.management().separate() ? "; metrics, health and API on http://"
+            + config.management().effectiveHost(config.server()) + ":" + main.managementPort() : ""));
       } else {
         System.err.println("gateway: failed to start: " + ar.cause());
         System.exit(1);
