@@ -8,6 +8,7 @@ import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.config.GatewayConfig;
+import dev.gateway.logging.LogRedaction;
 import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
@@ -106,7 +107,9 @@ final class NativeWebSocketEndpoint {
       authenticator.verify(token).onComplete(ar -> guarded(req, lease, () -> {
         HandshakeSteps.reached(HandshakeSteps.VERIFIED);
         if (ar.failed()) {
-          unauthorized(req, lease, "invalid_token", "token rejected: " + ar.cause().getMessage());
+          // the verifier's reason, never the token (whatever a library puts in its messages)
+          unauthorized(req, lease, "invalid_token",
+              "token rejected: " + LogRedaction.redact(ar.cause().getMessage()));
         } else {
           upgrade(req, lease, token, ar.result());
         }
