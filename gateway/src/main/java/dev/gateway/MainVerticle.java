@@ -11,6 +11,7 @@ import dev.gateway.health.Drain;
 import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.transport.HttpServerVerticle;
+import dev.gateway.transport.ManagementServerVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -22,8 +23,9 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import java.util.UUID;
 
 /**
- * Deploys one gateway node: the channel hub, the demo services (when enabled) and one HTTP server
- * instance per event loop. Ready once all of them started; draining once stopping.
+ * Deploys one gateway node: the channel hub, the demo services (when enabled), one HTTP server
+ * instance per event loop and, with {@code management.port} set, the management server. Ready
+ * once all of them started; draining once stopping.
  */
 public final class MainVerticle extends VerticleBase {
 
@@ -40,6 +42,7 @@ public final class MainVerticle extends VerticleBase {
   private ConnectionSlots slots;
   private Drain drain;
   private SockJsNode sockJsNode;
+  private ManagementServerVerticle management;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -84,6 +87,7 @@ public final class MainVerticle extends VerticleBase {
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
             .compose(id -> sockJsNode.start()).map(lib))
         .compose(this::deployServers)
+        .compose(id -> deployManagement())
         .onSuccess(id -> health.markReady());
   }
 
@@ -100,6 +104,20 @@ public final class MainVerticle extends VerticleBase {
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
             slots, authenticator, stamp, drain, sockJsNode),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
+  }
+
+  /** The management server, when {@code management.port} is set: one per node. */
+  private Future<?> deployManagement() {
+    if (!config.management().separate()) {
+      return Future.succeededFuture();
+    }
+    management = new ManagementServerVerticle(config, metrics, health, stamp);
+    return vertx.deployVerticle(management);
+  }
+
+  /** The management server's bound port once started, or -1 when it shares the main port. */
+  public int managementPort() {
+    return management == null ? -1 : management.actualPort();
   }
 
   @Override

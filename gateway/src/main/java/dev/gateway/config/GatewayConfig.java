@@ -9,7 +9,8 @@ import java.util.Set;
  * build one with {@link ConfigLoader}.
  */
 public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Security security, Auth auth,
-                            Permissions permissions, Limits limits, Api api, Demo demo) {
+                            Permissions permissions, Limits limits, Api api, Demo demo,
+                            Management management) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
                        int sendBufferBytes, boolean compression, long drainWindowMs,
@@ -63,6 +64,29 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   }
 
   public record Demo(boolean enabled, long clockIntervalMs) {
+  }
+
+  /**
+   * Where metrics, health and the HTTP API are served: on a server of their own when
+   * {@code port} is set (the main port then answers 404 for them), otherwise on the main port.
+   * {@code port} is text so that unset can be told from 0 (a free port); validated as a number.
+   */
+  public record Management(String port, String host) {
+
+    /** Whether a separate management server runs. */
+    public boolean separate() {
+      return port != null;
+    }
+
+    /** The management port (call only when {@link #separate()}). */
+    public int portNumber() {
+      return Integer.parseInt(port.trim());
+    }
+
+    /** The address the management server binds to: {@code host}, or the main server's. */
+    public String effectiveHost(Server server) {
+      return host != null ? host : server.host();
+    }
   }
 
   static final Set<String> SOCKJS_TRANSPORTS =
@@ -152,6 +176,23 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.maxHandshakesPerAddress() > 0, "limits.maxHandshakesPerAddress must be > 0");
     require(limits.closeTimeoutMs() > 0, "limits.closeTimeoutMs must be > 0");
     require(demo.clockIntervalMs() > 0, "demo.clockIntervalMs must be > 0");
+    validateManagement();
+  }
+
+  private void validateManagement() {
+    if (!management.separate()) {
+      return;
+    }
+    int port;
+    try {
+      port = management.portNumber();
+    } catch (NumberFormatException e) {
+      throw new ConfigException("management.port must be a port number 0..65535 (or unset), not '"
+          + management.port() + "'");
+    }
+    require(port >= 0 && port <= 65535, "management.port must be 0..65535 (or unset)");
+    require(port == 0 || port != server.port(),
+        "management.port must differ from server.port (unset serves management on server.port)");
   }
 
   private static void require(boolean ok, String message) {

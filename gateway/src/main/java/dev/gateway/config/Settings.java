@@ -49,6 +49,14 @@ public final class Settings {
       new Setting("server.idleTimeoutMs", "GATEWAY_IDLE_TIMEOUT_MS", LONG, 60_000L,
           "A connection with no traffic either way for this long is closed. Must exceed"
               + " `sockjs.heartbeatMs` and `limits.pingIntervalMs` + `limits.pongTimeoutMs`."),
+      // management server
+      new Setting("management.port", "GATEWAY_MANAGEMENT_PORT", STRING, null,
+          "Port of a separate HTTP server for `/metrics`, `/health/*` and the HTTP API (`/api/*`);"
+              + " when set, the main port answers 404 for them. Unset: they are served on"
+              + " `server.port`, beside the client endpoints. 0 picks a free port."),
+      new Setting("management.host", "GATEWAY_MANAGEMENT_HOST", STRING, null,
+          "Address the management server binds to (`127.0.0.1` keeps it to the host); unset"
+              + " means `server.host`."),
       // cluster
       new Setting("cluster.enabled", "GATEWAY_CLUSTER", BOOLEAN, false,
           "Join a Hazelcast cluster so broadcasts reach subscribers on every node."),

@@ -299,7 +299,8 @@ class ConfigLoaderTest {
   private static final Map<String, Object> NON_DEFAULTS = Map.of(
       "security.allowedOrigins", List.of("https://app.example.com", "http://localhost:3000"),
       "security.trustedProxies", List.of("10.0.0.0/8", "2001:db8::7"),
-      "auth.mode", "optional", "auth.hs256Secret", SECRET);
+      "auth.mode", "optional", "auth.hs256Secret", SECRET,
+      "management.port", "9090");
   /** Other settings (path -> value) a non-default value needs to be valid. */
   private static final Map<String, Map<String, String>> COMPANIONS =
       Map.of("auth.mode", Map.of("auth.hs256Secret", SECRET));
