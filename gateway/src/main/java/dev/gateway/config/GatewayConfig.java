@@ -47,7 +47,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     }
   }
 
-  public record Permissions(List<String> subscribe, List<String> publish, List<String> send) {
+  public record Permissions(List<String> subscribe, List<String> publish, List<String> send,
+                            boolean allowAnySubscribe) {
   }
 
   public record Limits(int maxConnections, int maxFrameBytes, int messagesPerSecond,
@@ -152,6 +153,27 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.maxHandshakesPerAddress() > 0, "limits.maxHandshakesPerAddress must be > 0");
     require(limits.closeTimeoutMs() > 0, "limits.closeTimeoutMs must be > 0");
     require(demo.clockIntervalMs() > 0, "demo.clockIntervalMs must be > 0");
+    validateSecureDefaults();
+  }
+
+  /** Channels apart from services. */
+  private void validateSecureDefaults() {
+    for (String channels : permissions.subscribe()) {
+      if (channels.equals("*")) {
+        require(permissions.allowAnySubscribe(), "permissions.subscribe: '*' lets clients register"
+            + " to every address, backend services included, and take a share of their requests;"
+            + " list the channel namespaces instead (e.g. chat.*), or set"
+            + " permissions.allowAnySubscribe=true to accept the risk");
+        continue; // accepted as unsafe: services are then only the addresses send patterns name
+      }
+      for (String services : permissions.send()) {
+        Globs.overlap(channels, services).ifPresent(address -> {
+          throw new ConfigException("permissions.subscribe pattern '" + channels + "' overlaps"
+              + " permissions.send pattern '" + services + "' (both match '" + address + "'): an"
+              + " address is either a channel clients register to or a service they send to");
+        });
+      }
+    }
   }
 
   private static void require(boolean ok, String message) {

@@ -123,13 +123,23 @@ public final class Settings {
               + " after opening (SockJS and the raw SockJS WebSocket authenticate with their first"
               + " message) is closed with 1008."),
       // permissions
-      new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST, List.of("*"),
-          "Address patterns clients may register to (`*` matches any characters). The internal"
-              + " namespace (`gateway.internal.`, `__vertx.`) is never reachable."),
+      new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST,
+          List.of("chat.*", "clock"),
+          "Channel namespaces: address patterns clients may register to (`*` matches any"
+              + " characters), never overlapping `permissions.send`. A token's `subscribe` claim"
+              + " narrows them, never widens them. The internal namespace (`gateway.internal.`,"
+              + " `__vertx.`) is never reachable."),
       new Setting("permissions.publish", "GATEWAY_PERMISSIONS_PUBLISH", LIST, List.of("chat.*"),
           "Address patterns clients may publish to."),
       new Setting("permissions.send", "GATEWAY_PERMISSIONS_SEND", LIST, List.of("echo"),
           "Address patterns clients may `send` to (point-to-point, request/reply with backends)."),
+      // channels apart from services
+      new Setting("permissions.allowAnySubscribe", "GATEWAY_PERMISSIONS_ALLOW_ANY_SUBSCRIBE",
+          BOOLEAN, false,
+          "Unsafe: accept a bare `*` in `permissions.subscribe`, which lets clients register to"
+              + " any address but those `permissions.send` names, including backend addresses"
+              + " clients cannot send to. Without it such a configuration stops the node at"
+              + " start-up."),
       // limits
       new Setting("limits.maxFrameBytes", "GATEWAY_MAX_FRAME_BYTES", INT, 64 * 1024,
           "Largest WebSocket frame a client may send (close 1009 above)."),

@@ -111,7 +111,7 @@ public final class ProtocolHandler {
       c.grant(next);
       // a refreshed token may grant less: leave the channels it no longer allows
       for (String channel : new java.util.ArrayList<>(c.channels())) {
-        if (!next.permissions().maySubscribe(channel)) {
+        if (!mayRegister(next, channel)) {
           c.channels().remove(channel);
           c.shard().unsubscribe(c, channel);
         }
@@ -135,9 +135,7 @@ public final class ProtocolHandler {
 
   private void register(Connection c, ClientMessage.Register r) {
     String address = r.address();
-    // service addresses (the ones clients may send to) are never channels: a registration
-    // would take a share of the service's point-to-point traffic and read other clients' requests
-    if (!permissions(c).maySubscribe(address) || permissions.isService(address)) {
+    if (!mayRegister(c.grant(), address)) {
       error(c, ErrorCode.ACCESS_DENIED, "may not register to '" + address + "'");
       return;
     }
@@ -237,6 +235,17 @@ public final class ProtocolHandler {
     } catch (IllegalArgumentException e) {
       error(c, ErrorCode.INVALID_FIELD, "body has no event-bus form");
     }
+  }
+
+  /**
+   * Registration: only to a channel of the configured namespaces (never a service: the
+   * registration would take a share of the service's point-to-point traffic and read other
+   * clients' requests), and only inside the token's grant when there is one. A token narrows
+   * the namespaces the operator opened; it cannot open another one.
+   */
+  private boolean mayRegister(Grant grant, String address) {
+    return permissions.isChannel(address)
+        && (grant == null || grant.permissions().maySubscribe(address));
   }
 
   /** The one authorisation point: the token's grant, else the anonymous permissions. */
