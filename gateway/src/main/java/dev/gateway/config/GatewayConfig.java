@@ -57,7 +57,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
                        long slowConsumerTimeoutMs, int slowConsumerMaxDrops, int maxAddressLength,
                        int maxChannelsPerConnection, int maxMessageBytes, long requestTimeoutMs,
                        int maxConnectionsPerAddress, int maxHandshakesPerAddress,
-                       long closeTimeoutMs) {
+                       long closeTimeoutMs, int bytesPerSecond, int byteBurst) {
   }
 
   public record Api(String key) {
@@ -156,7 +156,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     validateSecureDefaults();
   }
 
-  /** Channels apart from services. */
+  /** Channels apart from services and the byte rate. */
   private void validateSecureDefaults() {
     for (String channels : permissions.subscribe()) {
       if (channels.equals("*")) {
@@ -174,6 +174,9 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
         });
       }
     }
+    require(limits.bytesPerSecond() > 0, "limits.bytesPerSecond must be > 0");
+    require(limits.byteBurst() >= limits.maxMessageBytes(),
+        "limits.byteBurst must be >= limits.maxMessageBytes, so that every message can pass");
   }
 
   private static void require(boolean ok, String message) {

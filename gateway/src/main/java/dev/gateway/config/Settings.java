@@ -147,8 +147,16 @@ public final class Settings {
           "Sustained client messages per second per connection (token bucket rate)."),
       new Setting("limits.messageBurst", "GATEWAY_MESSAGE_BURST", INT, 200,
           "Client messages a connection may send in a burst (token bucket size)."),
+      // byte rate
+      new Setting("limits.bytesPerSecond", "GATEWAY_BYTES_PER_SECOND", INT, 64 * 1024,
+          "Sustained bytes of client messages per second per connection (token bucket rate;"
+              + " refused like the message rate)."),
+      new Setting("limits.byteBurst", "GATEWAY_BYTE_BURST", INT, 512 * 1024,
+          "Bytes of client messages a connection may send in a burst (token bucket size); at"
+              + " least `limits.maxMessageBytes`, so every message fits."),
       new Setting("limits.rateLimitStrikes", "GATEWAY_RATE_LIMIT_STRIKES", INT, 100,
-          "Messages refused for rate within 10 s after which the connection is closed (4003)."),
+          "Messages refused for rate (messages or bytes) within 10 s after which the connection"
+              + " is closed (4003)."),
       new Setting("limits.maxPendingRequests", "GATEWAY_MAX_PENDING_REQUESTS", INT, 32,
           "Requests and registrations of one connection in progress at once; above it the"
               + " gateway stops reading from that connection until half of them finished."),

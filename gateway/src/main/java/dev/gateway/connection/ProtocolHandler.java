@@ -53,7 +53,7 @@ public final class ProtocolHandler {
       return;
     }
     metrics.messagesReceived(c.transportName(), 1);
-    RateLimiter.Verdict verdict = c.inbound();
+    RateLimiter.Verdict verdict = c.inbound(utf8Length(text));
     if (verdict == RateLimiter.Verdict.CLOSE) {
       c.close(CloseReason.RATE_LIMITED);
       return;
@@ -246,6 +246,26 @@ public final class ProtocolHandler {
   private boolean mayRegister(Grant grant, String address) {
     return permissions.isChannel(address)
         && (grant == null || grant.permissions().maySubscribe(address));
+  }
+
+  /** Bytes of the message in UTF-8, as the byte rate counts them (no copy made). */
+  static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (ch < 0x80) {
+        bytes++;
+      } else if (ch < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(ch) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   /** The one authorisation point: the token's grant, else the anonymous permissions. */

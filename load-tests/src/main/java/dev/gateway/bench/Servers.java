@@ -46,6 +46,7 @@ final class Servers {
           "server": {"host": "127.0.0.1", "port": %d, "drainWindowMs": 0, "shutdownTimeoutMs": 2000},
           "permissions": {"subscribe": ["bench.*"], "publish": ["bench.*"]},
           "limits": {"maxConnections": 16000, "messagesPerSecond": 1000, "messageBurst": 1000,
+                     "bytesPerSecond": 262144,
                      "maxMessageBytes": %d, "maxConnectionsPerAddress": 16000,
                      "maxHandshakesPerAddress": 1000},
           "sockjs": {"heartbeatMs": %d, "sessionTimeoutMs": %d, "maxBytesStreaming": %d},
