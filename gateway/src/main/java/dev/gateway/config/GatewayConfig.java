@@ -36,7 +36,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   /** Authentication with JWT; mode is none, optional or required. */
   public record Auth(String mode, String hs256Secret, String rs256PublicKey, String issuer,
-                     String audience, int leewaySeconds, long deadlineMs) {
+                     String audience, int leewaySeconds, long deadlineMs,
+                     boolean requireExpiry, int maxTokenLifetimeSeconds) {
 
     public boolean enabled() {
       return !mode.equals("none");
@@ -156,7 +157,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     validateSecureDefaults();
   }
 
-  /** Channels apart from services and the byte rate. */
+  /** Channels apart from services, the byte rate and token lifetimes. */
   private void validateSecureDefaults() {
     for (String channels : permissions.subscribe()) {
       if (channels.equals("*")) {
@@ -177,6 +178,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.bytesPerSecond() > 0, "limits.bytesPerSecond must be > 0");
     require(limits.byteBurst() >= limits.maxMessageBytes(),
         "limits.byteBurst must be >= limits.maxMessageBytes, so that every message can pass");
+    require(auth.maxTokenLifetimeSeconds() > 0, "auth.maxTokenLifetimeSeconds must be > 0");
   }
 
   private static void require(boolean ok, String message) {

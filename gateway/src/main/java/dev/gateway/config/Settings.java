@@ -122,6 +122,12 @@ public final class Settings {
           "With `auth.mode=required`, a connection that has not presented a valid token this long"
               + " after opening (SockJS and the raw SockJS WebSocket authenticate with their first"
               + " message) is closed with 1008."),
+      // token lifetime
+      new Setting("auth.requireExpiry", "GATEWAY_JWT_REQUIRE_EXPIRY", BOOLEAN, true,
+          "Refuse tokens without an `exp` claim (`invalid_token`)."),
+      new Setting("auth.maxTokenLifetimeSeconds", "GATEWAY_JWT_MAX_LIFETIME_SECONDS", INT, 86_400,
+          "Longest token lifetime accepted: `exp` minus `iat` (minus the present time when there"
+              + " is no `iat`); a longer-lived token is `invalid_token`."),
       // permissions
       new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST,
           List.of("chat.*", "clock"),
