@@ -173,6 +173,19 @@ public final class PublishApi {
       fail(rc, 403, "access_denied", "without an API key only loopback clients may publish");
       return false;
     }
+    // DNS rebinding: a page whose host name resolves to 127.0.0.1 reaches this port from the
+    // user's browser, with its own name in Host and Origin, and passes the same-origin check.
+    // Without a key, browsers are refused altogether and Host must name this host
+    if (rc.request().getHeader(HttpHeaders.ORIGIN) != null) {
+      fail(rc, 403, "origin_rejected", "without an API key the API takes no browser requests"
+          + " (a request with an Origin header)");
+      return false;
+    }
+    if (!Loopback.isLoopbackHost(rc.request().getHeader(HttpHeaders.HOST))) {
+      fail(rc, 403, "host_rejected", "without an API key the Host header must name a loopback"
+          + " address (localhost, 127.0.0.1, [::1])");
+      return false;
+    }
     return true;
   }
 

@@ -17,7 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Verifies JWTs (HS256 and/or RS256 keys from configuration) into {@link Grant}s and keeps the
- * node's list of revoked token ids. Claims: {@code sub}, {@code jti}, {@code exp}, and
+ * node's list of revoked token ids. A token must expire ({@code exp}, unless
+ * {@code auth.requireExpiry=false}) within {@code auth.maxTokenLifetimeSeconds} of being issued.
+ * Claims: {@code sub}, {@code jti}, {@code exp}, {@code iat}, and
  * {@code subscribe} / {@code publish} / {@code send}: arrays of address patterns. A token grants
  * exactly what its claims list (nothing if a claim is absent); the internal namespace stays
  * closed. Thread-safe.
@@ -92,6 +94,10 @@ public final class Authenticator {
         return Future.failedFuture("claim '" + time + "' must be a number");
       }
     }
+    String lifetime = lifetimeProblem(claims.getValue("exp"), claims.getValue("iat"));
+    if (lifetime != null) {
+      return Future.failedFuture(lifetime);
+    }
     String jti = claims.getValue("jti") instanceof String s ? s : null;
     if (jti != null && isRevoked(jti)) {
       return Future.failedFuture("token revoked");
@@ -103,6 +109,25 @@ public final class Authenticator {
         patterns(claims, "publish"), patterns(claims, "send"));
     String sub = claims.getValue("sub") instanceof String s ? s : null;
     return Future.succeededFuture(new Grant(sub, jti, exp, permissions));
+  }
+
+  /**
+   * Why a token's lifetime is refused, or null: no {@code exp} where one is required, or more
+   * than {@code auth.maxTokenLifetimeSeconds} from {@code iat} (from now without one) to
+   * {@code exp}. A token that never expires cannot be taken back once leaked, other than by
+   * revocation, which the nodes must then remember for ever.
+   */
+  private String lifetimeProblem(Object exp, Object iat) {
+    if (!(exp instanceof Number e)) {
+      return config.requireExpiry() ? "token has no exp claim (tokens must expire)" : null;
+    }
+    long from = iat instanceof Number i ? i.longValue() : System.currentTimeMillis() / 1000;
+    long lifetime = e.longValue() - from;
+    if (lifetime > config.maxTokenLifetimeSeconds()) {
+      return "token lifetime " + lifetime + " s is over the " + config.maxTokenLifetimeSeconds()
+          + " s this gateway accepts";
+    }
+    return null;
   }
 
   /** Why a token failed, for the client: never the token itself, never a stack trace. */

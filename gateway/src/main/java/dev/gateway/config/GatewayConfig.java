@@ -37,7 +37,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   /** Authentication with JWT; mode is none, optional or required. */
   public record Auth(String mode, String hs256Secret, String rs256PublicKey, String issuer,
-                     String audience, int leewaySeconds, long deadlineMs) {
+                     String audience, int leewaySeconds, long deadlineMs,
+                     boolean requireExpiry, int maxTokenLifetimeSeconds) {
 
     public boolean enabled() {
       return !mode.equals("none");
@@ -48,7 +49,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     }
   }
 
-  public record Permissions(List<String> subscribe, List<String> publish, List<String> send) {
+  public record Permissions(List<String> subscribe, List<String> publish, List<String> send,
+                            boolean allowAnySubscribe) {
   }
 
   public record Limits(int maxConnections, int maxFrameBytes, int messagesPerSecond,
@@ -57,7 +59,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
                        long slowConsumerTimeoutMs, int slowConsumerMaxDrops, int maxAddressLength,
                        int maxChannelsPerConnection, int maxMessageBytes, long requestTimeoutMs,
                        int maxConnectionsPerAddress, int maxHandshakesPerAddress,
-                       long closeTimeoutMs) {
+                       long closeTimeoutMs, int bytesPerSecond, int byteBurst) {
   }
 
   public record Api(String key) {
@@ -177,6 +179,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.closeTimeoutMs() > 0, "limits.closeTimeoutMs must be > 0");
     require(demo.clockIntervalMs() > 0, "demo.clockIntervalMs must be > 0");
     validateManagement();
+    validateSecureDefaults();
   }
 
   private void validateManagement() {
@@ -193,6 +196,30 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(port >= 0 && port <= 65535, "management.port must be 0..65535 (or unset)");
     require(port == 0 || port != server.port(),
         "management.port must differ from server.port (unset serves management on server.port)");
+  }
+
+  /** Channels apart from services, the byte rate and token lifetimes. */
+  private void validateSecureDefaults() {
+    for (String channels : permissions.subscribe()) {
+      if (channels.equals("*")) {
+        require(permissions.allowAnySubscribe(), "permissions.subscribe: '*' lets clients register"
+            + " to every address, backend services included, and take a share of their requests;"
+            + " list the channel namespaces instead (e.g. chat.*), or set"
+            + " permissions.allowAnySubscribe=true to accept the risk");
+        continue; // accepted as unsafe: services are then only the addresses send patterns name
+      }
+      for (String services : permissions.send()) {
+        Globs.overlap(channels, services).ifPresent(address -> {
+          throw new ConfigException("permissions.subscribe pattern '" + channels + "' overlaps"
+              + " permissions.send pattern '" + services + "' (both match '" + address + "'): an"
+              + " address is either a channel clients register to or a service they send to");
+        });
+      }
+    }
+    require(limits.bytesPerSecond() > 0, "limits.bytesPerSecond must be > 0");
+    require(limits.byteBurst() >= limits.maxMessageBytes(),
+        "limits.byteBurst must be >= limits.maxMessageBytes, so that every message can pass");
+    require(auth.maxTokenLifetimeSeconds() > 0, "auth.maxTokenLifetimeSeconds must be > 0");
   }
 
   private static void require(boolean ok, String message) {

@@ -130,14 +130,30 @@ public final class Settings {
           "With `auth.mode=required`, a connection that has not presented a valid token this long"
               + " after opening (SockJS and the raw SockJS WebSocket authenticate with their first"
               + " message) is closed with 1008."),
+      // token lifetime
+      new Setting("auth.requireExpiry", "GATEWAY_JWT_REQUIRE_EXPIRY", BOOLEAN, true,
+          "Refuse tokens without an `exp` claim (`invalid_token`)."),
+      new Setting("auth.maxTokenLifetimeSeconds", "GATEWAY_JWT_MAX_LIFETIME_SECONDS", INT, 86_400,
+          "Longest token lifetime accepted: `exp` minus `iat` (minus the present time when there"
+              + " is no `iat`); a longer-lived token is `invalid_token`."),
       // permissions
-      new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST, List.of("*"),
-          "Address patterns clients may register to (`*` matches any characters). The internal"
-              + " namespace (`gateway.internal.`, `__vertx.`) is never reachable."),
+      new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST,
+          List.of("chat.*", "clock"),
+          "Channel namespaces: address patterns clients may register to (`*` matches any"
+              + " characters), never overlapping `permissions.send`. A token's `subscribe` claim"
+              + " narrows them, never widens them. The internal namespace (`gateway.internal.`,"
+              + " `__vertx.`) is never reachable."),
       new Setting("permissions.publish", "GATEWAY_PERMISSIONS_PUBLISH", LIST, List.of("chat.*"),
           "Address patterns clients may publish to."),
       new Setting("permissions.send", "GATEWAY_PERMISSIONS_SEND", LIST, List.of("echo"),
           "Address patterns clients may `send` to (point-to-point, request/reply with backends)."),
+      // channels apart from services
+      new Setting("permissions.allowAnySubscribe", "GATEWAY_PERMISSIONS_ALLOW_ANY_SUBSCRIBE",
+          BOOLEAN, false,
+          "Unsafe: accept a bare `*` in `permissions.subscribe`, which lets clients register to"
+              + " any address but those `permissions.send` names, including backend addresses"
+              + " clients cannot send to. Without it such a configuration stops the node at"
+              + " start-up."),
       // limits
       new Setting("limits.maxFrameBytes", "GATEWAY_MAX_FRAME_BYTES", INT, 64 * 1024,
           "Largest WebSocket frame a client may send (close 1009 above)."),
@@ -145,8 +161,16 @@ public final class Settings {
           "Sustained client messages per second per connection (token bucket rate)."),
       new Setting("limits.messageBurst", "GATEWAY_MESSAGE_BURST", INT, 200,
           "Client messages a connection may send in a burst (token bucket size)."),
+      // byte rate
+      new Setting("limits.bytesPerSecond", "GATEWAY_BYTES_PER_SECOND", INT, 64 * 1024,
+          "Sustained bytes of client messages per second per connection (token bucket rate;"
+              + " refused like the message rate)."),
+      new Setting("limits.byteBurst", "GATEWAY_BYTE_BURST", INT, 512 * 1024,
+          "Bytes of client messages a connection may send in a burst (token bucket size); at"
+              + " least `limits.maxMessageBytes`, so every message fits."),
       new Setting("limits.rateLimitStrikes", "GATEWAY_RATE_LIMIT_STRIKES", INT, 100,
-          "Messages refused for rate within 10 s after which the connection is closed (4003)."),
+          "Messages refused for rate (messages or bytes) within 10 s after which the connection"
+              + " is closed (4003)."),
       new Setting("limits.maxPendingRequests", "GATEWAY_MAX_PENDING_REQUESTS", INT, 32,
           "Requests and registrations of one connection in progress at once; above it the"
               + " gateway stops reading from that connection until half of them finished."),

@@ -40,6 +40,7 @@ public final class GatewayMetrics {
   private final Counter clusterMessagesReceived;
   private final Counter sockJsForwarded;
   private final Counter unencodable;
+  private final Counter channelPointToPoint;
 
   /**
    * Transports whose connection gauges, drop and paused-read counters exist from the start (at
@@ -60,6 +61,10 @@ public final class GatewayMetrics {
     }
     this.unencodable = Counter.builder("gateway.messages.unencodable")
         .description("Event-bus messages on a channel whose body has no JSON form (not delivered)")
+        .register(registry);
+    this.channelPointToPoint = Counter.builder("gateway.channel.point.to.point")
+        .description("Sends and requests that reached a channel's consumer (refused, never"
+            + " delivered to subscribers): an address used as a channel and a service at once")
         .register(registry);
     this.localDeliveryLatency = latencyTimer(registry, "local");
     this.remoteDeliveryLatency = latencyTimer(registry, "remote");
@@ -126,6 +131,11 @@ public final class GatewayMetrics {
 
   public void unencodable() {
     unencodable.increment();
+  }
+
+  /** A send or request reached a channel's consumer and was refused. */
+  public void channelPointToPoint() {
+    channelPointToPoint.increment();
   }
 
   public void authFailure(String reason) {

@@ -24,7 +24,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class NativeWebSocketDeliveryTest {
 
   @RegisterExtension
-  static final GatewayExtension gw = GatewayExtension.config(new JsonObject().put("demo", new JsonObject().put("clockIntervalMs", 200)));
+  static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
+      .put("demo", new JsonObject().put("clockIntervalMs", 200))
+      // news.*: a channel clients may register to but not publish to (the HTTP API publishes)
+      .put("permissions", new JsonObject().put("subscribe",
+          new io.vertx.core.json.JsonArray().add("chat.*").add("clock").add("news.*"))));
 
   static boolean isRec(JsonObject m, String address) {
     return "rec".equals(m.getString("type")) && address.equals(m.getString("address"));
