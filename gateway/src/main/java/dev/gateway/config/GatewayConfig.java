@@ -18,11 +18,19 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   public record Cluster(boolean enabled, String name, String host, String publicHost, int port,
                         int eventBusPort, List<String> members, String kubernetesServiceDns,
-                        long failureDetectionMs) {
+                        long failureDetectionMs, String secret, boolean insecure, Tls tls) {
 
     /** The address other nodes reach this one at. */
     public String effectivePublicHost() {
       return publicHost != null ? publicHost : host;
+    }
+  }
+
+  /** Event-bus TLS between nodes (PEM files); off when none is set. */
+  public record Tls(String certFile, String keyFile, String caFile) {
+
+    public boolean enabled() {
+      return certFile != null;
     }
   }
 
@@ -106,6 +114,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(cluster.failureDetectionMs() >= 1000, "cluster.failureDetectionMs must be >= 1000");
     require(!cluster.enabled() || cluster.kubernetesServiceDns() != null || !cluster.members().isEmpty(),
         "cluster.members must list at least one address (or set cluster.kubernetesServiceDns)");
+    validateClusterSecurity();
     for (String t : sockjs.transports()) {
       require(SOCKJS_TRANSPORTS.contains(t),
           "sockjs.transports: unknown transport '" + t + "' (known: " + SOCKJS_TRANSPORTS + ")");
@@ -152,6 +161,20 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.maxHandshakesPerAddress() > 0, "limits.maxHandshakesPerAddress must be > 0");
     require(limits.closeTimeoutMs() > 0, "limits.closeTimeoutMs must be > 0");
     require(demo.clockIntervalMs() > 0, "demo.clockIntervalMs must be > 0");
+  }
+
+  private void validateClusterSecurity() {
+    require(cluster.secret() == null || cluster.secret().length() >= 32,
+        "cluster.secret must be at least 32 characters");
+    require(!cluster.enabled() || cluster.secret() != null || cluster.insecure(),
+        "clustering needs a shared secret: set cluster.secret (GATEWAY_CLUSTER_SECRET, at least 32"
+            + " characters, the same on every node, e.g. from `openssl rand -base64 32`), or"
+            + " cluster.insecure=true (GATEWAY_CLUSTER_INSECURE) for a local experiment");
+    Tls t = cluster.tls();
+    int set = (t.certFile() != null ? 1 : 0) + (t.keyFile() != null ? 1 : 0)
+        + (t.caFile() != null ? 1 : 0);
+    require(set == 0 || set == 3, "cluster.tls.certFile, cluster.tls.keyFile and cluster.tls.caFile"
+        + " (GATEWAY_CLUSTER_TLS_CERT_FILE, _KEY_FILE, _CA_FILE) go together: set all three or none");
   }
 
   private static void require(boolean ok, String message) {
