@@ -1,6 +1,7 @@
 package dev.gateway;
 
 import dev.gateway.auth.Authenticator;
+import dev.gateway.cluster.ClusterSeal;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.connection.ConnectionSlots;
@@ -71,6 +72,7 @@ public final class MainVerticle extends VerticleBase {
           () -> cluster.isActive() ? cluster.getNodes().size() : 0);
     }
     hub = new ChannelHub(metrics, stamp);
+    ClusterSeal seal = ClusterSeal.forNode(config.cluster(), metrics::clusterMessageRejected);
     authenticator = new Authenticator(vertx, config.auth());
     slots = new ConnectionSlots(config.limits().maxConnections(),
         config.limits().maxConnectionsPerAddress(), config.limits().maxHandshakesPerAddress());
@@ -78,7 +80,7 @@ public final class MainVerticle extends VerticleBase {
         "Connection slots taken: open connections, connections closing, handshakes in progress",
         slots::inUse);
     sockJsNode = new SockJsNode(vertx, metrics, config.cluster().enabled() ? stamp.nodeId() : null,
-        config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000);
+        config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000, seal);
     drain = new Drain(vertx, health, config.server().drainWindowMs());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
