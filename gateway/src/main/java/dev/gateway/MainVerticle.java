@@ -1,7 +1,9 @@
 package dev.gateway;
 
 import dev.gateway.auth.Authenticator;
+import dev.gateway.auth.RevocationStore;
 import dev.gateway.cluster.ClusterSeal;
+import dev.gateway.cluster.GridRevocations;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.connection.ConnectionSlots;
@@ -20,6 +22,7 @@ import io.vertx.core.buffer.Buffer;
 import dev.gateway.internal.VertxInternals;
 import dev.gateway.transport.sockjs.SockJsNode;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.UUID;
 
 /**
@@ -73,7 +76,10 @@ public final class MainVerticle extends VerticleBase {
     }
     hub = new ChannelHub(metrics, stamp);
     ClusterSeal seal = ClusterSeal.forNode(config.cluster(), metrics::clusterMessageRejected);
-    authenticator = new Authenticator(vertx, config.auth());
+    RevocationStore revocations = new RevocationStore(seal, config.auth().maxRevocations(),
+        config.auth().leewaySeconds(), metrics);
+    vertx.setPeriodic(60_000, t -> revocations.purge());
+    authenticator = new Authenticator(vertx, config.auth(), revocations);
     slots = new ConnectionSlots(config.limits().maxConnections(),
         config.limits().maxConnectionsPerAddress(), config.limits().maxHandshakesPerAddress());
     metrics.gauge("gateway.connection.slots.in.use",
@@ -84,9 +90,19 @@ public final class MainVerticle extends VerticleBase {
     drain = new Drain(vertx, health, config.server().drainWindowMs());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
-            .compose(id -> sockJsNode.start()).map(lib))
+            .compose(id -> sockJsNode.start())
+            .compose(v -> gridRevocations(cluster, seal, revocations)).map(lib))
         .compose(this::deployServers)
         .onSuccess(id -> health.markReady());
+  }
+
+  /** On a cluster, revocations live in the grid: loaded here before any server starts. */
+  private Future<Void> gridRevocations(ClusterManager cluster, ClusterSeal seal,
+                                       RevocationStore revocations) {
+    if (cluster instanceof HazelcastClusterManager hazelcast) {
+      return revocations.useGrid(new GridRevocations(vertx, hazelcast.getHazelcastInstance(), seal));
+    }
+    return Future.succeededFuture();
   }
 
   private Future<?> deployDemo() {

@@ -1,6 +1,7 @@
 package dev.gateway.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.gateway.config.ConfigException;
@@ -108,6 +109,10 @@ public final class Clustering {
         .setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(noHeartbeatSeconds))
         .setProperty("hazelcast.merge.first.run.delay.seconds", "2")
         .setProperty("hazelcast.merge.next.run.delay.seconds", "2");
+
+    // revocations: one backup, and no eviction (the default): an entry leaves when its TTL ends,
+    // never to make room (a new revocation is refused at the bound instead)
+    config.addMapConfig(new MapConfig(GridRevocations.MAP).setBackupCount(1));
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(true).setPortCount(20);

@@ -44,7 +44,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   /** Authentication with JWT; mode is none, optional or required. */
   public record Auth(String mode, String hs256Secret, String rs256PublicKey, String issuer,
-                     String audience, int leewaySeconds, long deadlineMs) {
+                     String audience, int leewaySeconds, long deadlineMs, int maxRevocations) {
 
     public boolean enabled() {
       return !mode.equals("none");
@@ -161,6 +161,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.maxHandshakesPerAddress() > 0, "limits.maxHandshakesPerAddress must be > 0");
     require(limits.closeTimeoutMs() > 0, "limits.closeTimeoutMs must be > 0");
     require(demo.clockIntervalMs() > 0, "demo.clockIntervalMs must be > 0");
+    require(auth.maxRevocations() > 0, "auth.maxRevocations must be > 0");
   }
 
   private void validateClusterSecurity() {

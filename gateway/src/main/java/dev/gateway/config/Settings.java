@@ -138,6 +138,10 @@ public final class Settings {
           "With `auth.mode=required`, a connection that has not presented a valid token this long"
               + " after opening (SockJS and the raw SockJS WebSocket authenticate with their first"
               + " message) is closed with 1008."),
+      // revocations
+      new Setting("auth.maxRevocations", "GATEWAY_MAX_REVOCATIONS", INT, 100_000,
+          "Token revocations held at once (cluster-wide on a cluster); at the bound a new one is"
+              + " refused (507 `revocation_limit`), never an old one dropped."),
       // permissions
       new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST, List.of("*"),
           "Address patterns clients may register to (`*` matches any characters). The internal"

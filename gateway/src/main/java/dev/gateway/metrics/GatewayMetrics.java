@@ -41,6 +41,7 @@ public final class GatewayMetrics {
   private final Counter clusterMessagesReceived;
   private final Counter sockJsForwarded;
   private final Counter unencodable;
+  private final Counter revocationsRefused;
 
   /**
    * Transports whose connection gauges, drop and paused-read counters exist from the start (at
@@ -81,6 +82,9 @@ public final class GatewayMetrics {
       counter(clusterRejected, "gateway.cluster.messages.rejected", CLUSTER_REJECTED_HELP,
           "reason", reason);
     }
+    this.revocationsRefused = Counter.builder("gateway.revocations.refused")
+        .description("Token revocations refused because auth.maxRevocations were held")
+        .register(registry);
   }
 
   private static final String CLUSTER_REJECTED_HELP = "Messages from other nodes and grid values"
@@ -90,6 +94,11 @@ public final class GatewayMetrics {
   public void clusterMessageRejected(String reason) {
     counter(clusterRejected, "gateway.cluster.messages.rejected", CLUSTER_REJECTED_HELP,
         "reason", reason).increment();
+  }
+
+  /** A revocation refused at the bound. */
+  public void revocationRefused() {
+    revocationsRefused.increment();
   }
 
   public MeterRegistry registry() {

@@ -113,10 +113,12 @@ public final class HttpServerVerticle extends VerticleBase {
         router.handle(req);
       }
     });
-    vertx.eventBus().<JsonObject>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
-      String jti = msg.body().getString("jti");
-      authenticator.revoke(jti, msg.body().getLong("expiresAtMillis", 0L));
-      loop.closeRevoked(jti);
+    vertx.eventBus().<Object>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
+      // only a sealed notice (from a node with the cluster secret) closes anything
+      String jti = authenticator.revocations().onNotice(PublishApi.REVOKE_ADDRESS, msg.body());
+      if (jti != null) {
+        loop.closeRevoked(jti);
+      }
     });
     long pingNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pingIntervalMs());
     long pongNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pongTimeoutMs());
@@ -168,7 +170,7 @@ public final class HttpServerVerticle extends VerticleBase {
         .failureHandler(api::failure);
     router.post("/api/revoke")
         .handler(BodyHandler.create(false).setBodyLimit(4096))
-        .handler(api::revoke)
+        .handler(rc -> api.revoke(rc, authenticator.revocations()))
         .failureHandler(api::failure);
     router.get(SockJsServer.LIBRARY_PATH).handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/javascript; charset=utf-8")

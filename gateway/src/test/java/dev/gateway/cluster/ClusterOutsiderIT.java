@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.gateway.support.BridgeClient;
 import dev.gateway.support.ClusterOutsider;
 import dev.gateway.support.ProcessCluster;
 import dev.gateway.support.TestCluster;
@@ -15,13 +16,19 @@ import dev.gateway.support.sockjs.StreamingSession;
 import dev.gateway.testkit.GatewayProcess;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +41,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@link ClusterOutsider}) that joins their Hazelcast cluster. It can read the grid and send on
  * the event bus (no event-bus TLS here: this is what the secret alone must hold), yet it finds no
  * SockJS session id in the ownership map, and what it forges (a forwarded {@code send} into a
- * live session's owner) is dropped and counted by the nodes and reaches no client.
+ * live session's owner, a revoke notice) is dropped and counted by the nodes and reaches no
+ * client.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ClusterOutsiderIT {
@@ -110,6 +118,31 @@ class ClusterOutsiderIT {
     assertEquals(204, xhrSend(other, victim.sessionPath(), echo("legit-2")));
     assertNotNull(victim.awaitRec("legit-2", 10), "after the attack; frames " + victim.frames());
     assertNull(victim.closeFrame(), "the session was closed: " + victim.frames());
+  }
+
+  @Test
+  void aForgedRevokeNoticeClosesNothing() throws Exception {
+    JWTAuth signer = JWTAuth.create(cluster.client(), new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(JWT_SECRET)));
+    String jti = "victim-" + UUID.randomUUID();
+    String token = signer.generateToken(new JsonObject().put("sub", "ann").put("jti", jti)
+        .put("subscribe", new JsonArray().add("chat.*")), new JWTOptions().setExpiresInSeconds(120));
+    GatewayProcess node = cluster.node(1);
+    BridgeClient victim = cluster.closeAfter(BridgeClient.connect(cluster.client(),
+        new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port).setURI("/ws?token=" + token)));
+    victim.register("chat.victim");
+    double before = counted(node);
+
+    outsider.vertx.eventBus().publish("gateway.internal.revoke",
+        new JsonObject().put("jti", jti).put("expiresAtMillis", 0L));
+
+    assertNull(victim.awaitClose(3), "a forged notice closed the connection: " + victim.closeReason());
+    assertTrue(node.awaitMetric(UNSIGNED, v -> v >= before + 1, 10),
+        "the node did not count the forged notice: " + node.metric(UNSIGNED));
+    try (BridgeClient again = BridgeClient.connect(cluster.client(), new WebSocketConnectOptions()
+        .setHost("127.0.0.1").setPort(cluster.node(0).port).setURI("/ws?token=" + token))) {
+      again.register("chat.victim"); // the token is not revoked anywhere
+    }
   }
 
   /** The session id of a SockJS session path {@code /eventbus/<server>/<session>}. */

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Validation of the cluster's security settings: no clustering without a secret (unless
  * explicitly insecure), secrets of at least 32 characters, the event-bus TLS files all three or
- * none.
+ * none, and a positive revocation bound.
  */
 class ClusterSecuritySettingsTest {
 
@@ -77,6 +77,12 @@ class ClusterSecuritySettingsTest {
         .put("secret", SECRET).put("tls", new JsonObject().put("certFile", "/c.pem")
             .put("keyFile", "/k.pem").put("caFile", "/ca.pem")));
     assertDoesNotThrow(() -> ConfigLoader.fromJson(file, Map.of()));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0", "-1"})
+  void theRevocationBoundMustBePositive(String max) {
+    fails(Map.of("GATEWAY_MAX_REVOCATIONS", max), "auth.maxRevocations");
   }
 
   private static void put(Map<String, String> env, String name, String value) {
