@@ -27,6 +27,7 @@ public final class Main {
     GatewayConfig config;
     try {
       config = ConfigLoader.load(args, System.getenv());
+      Clustering.checkFiles(config.cluster());
     } catch (ConfigException e) {
       System.err.println("gateway: configuration error: " + e.getMessage());
       System.exit(2);

@@ -1,6 +1,9 @@
 package dev.gateway;
 
 import dev.gateway.auth.Authenticator;
+import dev.gateway.auth.RevocationStore;
+import dev.gateway.cluster.ClusterSeal;
+import dev.gateway.cluster.GridRevocations;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.connection.ConnectionSlots;
@@ -20,6 +23,7 @@ import io.vertx.core.buffer.Buffer;
 import dev.gateway.internal.VertxInternals;
 import dev.gateway.transport.sockjs.SockJsNode;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.UUID;
 
 /**
@@ -74,21 +78,35 @@ public final class MainVerticle extends VerticleBase {
           () -> cluster.isActive() ? cluster.getNodes().size() : 0);
     }
     hub = new ChannelHub(metrics, stamp);
-    authenticator = new Authenticator(vertx, config.auth());
+    ClusterSeal seal = ClusterSeal.forNode(config.cluster(), metrics::clusterMessageRejected);
+    RevocationStore revocations = new RevocationStore(seal, config.auth().maxRevocations(),
+        config.auth().leewaySeconds(), metrics);
+    vertx.setPeriodic(60_000, t -> revocations.purge());
+    authenticator = new Authenticator(vertx, config.auth(), revocations);
     slots = new ConnectionSlots(config.limits().maxConnections(),
         config.limits().maxConnectionsPerAddress(), config.limits().maxHandshakesPerAddress());
     metrics.gauge("gateway.connection.slots.in.use",
         "Connection slots taken: open connections, connections closing, handshakes in progress",
         slots::inUse);
     sockJsNode = new SockJsNode(vertx, metrics, config.cluster().enabled() ? stamp.nodeId() : null,
-        config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000);
+        config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000, seal);
     drain = new Drain(vertx, health, config.server().drainWindowMs());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
-            .compose(id -> sockJsNode.start()).map(lib))
+            .compose(id -> sockJsNode.start())
+            .compose(v -> gridRevocations(cluster, seal, revocations)).map(lib))
         .compose(this::deployServers)
         .compose(id -> deployManagement())
         .onSuccess(id -> health.markReady());
+  }
+
+  /** On a cluster, revocations live in the grid: loaded here before any server starts. */
+  private Future<Void> gridRevocations(ClusterManager cluster, ClusterSeal seal,
+                                       RevocationStore revocations) {
+    if (cluster instanceof HazelcastClusterManager hazelcast) {
+      return revocations.useGrid(new GridRevocations(vertx, hazelcast.getHazelcastInstance(), seal));
+    }
+    return Future.succeededFuture();
   }
 
   private Future<?> deployDemo() {
@@ -111,7 +129,8 @@ public final class MainVerticle extends VerticleBase {
     if (!config.management().separate()) {
       return Future.succeededFuture();
     }
-    management = new ManagementServerVerticle(config, metrics, health, stamp);
+    management = new ManagementServerVerticle(config, metrics, health, stamp,
+        authenticator.revocations());
     return vertx.deployVerticle(management);
   }
 

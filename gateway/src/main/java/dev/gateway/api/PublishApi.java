@@ -3,6 +3,7 @@ package dev.gateway.api;
 import dev.gateway.auth.ClientAddress;
 import dev.gateway.auth.Loopback;
 import dev.gateway.auth.Permissions;
+import dev.gateway.auth.RevocationStore;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.metrics.GatewayMetrics;
@@ -30,7 +31,7 @@ import java.util.function.Predicate;
 public final class PublishApi {
 
   /**
-   * Internal address of token revocations ({@code {"jti":..,"expiresAtMillis":..}}), published so
+   * Internal address of revoke notices ({@link RevocationStore#notice}, sealed), published so
    * every server instance (and, clustered, every node) closes the token's connections.
    */
   public static final String REVOKE_ADDRESS = "gateway.internal.revoke";
@@ -114,11 +115,13 @@ public final class PublishApi {
   }
 
   /**
-   * {@code POST /api/revoke {"jti":ID[,"exp":EPOCH_SECONDS]}}: revokes a token: its connections
-   * close with 4501 and it is refused from then on (until its expiry). Same authorisation as
-   * publishing.
+   * {@code POST /api/revoke {"jti":ID[,"exp":EPOCH_SECONDS]}}: revokes a token: once it is
+   * stored (on a cluster, in the grid) the answer is 202, its connections close with 4501 on
+   * every node and it is refused from then on (until its expiry). At the bound the answer is
+   * 507 {@code revocation_limit}; a grid that cannot be written, 503 {@code unavailable}. Same
+   * authorisation as publishing.
    */
-  public void revoke(RoutingContext rc) {
+  public void revoke(RoutingContext rc, RevocationStore revocations) {
     if (!authorised(rc)) {
       return;
     }
@@ -128,9 +131,20 @@ public final class PublishApi {
       return;
     }
     long exp = json.getValue("exp") instanceof Number n ? n.longValue() * 1000 : 0;
-    eventBus.publish(REVOKE_ADDRESS, new JsonObject().put("jti", jti).put("expiresAtMillis", exp));
-    rc.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end("{\"status\":\"revoked\"}");
+    revocations.revoke(jti, exp).onComplete(ar -> {
+      if (ar.failed()) {
+        if (ar.cause() instanceof RevocationStore.LimitReached limit) {
+          fail(rc, 507, "revocation_limit", limit.getMessage());
+        } else {
+          fail(rc, 503, "unavailable", "the revocation could not be stored; retry");
+        }
+        return;
+      }
+      // sealed: a node closes connections only on a notice from a holder of the cluster secret
+      eventBus.publish(REVOKE_ADDRESS, revocations.notice(REVOKE_ADDRESS, jti, exp));
+      rc.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end("{\"status\":\"revoked\"}");
+    });
   }
 
   /** Failures of the route (a body over the limit): the same JSON errors as everything else. */

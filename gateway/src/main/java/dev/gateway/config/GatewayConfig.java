@@ -19,11 +19,19 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   public record Cluster(boolean enabled, String name, String host, String publicHost, int port,
                         int eventBusPort, List<String> members, String kubernetesServiceDns,
-                        long failureDetectionMs) {
+                        long failureDetectionMs, String secret, boolean insecure, Tls tls) {
 
     /** The address other nodes reach this one at. */
     public String effectivePublicHost() {
       return publicHost != null ? publicHost : host;
+    }
+  }
+
+  /** Event-bus TLS between nodes (PEM files); off when none is set. */
+  public record Tls(String certFile, String keyFile, String caFile) {
+
+    public boolean enabled() {
+      return certFile != null;
     }
   }
 
@@ -38,7 +46,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   /** Authentication with JWT; mode is none, optional or required. */
   public record Auth(String mode, String hs256Secret, String rs256PublicKey, String issuer,
                      String audience, int leewaySeconds, long deadlineMs,
-                     boolean requireExpiry, int maxTokenLifetimeSeconds) {
+                     boolean requireExpiry, int maxTokenLifetimeSeconds, int maxRevocations) {
 
     public boolean enabled() {
       return !mode.equals("none");
@@ -132,6 +140,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(cluster.failureDetectionMs() >= 1000, "cluster.failureDetectionMs must be >= 1000");
     require(!cluster.enabled() || cluster.kubernetesServiceDns() != null || !cluster.members().isEmpty(),
         "cluster.members must list at least one address (or set cluster.kubernetesServiceDns)");
+    validateClusterSecurity();
     for (String t : sockjs.transports()) {
       require(SOCKJS_TRANSPORTS.contains(t),
           "sockjs.transports: unknown transport '" + t + "' (known: " + SOCKJS_TRANSPORTS + ")");
@@ -180,6 +189,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(demo.clockIntervalMs() > 0, "demo.clockIntervalMs must be > 0");
     validateManagement();
     validateSecureDefaults();
+    require(auth.maxRevocations() > 0, "auth.maxRevocations must be > 0");
   }
 
   private void validateManagement() {
@@ -220,6 +230,20 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.byteBurst() >= limits.maxMessageBytes(),
         "limits.byteBurst must be >= limits.maxMessageBytes, so that every message can pass");
     require(auth.maxTokenLifetimeSeconds() > 0, "auth.maxTokenLifetimeSeconds must be > 0");
+  }
+
+  private void validateClusterSecurity() {
+    require(cluster.secret() == null || cluster.secret().length() >= 32,
+        "cluster.secret must be at least 32 characters");
+    require(!cluster.enabled() || cluster.secret() != null || cluster.insecure(),
+        "clustering needs a shared secret: set cluster.secret (GATEWAY_CLUSTER_SECRET, at least 32"
+            + " characters, the same on every node, e.g. from `openssl rand -base64 32`), or"
+            + " cluster.insecure=true (GATEWAY_CLUSTER_INSECURE) for a local experiment");
+    Tls t = cluster.tls();
+    int set = (t.certFile() != null ? 1 : 0) + (t.keyFile() != null ? 1 : 0)
+        + (t.caFile() != null ? 1 : 0);
+    require(set == 0 || set == 3, "cluster.tls.certFile, cluster.tls.keyFile and cluster.tls.caFile"
+        + " (GATEWAY_CLUSTER_TLS_CERT_FILE, _KEY_FILE, _CA_FILE) go together: set all three or none");
   }
 
   private static void require(boolean ok, String message) {

@@ -78,6 +78,22 @@ public final class Settings {
               + " Service, e.g. `gateway-cluster.default.svc.cluster.local`."),
       new Setting("cluster.failureDetectionMs", "GATEWAY_CLUSTER_FAILURE_DETECTION_MS", LONG, 10_000L,
           "A node silent this long is declared dead and its registrations dropped."),
+      // cluster security
+      new Setting("cluster.secret", "GATEWAY_CLUSTER_SECRET", STRING, null,
+          "Shared secret of the cluster's nodes (at least 32 characters; the same on every node):"
+              + " authenticates forwarded SockJS traffic and revocations between nodes and keys"
+              + " the hashes of ids in shared maps. Required when clustered."),
+      new Setting("cluster.insecure", "GATEWAY_CLUSTER_INSECURE", BOOLEAN, false,
+          "Cluster without `cluster.secret` (a loud warning at start-up): anyone who reaches the"
+              + " cluster ports can act as a node. Local experiments only."),
+      new Setting("cluster.tls.certFile", "GATEWAY_CLUSTER_TLS_CERT_FILE", STRING, null,
+          "Event-bus TLS between nodes: this node's certificate (PEM), issued by the cluster CA."
+              + " Set all three `cluster.tls.*` files or none."),
+      new Setting("cluster.tls.keyFile", "GATEWAY_CLUSTER_TLS_KEY_FILE", STRING, null,
+          "Event-bus TLS: the private key (PEM, PKCS#8 or PKCS#1/SEC1) of `cluster.tls.certFile`."),
+      new Setting("cluster.tls.caFile", "GATEWAY_CLUSTER_TLS_CA_FILE", STRING, null,
+          "Event-bus TLS: the dedicated cluster CA (PEM). Nodes accept connections only with a"
+              + " certificate it issued, both ways (no host name check: pod IPs change)."),
       // SockJS
       new Setting("sockjs.transports", "GATEWAY_SOCKJS_TRANSPORTS", LIST,
           List.of("websocket", "xhr", "eventsource"),
@@ -136,6 +152,10 @@ public final class Settings {
       new Setting("auth.maxTokenLifetimeSeconds", "GATEWAY_JWT_MAX_LIFETIME_SECONDS", INT, 86_400,
           "Longest token lifetime accepted: `exp` minus `iat` (minus the present time when there"
               + " is no `iat`); a longer-lived token is `invalid_token`."),
+      // revocations
+      new Setting("auth.maxRevocations", "GATEWAY_MAX_REVOCATIONS", INT, 100_000,
+          "Token revocations held at once (cluster-wide on a cluster); at the bound a new one is"
+              + " refused (507 `revocation_limit`), never an old one dropped."),
       // permissions
       new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST,
           List.of("chat.*", "clock"),

@@ -110,10 +110,12 @@ public final class HttpServerVerticle extends VerticleBase {
         router.handle(req);
       }
     });
-    vertx.eventBus().<JsonObject>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
-      String jti = msg.body().getString("jti");
-      authenticator.revoke(jti, msg.body().getLong("expiresAtMillis", 0L));
-      loop.closeRevoked(jti);
+    vertx.eventBus().<Object>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
+      // only a sealed notice (from a node with the cluster secret) closes anything
+      String jti = authenticator.revocations().onNotice(PublishApi.REVOKE_ADDRESS, msg.body());
+      if (jti != null) {
+        loop.closeRevoked(jti);
+      }
     });
     long pingNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pingIntervalMs());
     long pongNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pongTimeoutMs());
@@ -153,7 +155,8 @@ public final class HttpServerVerticle extends VerticleBase {
     if (config.management().separate()) {
       ManagementRoutes.refuse(router);
     } else {
-      ManagementRoutes.mount(router, vertx, config, metrics, health, stamp, gate::originAcceptable);
+      ManagementRoutes.mount(router, vertx, config, metrics, health, stamp, gate::originAcceptable,
+          authenticator.revocations());
     }
     router.get(SockJsServer.LIBRARY_PATH).handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/javascript; charset=utf-8")

@@ -1,6 +1,7 @@
 package dev.gateway.transport;
 
 import dev.gateway.api.PublishApi;
+import dev.gateway.auth.RevocationStore;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.health.Health;
@@ -39,7 +40,8 @@ final class ManagementRoutes {
 
   /** Mounts health, metrics and the HTTP API on the router. */
   static void mount(Router router, Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
-                    Health health, PublishStamp stamp, Predicate<HttpServerRequest> originAcceptable) {
+                    Health health, PublishStamp stamp, Predicate<HttpServerRequest> originAcceptable,
+                    RevocationStore revocations) {
     router.get("/health/live").handler(rc -> json(rc, 200, "{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(rc -> {
       if (health.ready()) {
@@ -58,7 +60,7 @@ final class ManagementRoutes {
         .failureHandler(api::failure);
     router.post("/api/revoke")
         .handler(BodyHandler.create(false).setBodyLimit(4096))
-        .handler(api::revoke)
+        .handler(rc -> api.revoke(rc, revocations))
         .failureHandler(api::failure);
   }
 

@@ -1,5 +1,6 @@
 package dev.gateway.transport;
 
+import dev.gateway.auth.RevocationStore;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.ConnectionSlots;
@@ -32,14 +33,16 @@ public final class ManagementServerVerticle extends VerticleBase {
   private final GatewayMetrics metrics;
   private final Health health;
   private final PublishStamp stamp;
+  private final RevocationStore revocations;
   private HttpServer server;
 
   public ManagementServerVerticle(GatewayConfig config, GatewayMetrics metrics, Health health,
-                                  PublishStamp stamp) {
+                                  PublishStamp stamp, RevocationStore revocations) {
     this.config = config;
     this.metrics = metrics;
     this.health = health;
     this.stamp = stamp;
+    this.revocations = revocations;
   }
 
   @Override
@@ -49,7 +52,8 @@ public final class ManagementServerVerticle extends VerticleBase {
     HandshakeGate gate = new HandshakeGate(config, slots, health, metrics);
     HttpGuard guard = new HttpGuard(vertx, slots, gate, metrics, config.server().headerTimeoutMs());
     Router router = Router.router(vertx);
-    ManagementRoutes.mount(router, vertx, config, metrics, health, stamp, gate::originAcceptable);
+    ManagementRoutes.mount(router, vertx, config, metrics, health, stamp, gate::originAcceptable,
+        revocations);
     GatewayConfig.Server s = config.server();
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.management().effectiveHost(s))
