@@ -3,6 +3,7 @@ package dev.gateway;
 import dev.gateway.config.ConfigException;
 import dev.gateway.config.ConfigLoader;
 import dev.gateway.config.GatewayConfig;
+import dev.gateway.logging.LogRedaction;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,9 +23,11 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    LogRedaction.install(); // before anything logs: no token reaches a log line
     GatewayConfig config;
     try {
       config = ConfigLoader.load(args, System.getenv());
+      Clustering.checkFiles(config.cluster());
     } catch (ConfigException e) {
       System.err.println("gateway: configuration error: " + e.getMessage());
       System.exit(2);
@@ -61,7 +64,8 @@ public final class Main {
         System.out.println("gateway: listening on http://" + config.server().host() + ":"
             + config.server().port() + " (" + config.effectiveEventLoops() + " event loops"
             + (config.cluster().enabled() ? ", clustered as '" + config.cluster().name() + "'" : "")
-            + ")");
+            + ")" + (config.management().separate() ? "; metrics, health and API on http://"
+            + config.management().effectiveHost(config.server()) + ":" + main.managementPort() : ""));
       } else {
         System.err.println("gateway: failed to start: " + ar.cause());
         System.exit(1);
@@ -75,6 +79,7 @@ public final class Main {
    */
   public static Future<Vertx> startVertx(GatewayConfig config, VertxOptions options,
                                          MeterRegistry registry) {
+    LogRedaction.install();
     options.setMetricsOptions(metricsOptions());
     VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
     if (config.cluster().enabled()) {
@@ -94,6 +99,7 @@ public final class Main {
 
   /** As {@link #createVertx(MeterRegistry)}, with the caller's options (tests shorten timeouts). */
   public static Vertx createVertx(VertxOptions options, MeterRegistry registry) {
+    LogRedaction.install();
     options.setMetricsOptions(metricsOptions());
     return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
   }

@@ -1,6 +1,9 @@
 package dev.gateway;
 
 import dev.gateway.auth.Authenticator;
+import dev.gateway.auth.RevocationStore;
+import dev.gateway.cluster.ClusterSeal;
+import dev.gateway.cluster.GridRevocations;
 import dev.gateway.channel.ChannelHub;
 import dev.gateway.channel.PublishStamp;
 import dev.gateway.channel.Publisher;
@@ -19,6 +22,7 @@ import dev.gateway.health.Drain;
 import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.transport.HttpServerVerticle;
+import dev.gateway.transport.ManagementServerVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -27,11 +31,13 @@ import io.vertx.core.buffer.Buffer;
 import dev.gateway.internal.VertxInternals;
 import dev.gateway.transport.sockjs.SockJsNode;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.UUID;
 
 /**
- * Deploys one gateway node: the channel hub, the demo services (when enabled) and one HTTP server
- * instance per event loop. Ready once all of them started; draining once stopping.
+ * Deploys one gateway node: the channel hub, the demo services (when enabled), one HTTP server
+ * instance per event loop and, with {@code management.port} set, the management server. Ready
+ * once all of them started; draining once stopping.
  */
 public final class MainVerticle extends VerticleBase {
 
@@ -50,6 +56,7 @@ public final class MainVerticle extends VerticleBase {
   private SockJsNode sockJsNode;
   private Publisher publisher;
   private HistoryMetrics historyMetrics;
+  private ManagementServerVerticle management;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -97,20 +104,35 @@ public final class MainVerticle extends VerticleBase {
     publisher = new Publisher(vertx.eventBus(), stamp, broker);
     this.historyMetrics = historyMetrics;
     hub = new ChannelHub(metrics, stamp, broker, historyMetrics);
-    authenticator = new Authenticator(vertx, config.auth());
+    ClusterSeal seal = ClusterSeal.forNode(config.cluster(), metrics::clusterMessageRejected);
+    RevocationStore revocations = new RevocationStore(seal, config.auth().maxRevocations(),
+        config.auth().leewaySeconds(), metrics);
+    vertx.setPeriodic(60_000, t -> revocations.purge());
+    authenticator = new Authenticator(vertx, config.auth(), revocations);
     slots = new ConnectionSlots(config.limits().maxConnections(),
         config.limits().maxConnectionsPerAddress(), config.limits().maxHandshakesPerAddress());
     metrics.gauge("gateway.connection.slots.in.use",
         "Connection slots taken: open connections, connections closing, handshakes in progress",
         slots::inUse);
     sockJsNode = new SockJsNode(vertx, metrics, config.cluster().enabled() ? stamp.nodeId() : null,
-        config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000);
+        config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000, seal);
     drain = new Drain(vertx, health, config.server().drainWindowMs());
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
-            .compose(id -> sockJsNode.start()).map(lib))
+            .compose(id -> sockJsNode.start())
+            .compose(v -> gridRevocations(cluster, seal, revocations)).map(lib))
         .compose(this::deployServers)
+        .compose(id -> deployManagement())
         .onSuccess(id -> health.markReady());
+  }
+
+  /** On a cluster, revocations live in the grid: loaded here before any server starts. */
+  private Future<Void> gridRevocations(ClusterManager cluster, ClusterSeal seal,
+                                       RevocationStore revocations) {
+    if (cluster instanceof HazelcastClusterManager hazelcast) {
+      return revocations.useGrid(new GridRevocations(vertx, hazelcast.getHazelcastInstance(), seal));
+    }
+    return Future.succeededFuture();
   }
 
   private Future<?> deployDemo() {
@@ -126,6 +148,21 @@ public final class MainVerticle extends VerticleBase {
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
             slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
+  }
+
+  /** The management server, when {@code management.port} is set: one per node. */
+  private Future<?> deployManagement() {
+    if (!config.management().separate()) {
+      return Future.succeededFuture();
+    }
+    management = new ManagementServerVerticle(config, metrics, health, publisher,
+        authenticator.revocations());
+    return vertx.deployVerticle(management);
+  }
+
+  /** The management server's bound port once started, or -1 when it shares the main port. */
+  public int managementPort() {
+    return management == null ? -1 : management.actualPort();
   }
 
   @Override

@@ -7,6 +7,8 @@ import dev.gateway.channel.Publisher;
 import dev.gateway.channel.stream.Broker;
 import dev.gateway.channel.stream.StreamPosition;
 import io.vertx.core.MultiMap;
+import dev.gateway.auth.RevocationStore;
+import dev.gateway.channel.PublishStamp;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ProtocolCodec;
@@ -32,7 +34,7 @@ import java.util.function.Predicate;
 public final class PublishApi {
 
   /**
-   * Internal address of token revocations ({@code {"jti":..,"expiresAtMillis":..}}), published so
+   * Internal address of revoke notices ({@link RevocationStore#notice}, sealed), published so
    * every server instance (and, clustered, every node) closes the token's connections.
    */
   public static final String REVOKE_ADDRESS = "gateway.internal.revoke";
@@ -180,11 +182,13 @@ public final class PublishApi {
   }
 
   /**
-   * {@code POST /api/revoke {"jti":ID[,"exp":EPOCH_SECONDS]}}: revokes a token: its connections
-   * close with 4501 and it is refused from then on (until its expiry). Same authorisation as
-   * publishing.
+   * {@code POST /api/revoke {"jti":ID[,"exp":EPOCH_SECONDS]}}: revokes a token: once it is
+   * stored (on a cluster, in the grid) the answer is 202, its connections close with 4501 on
+   * every node and it is refused from then on (until its expiry). At the bound the answer is
+   * 507 {@code revocation_limit}; a grid that cannot be written, 503 {@code unavailable}. Same
+   * authorisation as publishing.
    */
-  public void revoke(RoutingContext rc) {
+  public void revoke(RoutingContext rc, RevocationStore revocations) {
     if (!authorised(rc)) {
       return;
     }
@@ -194,9 +198,20 @@ public final class PublishApi {
       return;
     }
     long exp = json.getValue("exp") instanceof Number n ? n.longValue() * 1000 : 0;
-    eventBus.publish(REVOKE_ADDRESS, new JsonObject().put("jti", jti).put("expiresAtMillis", exp));
-    rc.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end("{\"status\":\"revoked\"}");
+    revocations.revoke(jti, exp).onComplete(ar -> {
+      if (ar.failed()) {
+        if (ar.cause() instanceof RevocationStore.LimitReached limit) {
+          fail(rc, 507, "revocation_limit", limit.getMessage());
+        } else {
+          fail(rc, 503, "unavailable", "the revocation could not be stored; retry");
+        }
+        return;
+      }
+      // sealed: a node closes connections only on a notice from a holder of the cluster secret
+      eventBus.publish(REVOKE_ADDRESS, revocations.notice(REVOKE_ADDRESS, jti, exp));
+      rc.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end("{\"status\":\"revoked\"}");
+    });
   }
 
   /** Failures of the route (a body over the limit): the same JSON errors as everything else. */
@@ -246,6 +261,19 @@ public final class PublishApi {
     // and a trusted proxy elsewhere (say 10.0.0.0/8) must not vouch for a "127.0.0.1" it was sent
     if (!Loopback.isLocalClient(rc.request().remoteAddress(), clientAddress.resolve(rc.request()))) {
       fail(rc, 403, "access_denied", "without an API key only loopback clients may publish");
+      return false;
+    }
+    // DNS rebinding: a page whose host name resolves to 127.0.0.1 reaches this port from the
+    // user's browser, with its own name in Host and Origin, and passes the same-origin check.
+    // Without a key, browsers are refused altogether and Host must name this host
+    if (rc.request().getHeader(HttpHeaders.ORIGIN) != null) {
+      fail(rc, 403, "origin_rejected", "without an API key the API takes no browser requests"
+          + " (a request with an Origin header)");
+      return false;
+    }
+    if (!Loopback.isLoopbackHost(rc.request().getHeader(HttpHeaders.HOST))) {
+      fail(rc, 403, "host_rejected", "without an API key the Host header must name a loopback"
+          + " address (localhost, 127.0.0.1, [::1])");
       return false;
     }
     return true;

@@ -12,12 +12,12 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Verifies JWTs (HS256 and/or RS256 keys from configuration) into {@link Grant}s and keeps the
- * node's list of revoked token ids. Claims: {@code sub}, {@code jti}, {@code exp}, and
+ * Verifies JWTs (HS256 and/or RS256 keys from configuration) into {@link Grant}s, refusing the
+ * token ids of its {@link RevocationStore}. A token must expire ({@code exp}, unless
+ * {@code auth.requireExpiry=false}) within {@code auth.maxTokenLifetimeSeconds} of being issued.
+ * Claims: {@code sub}, {@code jti}, {@code exp}, {@code iat}, and
  * {@code subscribe} / {@code publish} / {@code send}: arrays of address patterns. A token grants
  * exactly what its claims list (nothing if a claim is absent); the internal namespace stays
  * closed. Thread-safe.
@@ -29,11 +29,11 @@ public final class Authenticator {
 
   private final GatewayConfig.Auth config;
   private final JWTAuth jwt;
-  /** Revoked token id to the time (epoch ms) after which the entry can be forgotten. */
-  private final Map<String, Long> revoked = new ConcurrentHashMap<>();
+  private final RevocationStore revocations;
 
-  public Authenticator(Vertx vertx, GatewayConfig.Auth config) {
+  public Authenticator(Vertx vertx, GatewayConfig.Auth config, RevocationStore revocations) {
     this.config = config;
+    this.revocations = revocations;
     if (!config.enabled()) {
       this.jwt = null;
       return;
@@ -92,6 +92,10 @@ public final class Authenticator {
         return Future.failedFuture("claim '" + time + "' must be a number");
       }
     }
+    String lifetime = lifetimeProblem(claims.getValue("exp"), claims.getValue("iat"));
+    if (lifetime != null) {
+      return Future.failedFuture(lifetime);
+    }
     String jti = claims.getValue("jti") instanceof String s ? s : null;
     if (jti != null && isRevoked(jti)) {
       return Future.failedFuture("token revoked");
@@ -105,6 +109,25 @@ public final class Authenticator {
     return Future.succeededFuture(new Grant(sub, jti, exp, permissions));
   }
 
+  /**
+   * Why a token's lifetime is refused, or null: no {@code exp} where one is required, or more
+   * than {@code auth.maxTokenLifetimeSeconds} from {@code iat} (from now without one) to
+   * {@code exp}. A token that never expires cannot be taken back once leaked, other than by
+   * revocation, which the nodes must then remember for ever.
+   */
+  private String lifetimeProblem(Object exp, Object iat) {
+    if (!(exp instanceof Number e)) {
+      return config.requireExpiry() ? "token has no exp claim (tokens must expire)" : null;
+    }
+    long from = iat instanceof Number i ? i.longValue() : System.currentTimeMillis() / 1000;
+    long lifetime = e.longValue() - from;
+    if (lifetime > config.maxTokenLifetimeSeconds()) {
+      return "token lifetime " + lifetime + " s is over the " + config.maxTokenLifetimeSeconds()
+          + " s this gateway accepts";
+    }
+    return null;
+  }
+
   /** Why a token failed, for the client: never the token itself, never a stack trace. */
   private static String reason(Throwable err) {
     if (err instanceof ClassCastException || err instanceof NumberFormatException) {
@@ -114,16 +137,13 @@ public final class Authenticator {
     return m == null || m.isBlank() ? "invalid token" : m.length() > 200 ? m.substring(0, 200) : m;
   }
 
-  /** Marks a token id revoked until {@code forgetAfterMillis} (its expiry; 0 = keep a day). */
-  public void revoke(String jti, long forgetAfterMillis) {
-    long now = System.currentTimeMillis();
-    revoked.put(jti, forgetAfterMillis > now ? forgetAfterMillis : now + 86_400_000L);
-    revoked.values().removeIf(until -> until < now);
+  /** The node's revocations (kept in the cluster's grid when clustered). */
+  public RevocationStore revocations() {
+    return revocations;
   }
 
   public boolean isRevoked(String jti) {
-    Long until = revoked.get(jti);
-    return until != null && until >= System.currentTimeMillis();
+    return revocations.isRevoked(jti);
   }
 
   private static List<String> patterns(JsonObject claims, String name) {

@@ -1,5 +1,6 @@
 package dev.gateway.auth;
 
+import dev.gateway.config.AddressRange;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -22,6 +23,43 @@ public final class Loopback {
    */
   public static boolean isLocalClient(SocketAddress peer, InetAddress client) {
     return isLoopback(peer) && isLoopbackAddress(client);
+  }
+
+  /**
+   * True when a {@code Host} header names this host by a loopback name or address:
+   * {@code localhost}, an address of 127.0.0.0/8 or {@code [::1]}, each with or without a port.
+   * A DNS-rebinding page reaches a loopback server under its own host name, and its browser
+   * sends that name: it never passes. No name is looked up.
+   */
+  public static boolean isLoopbackHost(String host) {
+    if (host == null) {
+      return false;
+    }
+    String h = host.trim();
+    String name;
+    String port;
+    if (h.startsWith("[")) {
+      int close = h.indexOf(']');
+      if (close < 0) {
+        return false;
+      }
+      name = h.substring(1, close);
+      port = h.substring(close + 1);
+    } else {
+      int colon = h.indexOf(':');
+      name = colon < 0 ? h : h.substring(0, colon);
+      port = colon < 0 ? "" : h.substring(colon);
+    }
+    if (!port.isEmpty() && !port.matches(":[0-9]{1,5}")) {
+      return false;
+    }
+    if (name.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    boolean bracketed = h.startsWith("[");
+    InetAddress address = AddressRange.literal(name);
+    // an IPv6 literal only in brackets, an IPv4 one only without
+    return address != null && (bracketed == name.contains(":")) && address.isLoopbackAddress();
   }
 
   /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback peers. */

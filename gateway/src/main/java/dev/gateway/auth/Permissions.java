@@ -38,6 +38,15 @@ public final class Permissions {
     return allowed(services, address);
   }
 
+  /**
+   * A channel of these (the configured) permissions: inside the subscribe patterns and not a
+   * service. Start-up refuses subscribe patterns that overlap send patterns, unless a bare
+   * {@code *} was allowed explicitly; the service rule then still keeps the send addresses out.
+   */
+  public boolean isChannel(String address) {
+    return maySubscribe(address) && !isService(address);
+  }
+
   public boolean maySubscribe(String address) {
     return allowed(subscribe, address);
   }

@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Guarantees: a shard's {@link #acquire} completes only after the consumer's registration has
  * completed (reached the cluster when clustered); delivery order per channel is the event bus's
  * order; subscribe and unsubscribe storms of clients never reach the event bus, only the first
- * subscriber and the last unsubscriber of a node do. All state is confined to this verticle's
+ * subscriber and the last unsubscriber of a node do; a point-to-point message (send or request)
+ * to a channel is never delivered to its subscribers: it is counted, and a request failed with
+ * {@link #CHANNEL_REQUEST_FAILURE}. All state is confined to this verticle's
  * context; other threads call in through {@link #acquire} and {@link #release}.
  */
 public final class ChannelHub extends VerticleBase {
@@ -49,6 +51,7 @@ public final class ChannelHub extends VerticleBase {
   private final AtomicInteger registrationCount = new AtomicInteger();
   private final AtomicInteger activeCount = new AtomicInteger();
   private Context hubContext;
+  private boolean warnedPointToPoint;
 
   private static final class Registration {
     final Set<FanoutShard> shards = new LinkedHashSet<>();
@@ -158,10 +161,9 @@ public final class ChannelHub extends VerticleBase {
   }
 
   private void dispatch(String address, Registration r, Message<Object> msg) {
-    if (msg.replyAddress() != null) {
-      // a request to a channel: subscribers cannot answer, so fail it now rather than let it
-      // time out (the message still reaches this node's subscribers)
-      msg.fail(CHANNEL_REQUEST_FAILURE, "channel subscribers do not reply; publish to channels");
+    if (msg.isSend()) {
+      refusePointToPoint(address, msg);
+      return;
     }
     if (r.shards.isEmpty()) {
       return;
@@ -322,6 +324,27 @@ public final class ChannelHub extends VerticleBase {
     }
     if (r.tailTimer != -1) {
       vertx.cancelTimer(r.tailTimer);
+    }
+  }
+
+  /**
+   * A send or request reached this channel's consumer: the event bus hands a point-to-point
+   * message to one consumer of the address, and a backend's consumer on the same address would
+   * share its traffic with this one. Channels take publishes only: the message is never
+   * delivered to subscribers, a request is failed at once (rather than left to time out), and
+   * both are counted so that an address used as channel and service at once shows.
+   */
+  private void refusePointToPoint(String address, Message<Object> msg) {
+    metrics.channelPointToPoint();
+    if (!warnedPointToPoint) {
+      warnedPointToPoint = true;
+      LOG.log(System.Logger.Level.WARNING, "a point-to-point message (send or request) reached"
+          + " the channel '" + address + "': refused, not delivered to its subscribers; counted in"
+          + " gateway_channel_point_to_point_total (this warning is written once)");
+    }
+    if (msg.replyAddress() != null) {
+      msg.fail(CHANNEL_REQUEST_FAILURE, "'" + address + "' is a channel: it takes publishes, not"
+          + " sends or requests");
     }
   }
 }

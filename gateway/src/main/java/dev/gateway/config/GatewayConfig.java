@@ -10,7 +10,7 @@ import java.util.Set;
  */
 public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Security security, Auth auth,
                             Permissions permissions, Limits limits, Api api, Demo demo,
-                            History history) {
+                            Management management, History history) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
                        int sendBufferBytes, boolean compression, long drainWindowMs,
@@ -19,11 +19,19 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   public record Cluster(boolean enabled, String name, String host, String publicHost, int port,
                         int eventBusPort, List<String> members, String kubernetesServiceDns,
-                        long failureDetectionMs) {
+                        long failureDetectionMs, String secret, boolean insecure, Tls tls) {
 
     /** The address other nodes reach this one at. */
     public String effectivePublicHost() {
       return publicHost != null ? publicHost : host;
+    }
+  }
+
+  /** Event-bus TLS between nodes (PEM files); off when none is set. */
+  public record Tls(String certFile, String keyFile, String caFile) {
+
+    public boolean enabled() {
+      return certFile != null;
     }
   }
 
@@ -37,7 +45,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   /** Authentication with JWT; mode is none, optional or required. */
   public record Auth(String mode, String hs256Secret, String rs256PublicKey, String issuer,
-                     String audience, int leewaySeconds, long deadlineMs) {
+                     String audience, int leewaySeconds, long deadlineMs,
+                     boolean requireExpiry, int maxTokenLifetimeSeconds, int maxRevocations) {
 
     public boolean enabled() {
       return !mode.equals("none");
@@ -48,7 +57,8 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     }
   }
 
-  public record Permissions(List<String> subscribe, List<String> publish, List<String> send) {
+  public record Permissions(List<String> subscribe, List<String> publish, List<String> send,
+                            boolean allowAnySubscribe) {
   }
 
   public record Limits(int maxConnections, int maxFrameBytes, int messagesPerSecond,
@@ -57,7 +67,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
                        long slowConsumerTimeoutMs, int slowConsumerMaxDrops, int maxAddressLength,
                        int maxChannelsPerConnection, int maxMessageBytes, long requestTimeoutMs,
                        int maxConnectionsPerAddress, int maxHandshakesPerAddress,
-                       long closeTimeoutMs) {
+                       long closeTimeoutMs, int bytesPerSecond, int byteBurst) {
   }
 
   public record Api(String key) {
@@ -69,6 +79,29 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   /** Which channels keep history and how much the node and cluster may hold. */
   public record History(List<String> channels, int maxChannels, int maxChannelsPerNode,
                         long maxBytesPerNode, int backups) {
+  }
+
+  /**
+   * Where metrics, health and the HTTP API are served: on a server of their own when
+   * {@code port} is set (the main port then answers 404 for them), otherwise on the main port.
+   * {@code port} is text so that unset can be told from 0 (a free port); validated as a number.
+   */
+  public record Management(String port, String host) {
+
+    /** Whether a separate management server runs. */
+    public boolean separate() {
+      return port != null;
+    }
+
+    /** The management port (call only when {@link #separate()}). */
+    public int portNumber() {
+      return Integer.parseInt(port.trim());
+    }
+
+    /** The address the management server binds to: {@code host}, or the main server's. */
+    public String effectiveHost(Server server) {
+      return host != null ? host : server.host();
+    }
   }
 
   static final Set<String> SOCKJS_TRANSPORTS =
@@ -112,6 +145,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(cluster.failureDetectionMs() >= 1000, "cluster.failureDetectionMs must be >= 1000");
     require(!cluster.enabled() || cluster.kubernetesServiceDns() != null || !cluster.members().isEmpty(),
         "cluster.members must list at least one address (or set cluster.kubernetesServiceDns)");
+    validateClusterSecurity();
     for (String t : sockjs.transports()) {
       require(SOCKJS_TRANSPORTS.contains(t),
           "sockjs.transports: unknown transport '" + t + "' (known: " + SOCKJS_TRANSPORTS + ")");
@@ -167,6 +201,63 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(history.maxChannelsPerNode() > 0, "history.maxChannelsPerNode must be > 0");
     require(history.maxBytesPerNode() > 0, "history.maxBytesPerNode must be > 0");
     require(history.backups() >= 0 && history.backups() <= 6, "history.backups must be 0..6");
+    validateManagement();
+    validateSecureDefaults();
+    require(auth.maxRevocations() > 0, "auth.maxRevocations must be > 0");
+  }
+
+  private void validateManagement() {
+    if (!management.separate()) {
+      return;
+    }
+    int port;
+    try {
+      port = management.portNumber();
+    } catch (NumberFormatException e) {
+      throw new ConfigException("management.port must be a port number 0..65535 (or unset), not '"
+          + management.port() + "'");
+    }
+    require(port >= 0 && port <= 65535, "management.port must be 0..65535 (or unset)");
+    require(port == 0 || port != server.port(),
+        "management.port must differ from server.port (unset serves management on server.port)");
+  }
+
+  /** Channels apart from services, the byte rate and token lifetimes. */
+  private void validateSecureDefaults() {
+    for (String channels : permissions.subscribe()) {
+      if (channels.equals("*")) {
+        require(permissions.allowAnySubscribe(), "permissions.subscribe: '*' lets clients register"
+            + " to every address, backend services included, and take a share of their requests;"
+            + " list the channel namespaces instead (e.g. chat.*), or set"
+            + " permissions.allowAnySubscribe=true to accept the risk");
+        continue; // accepted as unsafe: services are then only the addresses send patterns name
+      }
+      for (String services : permissions.send()) {
+        Globs.overlap(channels, services).ifPresent(address -> {
+          throw new ConfigException("permissions.subscribe pattern '" + channels + "' overlaps"
+              + " permissions.send pattern '" + services + "' (both match '" + address + "'): an"
+              + " address is either a channel clients register to or a service they send to");
+        });
+      }
+    }
+    require(limits.bytesPerSecond() > 0, "limits.bytesPerSecond must be > 0");
+    require(limits.byteBurst() >= limits.maxMessageBytes(),
+        "limits.byteBurst must be >= limits.maxMessageBytes, so that every message can pass");
+    require(auth.maxTokenLifetimeSeconds() > 0, "auth.maxTokenLifetimeSeconds must be > 0");
+  }
+
+  private void validateClusterSecurity() {
+    require(cluster.secret() == null || cluster.secret().length() >= 32,
+        "cluster.secret must be at least 32 characters");
+    require(!cluster.enabled() || cluster.secret() != null || cluster.insecure(),
+        "clustering needs a shared secret: set cluster.secret (GATEWAY_CLUSTER_SECRET, at least 32"
+            + " characters, the same on every node, e.g. from `openssl rand -base64 32`), or"
+            + " cluster.insecure=true (GATEWAY_CLUSTER_INSECURE) for a local experiment");
+    Tls t = cluster.tls();
+    int set = (t.certFile() != null ? 1 : 0) + (t.keyFile() != null ? 1 : 0)
+        + (t.caFile() != null ? 1 : 0);
+    require(set == 0 || set == 3, "cluster.tls.certFile, cluster.tls.keyFile and cluster.tls.caFile"
+        + " (GATEWAY_CLUSTER_TLS_CERT_FILE, _KEY_FILE, _CA_FILE) go together: set all three or none");
   }
 
   private static void require(boolean ok, String message) {

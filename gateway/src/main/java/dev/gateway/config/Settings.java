@@ -49,6 +49,14 @@ public final class Settings {
       new Setting("server.idleTimeoutMs", "GATEWAY_IDLE_TIMEOUT_MS", LONG, 60_000L,
           "A connection with no traffic either way for this long is closed. Must exceed"
               + " `sockjs.heartbeatMs` and `limits.pingIntervalMs` + `limits.pongTimeoutMs`."),
+      // management server
+      new Setting("management.port", "GATEWAY_MANAGEMENT_PORT", STRING, null,
+          "Port of a separate HTTP server for `/metrics`, `/health/*` and the HTTP API (`/api/*`);"
+              + " when set, the main port answers 404 for them. Unset: they are served on"
+              + " `server.port`, beside the client endpoints. 0 picks a free port."),
+      new Setting("management.host", "GATEWAY_MANAGEMENT_HOST", STRING, null,
+          "Address the management server binds to (`127.0.0.1` keeps it to the host); unset"
+              + " means `server.host`."),
       // cluster
       new Setting("cluster.enabled", "GATEWAY_CLUSTER", BOOLEAN, false,
           "Join a Hazelcast cluster so broadcasts reach subscribers on every node."),
@@ -70,6 +78,22 @@ public final class Settings {
               + " Service, e.g. `gateway-cluster.default.svc.cluster.local`."),
       new Setting("cluster.failureDetectionMs", "GATEWAY_CLUSTER_FAILURE_DETECTION_MS", LONG, 10_000L,
           "A node silent this long is declared dead and its registrations dropped."),
+      // cluster security
+      new Setting("cluster.secret", "GATEWAY_CLUSTER_SECRET", STRING, null,
+          "Shared secret of the cluster's nodes (at least 32 characters; the same on every node):"
+              + " authenticates forwarded SockJS traffic and revocations between nodes and keys"
+              + " the hashes of ids in shared maps. Required when clustered."),
+      new Setting("cluster.insecure", "GATEWAY_CLUSTER_INSECURE", BOOLEAN, false,
+          "Cluster without `cluster.secret` (a loud warning at start-up): anyone who reaches the"
+              + " cluster ports can act as a node. Local experiments only."),
+      new Setting("cluster.tls.certFile", "GATEWAY_CLUSTER_TLS_CERT_FILE", STRING, null,
+          "Event-bus TLS between nodes: this node's certificate (PEM), issued by the cluster CA."
+              + " Set all three `cluster.tls.*` files or none."),
+      new Setting("cluster.tls.keyFile", "GATEWAY_CLUSTER_TLS_KEY_FILE", STRING, null,
+          "Event-bus TLS: the private key (PEM, PKCS#8 or PKCS#1/SEC1) of `cluster.tls.certFile`."),
+      new Setting("cluster.tls.caFile", "GATEWAY_CLUSTER_TLS_CA_FILE", STRING, null,
+          "Event-bus TLS: the dedicated cluster CA (PEM). Nodes accept connections only with a"
+              + " certificate it issued, both ways (no host name check: pod IPs change)."),
       // SockJS
       new Setting("sockjs.transports", "GATEWAY_SOCKJS_TRANSPORTS", LIST,
           List.of("websocket", "xhr", "eventsource"),
@@ -122,14 +146,34 @@ public final class Settings {
           "With `auth.mode=required`, a connection that has not presented a valid token this long"
               + " after opening (SockJS and the raw SockJS WebSocket authenticate with their first"
               + " message) is closed with 1008."),
+      // token lifetime
+      new Setting("auth.requireExpiry", "GATEWAY_JWT_REQUIRE_EXPIRY", BOOLEAN, true,
+          "Refuse tokens without an `exp` claim (`invalid_token`)."),
+      new Setting("auth.maxTokenLifetimeSeconds", "GATEWAY_JWT_MAX_LIFETIME_SECONDS", INT, 86_400,
+          "Longest token lifetime accepted: `exp` minus `iat` (minus the present time when there"
+              + " is no `iat`); a longer-lived token is `invalid_token`."),
+      // revocations
+      new Setting("auth.maxRevocations", "GATEWAY_MAX_REVOCATIONS", INT, 100_000,
+          "Token revocations held at once (cluster-wide on a cluster); at the bound a new one is"
+              + " refused (507 `revocation_limit`), never an old one dropped."),
       // permissions
-      new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST, List.of("*"),
-          "Address patterns clients may register to (`*` matches any characters). The internal"
-              + " namespace (`gateway.internal.`, `__vertx.`) is never reachable."),
+      new Setting("permissions.subscribe", "GATEWAY_PERMISSIONS_SUBSCRIBE", LIST,
+          List.of("chat.*", "clock"),
+          "Channel namespaces: address patterns clients may register to (`*` matches any"
+              + " characters), never overlapping `permissions.send`. A token's `subscribe` claim"
+              + " narrows them, never widens them. The internal namespace (`gateway.internal.`,"
+              + " `__vertx.`) is never reachable."),
       new Setting("permissions.publish", "GATEWAY_PERMISSIONS_PUBLISH", LIST, List.of("chat.*"),
           "Address patterns clients may publish to."),
       new Setting("permissions.send", "GATEWAY_PERMISSIONS_SEND", LIST, List.of("echo"),
           "Address patterns clients may `send` to (point-to-point, request/reply with backends)."),
+      // channels apart from services
+      new Setting("permissions.allowAnySubscribe", "GATEWAY_PERMISSIONS_ALLOW_ANY_SUBSCRIBE",
+          BOOLEAN, false,
+          "Unsafe: accept a bare `*` in `permissions.subscribe`, which lets clients register to"
+              + " any address but those `permissions.send` names, including backend addresses"
+              + " clients cannot send to. Without it such a configuration stops the node at"
+              + " start-up."),
       // limits
       new Setting("limits.maxFrameBytes", "GATEWAY_MAX_FRAME_BYTES", INT, 64 * 1024,
           "Largest WebSocket frame a client may send (close 1009 above)."),
@@ -137,8 +181,16 @@ public final class Settings {
           "Sustained client messages per second per connection (token bucket rate)."),
       new Setting("limits.messageBurst", "GATEWAY_MESSAGE_BURST", INT, 200,
           "Client messages a connection may send in a burst (token bucket size)."),
+      // byte rate
+      new Setting("limits.bytesPerSecond", "GATEWAY_BYTES_PER_SECOND", INT, 64 * 1024,
+          "Sustained bytes of client messages per second per connection (token bucket rate;"
+              + " refused like the message rate)."),
+      new Setting("limits.byteBurst", "GATEWAY_BYTE_BURST", INT, 512 * 1024,
+          "Bytes of client messages a connection may send in a burst (token bucket size); at"
+              + " least `limits.maxMessageBytes`, so every message fits."),
       new Setting("limits.rateLimitStrikes", "GATEWAY_RATE_LIMIT_STRIKES", INT, 100,
-          "Messages refused for rate within 10 s after which the connection is closed (4003)."),
+          "Messages refused for rate (messages or bytes) within 10 s after which the connection"
+              + " is closed (4003)."),
       new Setting("limits.maxPendingRequests", "GATEWAY_MAX_PENDING_REQUESTS", INT, 32,
           "Requests and registrations of one connection in progress at once; above it the"
               + " gateway stops reading from that connection until half of them finished."),

@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * request replies) are not dropped, but a queue twice over the cap closes the connection at once.
  * Control frames the gateway answers (pongs) are counted in the same queue and dropped at the cap.
  *
- * <p>Inbound policy: a token bucket per connection for messages and control frames
- * ({@code err rate_limited} when empty, close 4003 after persistent abuse); reading pauses while
+ * <p>Inbound policy: token buckets per connection for messages and control frames and for the
+ * bytes of messages ({@code err rate_limited} when either is empty, close 4003 after persistent
+ * abuse); reading pauses while
  * {@code maxPendingRequests} requests or registrations are in progress; a silent native WebSocket
  * is pinged and closed (4002) if the pong does not come; with authentication required, a
  * connection without a valid token after {@code auth.deadlineMs} is closed (1008).
@@ -105,7 +106,8 @@ public final class Connection implements Subscriber {
     this.maxPending = limits.maxPendingRequests();
     this.maxDrops = limits.slowConsumerMaxDrops();
     this.rateLimiter = new RateLimiter(limits.messagesPerSecond(), limits.messageBurst(),
-        limits.rateLimitStrikes(), STRIKE_WINDOW_NANOS, lastSeen);
+        limits.bytesPerSecond(), limits.byteBurst(), limits.rateLimitStrikes(),
+        STRIKE_WINDOW_NANOS, lastSeen);
     loop.opened(this);
   }
 
@@ -125,12 +127,12 @@ public final class Connection implements Subscriber {
   }
 
   /**
-   * Records inbound traffic (any frame, pong included) and rates a client message.
-   * Returns what to do with the message.
+   * Records inbound traffic (any frame, pong included) and rates a client message of
+   * {@code bytes} bytes against the message and byte rates. Returns what to do with it.
    */
-  RateLimiter.Verdict inbound() {
+  RateLimiter.Verdict inbound(int bytes) {
     touch();
-    return rateLimiter.onMessage(lastSeen);
+    return rateLimiter.onMessage(lastSeen, bytes);
   }
 
   /**
@@ -141,7 +143,7 @@ public final class Connection implements Subscriber {
     if (state != State.OPEN) {
       return false;
     }
-    RateLimiter.Verdict verdict = inbound();
+    RateLimiter.Verdict verdict = inbound(0);
     if (verdict == RateLimiter.Verdict.CLOSE) {
       close(CloseReason.RATE_LIMITED);
       return false;

@@ -64,7 +64,7 @@ public final class ProtocolHandler {
       return;
     }
     metrics.messagesReceived(c.transportName(), 1);
-    RateLimiter.Verdict verdict = c.inbound();
+    RateLimiter.Verdict verdict = c.inbound(utf8Length(text));
     if (verdict == RateLimiter.Verdict.CLOSE) {
       c.close(CloseReason.RATE_LIMITED);
       return;
@@ -122,7 +122,7 @@ public final class ProtocolHandler {
       c.grant(next);
       // a refreshed token may grant less: leave the channels it no longer allows
       for (String channel : new java.util.ArrayList<>(c.channels())) {
-        if (!next.permissions().maySubscribe(channel)) {
+        if (!mayRegister(next, channel)) {
           c.channels().remove(channel);
           c.shard().unsubscribe(c, channel);
         }
@@ -152,9 +152,7 @@ public final class ProtocolHandler {
 
   private void register(Connection c, ClientMessage.Register r) {
     String address = r.address();
-    // service addresses (the ones clients may send to) are never channels: a registration
-    // would take a share of the service's point-to-point traffic and read other clients' requests
-    if (!permissions(c).maySubscribe(address) || permissions.isService(address)) {
+    if (!mayRegister(c.grant(), address)) {
       error(c, ErrorCode.ACCESS_DENIED, "may not register to '" + address + "'");
       return;
     }
@@ -291,6 +289,37 @@ public final class ProtocolHandler {
     } catch (IllegalArgumentException e) {
       error(c, ErrorCode.INVALID_FIELD, "body has no event-bus form");
     }
+  }
+
+  /**
+   * Registration: only to a channel of the configured namespaces (never a service: the
+   * registration would take a share of the service's point-to-point traffic and read other
+   * clients' requests), and only inside the token's grant when there is one. A token narrows
+   * the namespaces the operator opened; it cannot open another one.
+   */
+  private boolean mayRegister(Grant grant, String address) {
+    return permissions.isChannel(address)
+        && (grant == null || grant.permissions().maySubscribe(address));
+  }
+
+  /** Bytes of the message in UTF-8, as the byte rate counts them (no copy made). */
+  static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (ch < 0x80) {
+        bytes++;
+      } else if (ch < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(ch) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   /** The one authorisation point: the token's grant, else the anonymous permissions. */

@@ -34,12 +34,15 @@ public final class GatewayMetrics {
   private final Map<String, Counter> authFailures = new ConcurrentHashMap<>();
   private final Map<String, Counter> readsPaused = new ConcurrentHashMap<>();
   private final Map<String, Counter> sockJsRefused = new ConcurrentHashMap<>();
+  private final Map<String, Counter> clusterRejected = new ConcurrentHashMap<>();
   private final List<LongSupplier> queuedBytesSources = new CopyOnWriteArrayList<>();
   private final Timer localDeliveryLatency;
   private final Timer remoteDeliveryLatency;
   private final Counter clusterMessagesReceived;
   private final Counter sockJsForwarded;
   private final Counter unencodable;
+  private final Counter channelPointToPoint;
+  private final Counter revocationsRefused;
 
   /**
    * Transports whose connection gauges, drop and paused-read counters exist from the start (at
@@ -61,6 +64,10 @@ public final class GatewayMetrics {
     this.unencodable = Counter.builder("gateway.messages.unencodable")
         .description("Event-bus messages on a channel whose body has no JSON form (not delivered)")
         .register(registry);
+    this.channelPointToPoint = Counter.builder("gateway.channel.point.to.point")
+        .description("Sends and requests that reached a channel's consumer (refused, never"
+            + " delivered to subscribers): an address used as a channel and a service at once")
+        .register(registry);
     this.localDeliveryLatency = latencyTimer(registry, "local");
     this.remoteDeliveryLatency = latencyTimer(registry, "remote");
     this.clusterMessagesReceived = Counter.builder("gateway.cluster.messages.received")
@@ -75,6 +82,28 @@ public final class GatewayMetrics {
     this.sockJsForwarded = Counter.builder("gateway.sockjs.forwarded")
         .description("SockJS requests forwarded to the node owning their session")
         .register(registry);
+    // cluster security
+    for (String reason : dev.gateway.cluster.ClusterSeal.REASONS) {
+      counter(clusterRejected, "gateway.cluster.messages.rejected", CLUSTER_REJECTED_HELP,
+          "reason", reason);
+    }
+    this.revocationsRefused = Counter.builder("gateway.revocations.refused")
+        .description("Token revocations refused because auth.maxRevocations were held")
+        .register(registry);
+  }
+
+  private static final String CLUSTER_REJECTED_HELP = "Messages from other nodes and grid values"
+      + " dropped because their MAC did not verify, by reason";
+
+  /** A message from another node (or a grid value) dropped: no valid MAC, or outside the window. */
+  public void clusterMessageRejected(String reason) {
+    counter(clusterRejected, "gateway.cluster.messages.rejected", CLUSTER_REJECTED_HELP,
+        "reason", reason).increment();
+  }
+
+  /** A revocation refused at the bound. */
+  public void revocationRefused() {
+    revocationsRefused.increment();
   }
 
   public MeterRegistry registry() {
@@ -126,6 +155,11 @@ public final class GatewayMetrics {
 
   public void unencodable() {
     unencodable.increment();
+  }
+
+  /** A send or request reached a channel's consumer and was refused. */
+  public void channelPointToPoint() {
+    channelPointToPoint.increment();
   }
 
   public void authFailure(String reason) {

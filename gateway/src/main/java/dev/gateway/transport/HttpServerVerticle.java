@@ -22,7 +22,6 @@ import dev.gateway.transport.sockjs.SockJsNode;
 import dev.gateway.transport.sockjs.SockJsServer;
 import dev.gateway.transport.ws.Compression;
 import dev.gateway.transport.ws.WebSocketTransport;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -32,10 +31,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -44,8 +40,9 @@ import java.util.concurrent.TimeUnit;
  * port). Owns that loop's connections ({@link LoopConnections}) and channel subscriptions
  * ({@link FanoutShard}). {@code /ws} and everything under {@code /eventbus} are served straight
  * from the server by the gateway's own endpoints, parsed from the raw path; the router serves the
- * rest (health, metrics, the HTTP API, static files) and knows no SockJS route, so no spelling of
- * a SockJS path can reach SockJS through it. The server runs in Vert.x's strict thread mode:
+ * rest (health, metrics and the HTTP API unless {@code management.port} moves them to the
+ * {@link ManagementServerVerticle}, static files) and knows no SockJS route, so no spelling of a
+ * SockJS path can reach SockJS through it. The server runs in Vert.x's strict thread mode:
  * every write to a connection happens on that connection's own event loop.
  */
 public final class HttpServerVerticle extends VerticleBase {
@@ -120,10 +117,12 @@ public final class HttpServerVerticle extends VerticleBase {
         router.handle(req);
       }
     });
-    vertx.eventBus().<JsonObject>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
-      String jti = msg.body().getString("jti");
-      authenticator.revoke(jti, msg.body().getLong("expiresAtMillis", 0L));
-      loop.closeRevoked(jti);
+    vertx.eventBus().<Object>consumer(PublishApi.REVOKE_ADDRESS, msg -> {
+      // only a sealed notice (from a node with the cluster secret) closes anything
+      String jti = authenticator.revocations().onNotice(PublishApi.REVOKE_ADDRESS, msg.body());
+      if (jti != null) {
+        loop.closeRevoked(jti);
+      }
     });
     long pingNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pingIntervalMs());
     long pongNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pongTimeoutMs());
@@ -154,30 +153,18 @@ public final class HttpServerVerticle extends VerticleBase {
     return options;
   }
 
-  /** Everything but {@code /ws} and SockJS: health, metrics, the HTTP API, static files. */
+  /**
+   * Everything but {@code /ws} and SockJS: the management endpoints (health, metrics, the HTTP
+   * API) unless the management server has them, then the SockJS library and static files.
+   */
   private Router router(HandshakeGate gate) {
     Router router = Router.router(vertx);
-    router.get("/health/live").handler(rc -> json(rc, 200, "{\"status\":\"UP\"}"));
-    router.get("/health/ready").handler(rc -> {
-      if (health.ready()) {
-        json(rc, 200, "{\"status\":\"UP\"}");
-      } else {
-        json(rc, 503, "{\"status\":\"" + (health.draining() ? "DRAINING" : "STARTING") + "\"}");
-      }
-    });
-    if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
-      router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+    if (config.management().separate()) {
+      ManagementRoutes.refuse(router);
+    } else {
+      ManagementRoutes.mount(router, vertx, config, metrics, health, publisher, gate::originAcceptable,
+          authenticator.revocations());
     }
-    PublishApi api = new PublishApi(vertx.eventBus(), publisher, config, metrics, gate::originAcceptable);
-    router.post("/api/publish")
-        .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxMessageBytes()))
-        .handler(api::handle)
-        .failureHandler(api::failure);
-    router.get("/api/history").handler(api::history);
-    router.post("/api/revoke")
-        .handler(BodyHandler.create(false).setBodyLimit(4096))
-        .handler(api::revoke)
-        .failureHandler(api::failure);
     router.get(SockJsServer.LIBRARY_PATH).handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/javascript; charset=utf-8")
         .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=86400")
@@ -200,12 +187,5 @@ public final class HttpServerVerticle extends VerticleBase {
   /** Nothing the gateway serves may be framed, except SockJS's iframe page when enabled. */
   static void securityHeaders(HttpServerResponse response) {
     HandshakeGate.securityHeaders(response);
-  }
-
-  private static void json(RoutingContext rc, int status, String body) {
-    rc.response().setStatusCode(status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-        .end(body);
   }
 }

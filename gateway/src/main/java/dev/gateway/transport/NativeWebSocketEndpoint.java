@@ -8,6 +8,7 @@ import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.config.GatewayConfig;
+import dev.gateway.logging.LogRedaction;
 import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
@@ -33,6 +34,9 @@ import java.net.InetAddress;
 final class NativeWebSocketEndpoint {
 
   static final String NAME = "websocket";
+
+  /** The prefix of a token offered as a subprotocol ({@code token.<jwt>}). */
+  static final String SUBPROTOCOL_TOKEN_PREFIX = "token.";
 
   private final LoopConnections loop;
   private final FanoutShard shard;
@@ -91,7 +95,9 @@ final class NativeWebSocketEndpoint {
       String token = token(req, query);
       if (token == null || !authenticator.enabled()) {
         if (authenticator.required()) {
-          unauthorized(req, lease, "missing_token", "a token is required (?token= or Authorization: Bearer)");
+          unauthorized(req, lease, "missing_token",
+              "a token is required (Authorization: Bearer, a token.<jwt> subprotocol,"
+                  + " or the token query parameter)");
           return;
         }
         upgrade(req, lease, null, null);
@@ -101,7 +107,9 @@ final class NativeWebSocketEndpoint {
       authenticator.verify(token).onComplete(ar -> guarded(req, lease, () -> {
         HandshakeSteps.reached(HandshakeSteps.VERIFIED);
         if (ar.failed()) {
-          unauthorized(req, lease, "invalid_token", "token rejected: " + ar.cause().getMessage());
+          // the verifier's reason, never the token (whatever a library puts in its messages)
+          unauthorized(req, lease, "invalid_token",
+              "token rejected: " + LogRedaction.redact(ar.cause().getMessage()));
         } else {
           upgrade(req, lease, token, ar.result());
         }
@@ -126,13 +134,33 @@ final class NativeWebSocketEndpoint {
     }
   }
 
-  /** The token from {@code Authorization: Bearer} or the {@code token} query parameter. */
+  /**
+   * The client's token, from the first of: {@code Authorization: Bearer TOKEN}; a
+   * {@code token.TOKEN} entry among the offered subprotocols ({@code Sec-WebSocket-Protocol:
+   * v1.eventbus.gateway, token.TOKEN}: browsers cannot set headers on a WebSocket, and a URL
+   * ends up in logs); the {@code token} query parameter. The subprotocol entry is never selected,
+   * so it is never echoed back. Null when none is given.
+   */
   static String token(HttpServerRequest req, QueryString query) {
     String auth = req.getHeader(HttpHeaders.AUTHORIZATION);
     if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return auth.substring(7).trim();
     }
-    return query.get("token");
+    String offered = subprotocolToken(req);
+    return offered != null ? offered : query.get("token");
+  }
+
+  /** The first {@code token.TOKEN} entry of the offered subprotocols (all headers), or null. */
+  static String subprotocolToken(HttpServerRequest req) {
+    for (String header : req.headers().getAll("Sec-WebSocket-Protocol")) {
+      for (String entry : header.split(",")) {
+        String e = entry.trim();
+        if (e.startsWith(SUBPROTOCOL_TOKEN_PREFIX)) {
+          return e.substring(SUBPROTOCOL_TOKEN_PREFIX.length());
+        }
+      }
+    }
+    return null;
   }
 
   private void unauthorized(HttpServerRequest req, ConnectionSlots.Lease lease, String reason,

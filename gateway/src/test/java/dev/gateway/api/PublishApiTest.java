@@ -28,7 +28,10 @@ class PublishApiTest {
   static final int MAX_MESSAGE_BYTES = 4096;
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
-      .put("limits", new JsonObject().put("maxMessageBytes", MAX_MESSAGE_BYTES)));
+      .put("limits", new JsonObject().put("maxMessageBytes", MAX_MESSAGE_BYTES))
+      // channels outside chat.*: the API publishes to any channel, clients only to chat.*
+      .put("permissions", new JsonObject().put("subscribe",
+          new io.vertx.core.json.JsonArray().add("chat.*").add("orders.*").add("any.*"))));
 
   static HttpRequest<Buffer> request() {
     return gw.web().post(gw.port(), "127.0.0.1", "/api/publish");

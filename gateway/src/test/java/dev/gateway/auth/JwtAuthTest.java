@@ -39,6 +39,9 @@ class JwtAuthTest {
       .put("subscribe", new JsonArray().add("news.*"))
       .put("publish", new JsonArray().add("news.*"));
 
+  /** The channel namespaces the node opens; the tokens' claims narrow them. */
+  static final JsonArray CHANNELS = new JsonArray().add("news.*").add("sport.*").add("chat.*");
+
   static final String MISSING_TOKEN = "gateway_auth_failures_total{reason=\"missing_token\"}";
   static final String INVALID_TOKEN = "gateway_auth_failures_total{reason=\"invalid_token\"}";
   static final String TOKEN_EXPIRED =
@@ -49,6 +52,7 @@ class JwtAuthTest {
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
       .put("demo", new JsonObject().put("enabled", false))
+      .put("permissions", new JsonObject().put("subscribe", CHANNELS))
       .put("auth", new JsonObject().put("mode", "required").put("hs256Secret", SECRET).put("leewaySeconds", 0)));
 
   @BeforeAll

@@ -35,10 +35,12 @@ class JwtModesTest {
   @RegisterExtension
   static final GatewayExtension rs256 = GatewayExtension.config(new JsonObject()
       .put("demo", new JsonObject().put("enabled", false))
+      .put("permissions", new JsonObject().put("subscribe", JwtAuthTest.CHANNELS))
       .put("auth", new JsonObject().put("mode", "required").put("rs256PublicKey", PUBLIC_PEM)));
   @RegisterExtension
   static final GatewayExtension optional = GatewayExtension.config(new JsonObject()
       .put("demo", new JsonObject().put("enabled", false))
+      .put("permissions", new JsonObject().put("subscribe", JwtAuthTest.CHANNELS))
       .put("auth", new JsonObject().put("mode", "optional").put("hs256Secret", JwtAuthTest.SECRET)));
 
   static Vertx client;

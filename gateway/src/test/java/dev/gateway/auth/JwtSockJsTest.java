@@ -36,6 +36,7 @@ class JwtSockJsTest {
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
       .put("demo", new JsonObject().put("enabled", false))
+      .put("permissions", new JsonObject().put("subscribe", JwtAuthTest.CHANNELS))
       .put("auth", new JsonObject().put("mode", "required")
           .put("hs256Secret", JwtAuthTest.SECRET).put("leewaySeconds", 0)));
 

@@ -19,7 +19,7 @@ class PermissionsTest {
   /** The same patterns for subscribe, publish and send. */
   private static Permissions all(String... globs) {
     List<String> l = List.of(globs);
-    return new Permissions(new GatewayConfig.Permissions(l, l, l));
+    return new Permissions(new GatewayConfig.Permissions(l, l, l, false));
   }
 
   private static void allows(Permissions p, String address) {
@@ -135,7 +135,7 @@ class PermissionsTest {
   @Test
   void eachOperationUsesItsOwnList() {
     Permissions p = new Permissions(new GatewayConfig.Permissions(
-        List.of("sub.*"), List.of("pub.*"), List.of("snd")));
+        List.of("sub.*"), List.of("pub.*"), List.of("snd"), false));
     assertTrue(p.maySubscribe("sub.a"));
     assertFalse(p.mayPublish("sub.a"));
     assertFalse(p.maySend("sub.a"));
@@ -150,7 +150,10 @@ class PermissionsTest {
     Permissions p = new Permissions(ConfigLoader.load((Path) null, Map.of()).permissions());
     assertTrue(p.maySubscribe("chat.general"));
     assertTrue(p.maySubscribe("clock"));
-    assertTrue(p.maySubscribe("anything.at.all"));
+    assertFalse(p.maySubscribe("anything.at.all"));
+    assertFalse(p.maySubscribe("billing.charge"));
+    assertFalse(p.maySubscribe("echo"));
+    assertFalse(p.maySubscribe("clock.x"));
     assertFalse(p.maySubscribe("gateway.internal.x"));
     assertFalse(p.maySubscribe("__vertx.reply.1"));
     assertTrue(p.mayPublish("chat.general"));
@@ -173,5 +176,22 @@ class PermissionsTest {
     assertTrue(p.maySend("svc.orders"));
     assertTrue(p.maySend("echo"));
     assertFalse(p.maySend("svc"));
+  }
+
+  @Test
+  void aChannelIsInsideTheSubscribePatternsAndNeverAService() {
+    Permissions defaults = new Permissions(ConfigLoader.load((Path) null, Map.of()).permissions());
+    assertTrue(defaults.isChannel("chat.lobby"));
+    assertTrue(defaults.isChannel("clock"));
+    assertFalse(defaults.isChannel("echo"));
+    assertFalse(defaults.isChannel("billing.charge"));
+    assertFalse(defaults.isChannel("gateway.internal.x"));
+    // the unsafe configuration: a bare * subscribe; the send patterns still name services
+    Permissions any = new Permissions(new GatewayConfig.Permissions(
+        List.of("*"), List.of("chat.*"), List.of("echo", "svc.*"), true));
+    assertTrue(any.isChannel("billing.charge"));
+    assertFalse(any.isChannel("echo"));
+    assertFalse(any.isChannel("svc.orders"));
+    assertFalse(any.isChannel("__vertx.reply.1"));
   }
 }

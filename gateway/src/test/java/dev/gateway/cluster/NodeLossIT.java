@@ -36,10 +36,15 @@ class NodeLossIT {
   static final String ONLY_ON_3 = "chat.only-on-3";
   static final long DETECTION_BOUND_MS = FAILURE_DETECTION_MS + 2_000;
 
-  /** Three nodes; clients may send anywhere, requests time out after 500 ms. */
+  /**
+   * Three nodes; clients may send anywhere, channels included (the probe below is a request to a
+   * channel, which the channel's consumer refuses): the unsafe configuration, where channels and
+   * services are not kept apart; requests time out after 500 ms.
+   */
   @RegisterExtension
-  final ProcessCluster cluster = ProcessCluster.of(3,
-      Map.of("GATEWAY_PERMISSIONS_SEND", "*", "GATEWAY_REQUEST_TIMEOUT_MS", "500"));
+  final ProcessCluster cluster = ProcessCluster.of(3, Map.of("GATEWAY_PERMISSIONS_SEND", "*",
+      "GATEWAY_PERMISSIONS_SUBSCRIBE", "*", "GATEWAY_PERMISSIONS_ALLOW_ANY_SUBSCRIBE", "true",
+      "GATEWAY_REQUEST_TIMEOUT_MS", "500"));
 
   @Test
   void killingANodeMidBroadcastLosesNothingForSurvivorsAndItsClientsMoveOn() throws Exception {

@@ -267,7 +267,7 @@ class ConfigLoaderTest {
       assertTrue(envs.add(s.env()), "duplicate env " + s.env());
       assertTrue(s.env().matches("GATEWAY_[A-Z0-9_]+"), "env must start with GATEWAY_: " + s.env());
       assertNotEquals(ConfigLoader.CONFIG_FILE_ENV, s.env());
-      assertTrue(s.path().matches("[a-z]+\\.[a-z][A-Za-z0-9]*"), s.path());
+      assertTrue(s.path().matches("[a-z]+(\\.[a-z][A-Za-z0-9]*)+"), s.path());
       assertFalse(s.doc() == null || s.doc().isBlank(), "undocumented " + s.path());
       assertTrue(s.defaultValue() == null ? s.type() == Setting.Type.STRING
           : JAVA_TYPES.get(s.type()).isInstance(s.defaultValue()), "default type of " + s.path());
@@ -299,11 +299,17 @@ class ConfigLoaderTest {
   private static final Map<String, Object> NON_DEFAULTS = Map.of(
       "security.allowedOrigins", List.of("https://app.example.com", "http://localhost:3000"),
       "security.trustedProxies", List.of("10.0.0.0/8", "2001:db8::7"),
-      "auth.mode", "optional", "auth.hs256Secret", SECRET,
+      "auth.mode", "optional", "auth.hs256Secret", SECRET, "cluster.secret", SECRET,
+      "management.port", "9090",
       "history.channels", List.of("news.* size=10 maxBytes=4096 ttlSeconds=60"));
+  /** The event-bus TLS files go together: each is changed from a base where all three are set. */
+  private static final Map<String, String> TLS_FILES = Map.of("cluster.tls.certFile", "/c.pem",
+      "cluster.tls.keyFile", "/k.pem", "cluster.tls.caFile", "/ca.pem");
   /** Other settings (path -> value) a non-default value needs to be valid. */
-  private static final Map<String, Map<String, String>> COMPANIONS =
-      Map.of("auth.mode", Map.of("auth.hs256Secret", SECRET));
+  private static final Map<String, Map<String, String>> COMPANIONS = Map.of(
+      "auth.mode", Map.of("auth.hs256Secret", SECRET),
+      "cluster.enabled", Map.of("cluster.secret", SECRET),
+      "cluster.tls.certFile", TLS_FILES, "cluster.tls.keyFile", TLS_FILES, "cluster.tls.caFile", TLS_FILES);
 
   private static Object nonDefault(Setting s) {
     Object d = s.defaultValue();

@@ -59,6 +59,7 @@ class SlowConsumerTest {
   // a closing client that reads nothing has its connection cut after limits.closeTimeoutMs
   static final GatewayExtension gateway = GatewayExtension.config(new JsonObject()
       .put("limits", new JsonObject().put("messagesPerSecond", 5_000).put("messageBurst", 5_000)
+          .put("bytesPerSecond", 8 * 1024 * 1024).put("byteBurst", 8 * 1024 * 1024)
           .put("closeTimeoutMs", RELEASE_TIMEOUT_MS / 2)));
 
   @Test

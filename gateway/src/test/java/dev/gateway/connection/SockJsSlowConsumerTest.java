@@ -34,7 +34,9 @@ class SockJsSlowConsumerTest {
 
   @RegisterExtension
   static final GatewayExtension gateway = GatewayExtension.config(new JsonObject()
-      .put("limits", new JsonObject().put("messagesPerSecond", 5_000).put("messageBurst", 5_000)));
+      // the publisher sends 1 kB messages at 1,000/s: its message and byte rates are raised
+      .put("limits", new JsonObject().put("messagesPerSecond", 5_000).put("messageBurst", 5_000)
+          .put("bytesPerSecond", 8 * 1024 * 1024).put("byteBurst", 8 * 1024 * 1024)));
 
   @Test
   void pollingSessionThatStopsPollingIsClosedAsSlowConsumerAndReleased() throws Exception {

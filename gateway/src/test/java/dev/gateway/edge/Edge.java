@@ -51,6 +51,11 @@ final class Edge {
     return a;
   }
 
+  /** A permissions section whose channel namespaces ({@code subscribe}) are these patterns. */
+  static JsonObject channels(String... patterns) {
+    return new JsonObject().put("subscribe", new io.vertx.core.json.JsonArray(java.util.List.of(patterns)));
+  }
+
   /** Runs a step; an assertion failure inside it (a read timing out...) is prefixed with {@code what}. */
   static <T> T step(String what, java.util.function.Supplier<T> step) {
     try {

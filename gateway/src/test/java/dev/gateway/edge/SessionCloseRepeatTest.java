@@ -75,7 +75,8 @@ class SessionCloseRepeatTest {
 
   @Test
   void revokedPollingSessionRepeatsItsCloseFrame() throws Exception {
-    gateway = TestGateway.start(Edge.config("auth", Edge.auth("optional")));
+    gateway = TestGateway.start(Edge.config("auth", Edge.auth("optional"),
+        "permissions", Edge.channels("news.*")));
     String id = "rev" + System.nanoTime();
     String jti = "jti-" + id;
     assertEquals("o\n", poll(id).body());
@@ -112,7 +113,8 @@ class SessionCloseRepeatTest {
 
   @Test
   void revokedStreamingSessionRepeatsItsCloseFrame() throws Exception {
-    gateway = TestGateway.start(Edge.config("auth", Edge.auth("optional")));
+    gateway = TestGateway.start(Edge.config("auth", Edge.auth("optional"),
+        "permissions", Edge.channels("news.*")));
     String id = "revs" + System.nanoTime();
     String jti = "jti-" + id;
     HttpWire stream = hold(HttpWire.sockJs("127.0.0.1", gateway.port, id, "xhr_streaming", null));

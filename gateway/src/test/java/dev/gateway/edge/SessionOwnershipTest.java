@@ -41,7 +41,8 @@ class SessionOwnershipTest {
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start(Edge.config("auth", Edge.auth("optional")));
+    gateway = TestGateway.start(Edge.config("auth", Edge.auth("optional"),
+        "permissions", Edge.channels("news.*", "chat.*")));
     clients = Vertx.vertx();
   }
 

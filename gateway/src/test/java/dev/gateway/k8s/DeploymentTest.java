@@ -50,11 +50,13 @@ class DeploymentTest {
     assertEquals(List.of("sleep", "5"), c.getLifecycle().getPreStop().getExec().getCommand());
   }
 
+  /** Probes go to the management port: health is not served on the public port. */
   @ParameterizedTest
   @MethodSource(ManifestSet.ALL)
   void portsAndProbesHitTheGatewaysEndpoints(ManifestSet set) {
     Container c = set.load().container();
-    assertEquals(Map.of("http", 8080, "hazelcast", 5701, "eventbus", 5702), containerPorts(c), "container ports");
+    assertEquals(Map.of("http", 8080, "management", 9090, "hazelcast", 5701, "eventbus", 5702), containerPorts(c),
+        "container ports");
     probe(c.getStartupProbe(), "/health/ready", "startupProbe", c);
     probe(c.getReadinessProbe(), "/health/ready", "readinessProbe", c);
     probe(c.getLivenessProbe(), "/health/live", "livenessProbe", c);
@@ -113,6 +115,6 @@ class DeploymentTest {
     assertNotNull(p, what);
     assertNotNull(p.getHttpGet(), what + " httpGet");
     assertEquals(path, p.getHttpGet().getPath(), what + " path");
-    assertEquals(8080, resolvePort(p.getHttpGet().getPort(), c), what + " port");
+    assertEquals(9090, resolvePort(p.getHttpGet().getPort(), c), what + " port: the management port");
   }
 }

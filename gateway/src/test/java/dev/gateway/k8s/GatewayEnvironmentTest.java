@@ -57,6 +57,8 @@ class GatewayEnvironmentTest {
     Map<String, String> env = m.gatewayEnv();
     Map<String, Integer> ports = containerPorts(m.container());
     assertEquals(String.valueOf(ports.get("http")), env.getOrDefault("GATEWAY_PORT", "8080"), "GATEWAY_PORT");
+    assertEquals(String.valueOf(ports.get("management")), env.get("GATEWAY_MANAGEMENT_PORT"),
+        "GATEWAY_MANAGEMENT_PORT: the management port is separate");
     assertEquals(String.valueOf(ports.get("hazelcast")), env.getOrDefault("GATEWAY_CLUSTER_PORT", "5701"),
         "GATEWAY_CLUSTER_PORT");
     assertEquals(String.valueOf(ports.get("eventbus")), env.get("GATEWAY_CLUSTER_EVENTBUS_PORT"),

@@ -1,6 +1,8 @@
 package dev.gateway.k8s;
 
 import static dev.gateway.k8s.support.K8sAsserts.assertBalanced;
+import static dev.gateway.k8s.support.K8sAsserts.containerPorts;
+import static dev.gateway.k8s.support.K8sAsserts.resolvePort;
 import static dev.gateway.k8s.support.Yamls.allowedKeys;
 import static dev.gateway.k8s.support.Yamls.list;
 import static dev.gateway.k8s.support.Yamls.map;
@@ -15,6 +17,7 @@ import dev.gateway.k8s.support.ManifestSet;
 import dev.gateway.k8s.support.Manifests;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
@@ -27,15 +30,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The monitoring component: a ServiceMonitor scraping Service {@code gateway}, a PrometheusRule
+ * The monitoring component: a ServiceMonitor scraping Service {@code gateway-management}, a PrometheusRule
  * whose alerts use documented gateway metrics, and (rendered) the Grafana dashboard ConfigMap.
  * promtool checks the rules themselves ({@code AlertRulesIT}).
  */
 class MonitoringTest {
 
+  /**
+   * The ServiceMonitor scrapes the management port through Service gateway-management (never
+   * the clients' Service), and keeps the job label "gateway" that the rules and dashboard use.
+   */
   @ParameterizedTest
   @MethodSource(ManifestSet.WITH_MONITORING)
-  void serviceMonitorScrapesTheGatewayService(ManifestSet set) {
+  void serviceMonitorScrapesTheManagementPort(ManifestSet set) {
     Manifests manifests = set.load();
     List<Doc> monitors = manifests.structural("ServiceMonitor");
     assertEquals(1, monitors.size(), set + ": one ServiceMonitor");
@@ -43,23 +50,27 @@ class MonitoringTest {
     Map<String, Object> m = d.map();
     allowedKeys(m, d + "", "apiVersion", "kind", "metadata", "spec");
     Map<String, Object> spec = map(m.get("spec"), d + " spec");
-    allowedKeys(spec, d + " spec", "selector", "endpoints", "namespaceSelector");
+    allowedKeys(spec, d + " spec", "selector", "endpoints", "namespaceSelector", "jobLabel");
     Map<String, Object> selector = map(spec.get("selector"), d + " selector");
     allowedKeys(selector, d + " selector", "matchLabels");
     Map<String, Object> match = map(selector.get("matchLabels"), d + " matchLabels");
-    List<Service> selected = manifests.typed(Service.class).stream()
+    List<String> selected = manifests.typed(Service.class).stream()
         .filter(s -> s.getMetadata().getLabels() != null
             && s.getMetadata().getLabels().entrySet().containsAll(stringMap(match).entrySet()))
-        .toList();
-    assertTrue(selected.stream().anyMatch(s -> s.getMetadata().getName().equals("gateway")),
-        d + " does not select Service gateway (by its labels)");
+        .map(s -> s.getMetadata().getName()).toList();
+    assertEquals(List.of("gateway-management"), selected, d + " selects (by labels) exactly Service gateway-management");
+    Service management = manifests.service("gateway-management");
+    assertEquals("gateway", management.getMetadata().getLabels().get(String.valueOf(spec.get("jobLabel"))),
+        d + " jobLabel: the job label must stay \"gateway\" (alert rules and dashboard select job=\"gateway\")");
     for (Object e : list(spec.get("endpoints"), d + " endpoints")) {
       Map<String, Object> ep = map(e, d + " endpoint");
       allowedKeys(ep, d + " endpoint", "port", "path", "interval", "scrapeTimeout", "scheme");
       assertEquals("/metrics", ep.get("path"), d + " path");
       Object port = ep.get("port");
-      assertTrue(manifests.service("gateway").getSpec().getPorts().stream().anyMatch(p -> p.getName().equals(port)),
-          d + " port " + port + " is not a named port of Service gateway");
+      ServicePort sp = management.getSpec().getPorts().stream().filter(p -> p.getName().equals(port)).findFirst()
+          .orElseThrow(() -> new AssertionError(d + " port " + port + " is not a named port of Service gateway-management"));
+      assertEquals(containerPorts(manifests.container()).get("management"),
+          resolvePort(sp.getTargetPort(), manifests.container()), d + " scrapes the container's management port");
     }
   }
 

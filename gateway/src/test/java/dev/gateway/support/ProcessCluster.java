@@ -11,12 +11,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Gateway nodes as processes ({@link GatewayProcess}) from the built jar ({@code target/gateway.jar},
- * relative to the module directory, where Failsafe runs), clustered on 127.0.0.1 under a name of
- * their own with a short failure detection, one event loop each, the demo clock nearly silent and
- * the client rate limits raised; logs in {@code target/cluster-it/}. As a JUnit extension
- * ({@code @RegisterExtension}, static: around the class; instance field: around each test) it
- * starts the nodes, gives a client Vert.x, and closes the clients a test opened through it and
- * then the nodes (SIGKILL).
+ * relative to the module directory, where Failsafe runs), clustered on 127.0.0.1 under a name and
+ * a cluster secret of their own with a short failure detection, one event loop each, the demo
+ * clock nearly silent and the client rate limits raised; logs in {@code target/cluster-it/}. As a
+ * JUnit extension ({@code @RegisterExtension}, static: around the class; instance field: around
+ * each test) it starts the nodes, gives a client Vert.x, and closes the clients a test opened
+ * through it and then the nodes (SIGKILL).
  */
 public final class ProcessCluster extends ScopedExtension {
 
@@ -73,6 +73,7 @@ public final class ProcessCluster extends ScopedExtension {
     vars.put("GATEWAY_CLUSTER_PORT", Integer.toString(tc.basePort()));
     vars.put("GATEWAY_CLUSTER_MEMBERS", "127.0.0.1");
     vars.put("GATEWAY_CLUSTER_FAILURE_DETECTION_MS", Long.toString(FAILURE_DETECTION_MS));
+    vars.put("GATEWAY_CLUSTER_SECRET", TestCluster.newSecret());
     vars.putAll(env);
     List<GatewayProcess> started = new ArrayList<>();
     try {

@@ -72,7 +72,8 @@ public final class TestGateway implements AutoCloseable {
 
   /**
    * A member {@code name} of the cluster; {@code config} as for {@link #start(JsonObject)}, the
-   * cluster's network settings (name, 127.0.0.1, base port, 3 s failure detection) are set here.
+   * cluster's network settings (name, 127.0.0.1, base port, 3 s failure detection) and its secret
+   * (unless the config has one, or says {@code insecure}) are set here.
    */
   public static TestGateway startClustered(String name, TestCluster cluster, JsonObject config) {
     return start(name, cluster, config, Map.of());
@@ -92,6 +93,9 @@ public final class TestGateway implements AutoCloseable {
       clustering.put("enabled", true).put("name", cluster.name()).put("host", "127.0.0.1")
           .put("port", cluster.basePort()).put("members", new JsonArray().add("127.0.0.1"))
           .put("failureDetectionMs", 3000);
+      if (!clustering.containsKey("secret") && !clustering.getBoolean("insecure", false)) {
+        clustering.put("secret", cluster.secret());
+      }
       c.put("cluster", clustering);
     }
     GatewayConfig gc = ConfigLoader.fromJson(c, env);

@@ -28,6 +28,9 @@ class NativeWebSocketDeliveryTest {
   // is exactly what subscribers get
   static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
       .put("demo", new JsonObject().put("clockIntervalMs", 200))
+      // news.*: a channel clients may register to but not publish to (the HTTP API publishes)
+      .put("permissions", new JsonObject().put("subscribe",
+          new io.vertx.core.json.JsonArray().add("chat.*").add("clock").add("news.*")))
       .put("history", new JsonObject().put("channels", new io.vertx.core.json.JsonArray())));
 
   static boolean isRec(JsonObject m, String address) {

@@ -22,10 +22,14 @@ class NativeWebSocketRequestReplyTest {
 
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.defaults();
-  /** A node that lets clients send anywhere and times requests out quickly. */
+  /**
+   * A node that lets clients send and register anywhere (the unsafe configuration, accepted
+   * only with permissions.allowAnySubscribe) and times requests out quickly.
+   */
   @RegisterExtension
   static final GatewayExtension open = GatewayExtension.config(new JsonObject()
-      .put("permissions", new JsonObject().put("send", new JsonArray().add("*")))
+      .put("permissions", new JsonObject().put("send", new JsonArray().add("*"))
+          .put("subscribe", new JsonArray().add("*")).put("allowAnySubscribe", true))
       .put("limits", new JsonObject().put("requestTimeoutMs", 500)));
 
   static JsonObject send(String address, Object body, String replyAddress) {

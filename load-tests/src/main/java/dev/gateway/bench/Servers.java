@@ -34,7 +34,8 @@ final class Servers {
 
   /**
    * The gateway's benchmark configuration: the full gateway (JSON protocol, permissions,
-   * metrics, outbound backpressure at its defaults), with publishing allowed on {@code bench.*},
+   * metrics, outbound backpressure at its defaults), with {@code bench.*} a channel namespace
+   * clients may register and publish to,
    * the publisher's rate limit raised (one publisher connection sends up to 400 messages/s),
    * room for 15,000 benchmark connections plus publishers, no demo services, a quick stop; the
    * SockJS settings the peers get too (the gateway's defaults, stated so they stay the same).
@@ -43,8 +44,9 @@ final class Servers {
     return """
         {
           "server": {"host": "127.0.0.1", "port": %d, "drainWindowMs": 0, "shutdownTimeoutMs": 2000},
-          "permissions": {"publish": ["bench.*"]},
+          "permissions": {"subscribe": ["bench.*"], "publish": ["bench.*"]},
           "limits": {"maxConnections": 16000, "messagesPerSecond": 1000, "messageBurst": 1000,
+                     "bytesPerSecond": 262144,
                      "maxMessageBytes": %d, "maxConnectionsPerAddress": 16000,
                      "maxHandshakesPerAddress": 1000},
           "sockjs": {"heartbeatMs": %d, "sessionTimeoutMs": %d, "maxBytesStreaming": %d},

@@ -1,6 +1,7 @@
 package dev.gateway.transport.gate;
 
 import dev.gateway.auth.ClientAddress;
+import dev.gateway.config.AddressRange;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.config.Origins;
 import dev.gateway.connection.ConnectionSlots;
@@ -13,12 +14,14 @@ import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * Decides, before any upgrade or per-connection state exists, whether a request may open a
- * connection: Origin allowlist (exact match; with no allowlist only the gateway's own origin),
+ * connection: Origin allowlist (exact match; with no allowlist only the gateway's own origin:
+ * the scheme the client used, the Host it sent),
  * WebSocket version, draining, and the connection budget (node, per client address, handshakes in
  * flight per client address), taken as one {@link ConnectionSlots.Lease}. Refusals are plain HTTP
  * answers with a JSON body ({@code {"error":CODE,"message":...}}): 400, 403, 426, 429, 503; no
@@ -26,6 +29,9 @@ import java.util.stream.Collectors;
  * no Origin is ever reflected unchecked. Thread-safe.
  */
 public final class HandshakeGate {
+
+  /** Set by a TLS-ending proxy: the scheme the client used. */
+  public static final String FORWARDED_PROTO = "X-Forwarded-Proto";
 
   private final Set<String> allowedOrigins;
   private final boolean anyOrigin;
@@ -68,7 +74,7 @@ public final class HandshakeGate {
       reject(req, 403, "origin_required", "an Origin header is required");
       return false;
     }
-    if (originAllowed(origin, req.getHeader(HttpHeaders.HOST))) {
+    if (originAllowed(origin, req)) {
       return true;
     }
     reject(req, 403, "origin_rejected", "origin not allowed");
@@ -78,7 +84,7 @@ public final class HandshakeGate {
   /** Whether a request's Origin is acceptable (also used by the HTTP API). */
   public boolean originAcceptable(HttpServerRequest req) {
     String origin = req.getHeader(HttpHeaders.ORIGIN);
-    return origin == null ? allowMissingOrigin : originAllowed(origin, req.getHeader(HttpHeaders.HOST));
+    return origin == null ? allowMissingOrigin : originAllowed(origin, req);
   }
 
   /**
@@ -143,7 +149,7 @@ public final class HandshakeGate {
     }
   }
 
-  boolean originAllowed(String origin, String host) {
+  private boolean originAllowed(String origin, HttpServerRequest req) {
     if (anyOrigin) {
       return true;
     }
@@ -154,18 +160,43 @@ public final class HandshakeGate {
     if (!allowedOrigins.isEmpty()) {
       return allowedOrigins.contains(normalized);
     }
-    return sameOrigin(normalized, host);
+    return sameOrigin(normalized, scheme(req), req.getHeader(HttpHeaders.HOST));
   }
 
   /**
-   * The Origin names the host the request was sent to: same host, and the same port, where a
-   * Host without a port means the default port of the Origin's scheme (TLS may end at a proxy).
+   * The scheme the client used: {@code https} when the connection itself is TLS, otherwise what
+   * the TCP peer says in {@code X-Forwarded-Proto} when it is a trusted proxy (its last entry:
+   * what the nearest proxy set or appended), otherwise {@code http}. A value other than
+   * {@code http} or {@code https} is not believed.
    */
-  static boolean sameOrigin(String normalizedOrigin, String host) {
+  String scheme(HttpServerRequest req) {
+    if (req.isSSL()) {
+      return "https";
+    }
+    InetAddress peer = req.remoteAddress() == null ? null
+        : AddressRange.literal(req.remoteAddress().hostAddress());
+    List<String> forwarded = req.headers().getAll(FORWARDED_PROTO);
+    if (peer == null || !clientAddress.trusted(peer) || forwarded.isEmpty()) {
+      return "http";
+    }
+    String[] entries = forwarded.get(forwarded.size() - 1).split(",", -1);
+    String proto = entries[entries.length - 1].trim().toLowerCase(Locale.ROOT);
+    return proto.equals("https") ? "https" : "http";
+  }
+
+  /**
+   * The Origin names the scheme, host and port the request was sent to: the scheme the client
+   * used ({@link #scheme}), the same host, and the same port, where a Host without a port means
+   * the default port of that scheme.
+   */
+  static boolean sameOrigin(String normalizedOrigin, String scheme, String host) {
     if (host == null || host.isBlank()) {
       return false;
     }
     URI o = URI.create(normalizedOrigin);
+    if (!o.getScheme().equals(scheme)) {
+      return false;
+    }
     URI h;
     try {
       h = URI.create("http://" + host.trim());
@@ -176,7 +207,7 @@ public final class HandshakeGate {
       return false;
     }
     int originPort = o.getPort() == -1 ? Origins.defaultPort(o.getScheme()) : o.getPort();
-    int hostPort = h.getPort() == -1 ? Origins.defaultPort(o.getScheme()) : h.getPort();
+    int hostPort = h.getPort() == -1 ? Origins.defaultPort(scheme) : h.getPort();
     return originPort == hostPort;
   }
 

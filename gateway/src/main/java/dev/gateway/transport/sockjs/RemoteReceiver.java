@@ -1,9 +1,10 @@
 package dev.gateway.transport.sockjs;
 
+import dev.gateway.cluster.ClusterSeal;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
@@ -13,11 +14,22 @@ import java.util.ArrayDeque;
  * outbound queue here: a slow client on the other node fills the session's queue like a local
  * one, so the slow-consumer policy applies unchanged. A forwarding node that stops acknowledging
  * (it died, the cluster split) makes the receiver count as gone. Confined to the session's loop.
+ *
+ * <p>A frame on the wire is {@link #frame}: its kind, its stream and its bytes, sealed with the
+ * cluster secret for the forwarding node's address ({@link ClusterSeal}).
  */
 final class RemoteReceiver implements Receiver {
 
   /** Bytes sent and not yet acknowledged above which the receiver reports unwritable. */
   static final int WINDOW = 256 * 1024;
+  /** Frame kinds: bytes for the client, the end of the response, the response cut. */
+  static final byte DATA = 'd';
+  static final byte END = 'e';
+  static final byte RESET = 'r';
+
+  /** A frame as the forwarding node reads it back ({@link #parse}). */
+  record Frame(byte kind, String stream, Buffer data) {
+  }
 
   private record Written(long offset, Runnable callback) {
   }
@@ -28,6 +40,7 @@ final class RemoteReceiver implements Receiver {
   private final Framing framing;
   private final String callback;
   private final EventBus eventBus;
+  private final ClusterSeal seal;
   private final ArrayDeque<Written> unacked = new ArrayDeque<>();
   private long sent;
   private long acked;
@@ -36,7 +49,8 @@ final class RemoteReceiver implements Receiver {
   private Runnable onForget = () -> { };
 
   RemoteReceiver(SockJsSession session, String stream, String replyTo, Framing framing,
-                 String callback) {
+                 String callback, ClusterSeal seal) {
+    this.seal = seal;
     this.session = session;
     this.stream = stream;
     this.replyTo = replyTo;
@@ -74,14 +88,14 @@ final class RemoteReceiver implements Receiver {
     }
     sent += wrapped.length();
     unacked.add(new Written(sent, written));
-    eventBus.send(replyTo, wrapped, options("data"));
+    eventBus.send(replyTo, frame(seal, replyTo, DATA, stream, wrapped));
   }
 
   @Override
   public void end() {
     if (!ended) {
       ended = true;
-      eventBus.send(replyTo, null, options("end"));
+      eventBus.send(replyTo, frame(seal, replyTo, END, stream, null));
       if (unacked.isEmpty()) {
         onForget.run();
       }
@@ -91,7 +105,7 @@ final class RemoteReceiver implements Receiver {
   @Override
   public void reset() {
     ended = true;
-    eventBus.send(replyTo, null, options("reset"));
+    eventBus.send(replyTo, frame(seal, replyTo, RESET, stream, null));
     releaseAll();
   }
 
@@ -135,7 +149,27 @@ final class RemoteReceiver implements Receiver {
     this.onForget = r;
   }
 
-  private DeliveryOptions options(String kind) {
-    return new DeliveryOptions().addHeader("stream", stream).addHeader("kind", kind);
+  /** A frame of a stream, sealed for the forwarding node's {@code replyTo} address. */
+  static Buffer frame(ClusterSeal seal, String replyTo, byte kind, String stream, Buffer data) {
+    byte[] id = stream.getBytes(StandardCharsets.UTF_8);
+    Buffer b = Buffer.buffer(3 + id.length + (data == null ? 0 : data.length()))
+        .appendByte(kind).appendUnsignedShort(id.length).appendBytes(id);
+    if (data != null) {
+      b.appendBuffer(data);
+    }
+    return seal.seal(replyTo, b);
+  }
+
+  /** The frame in an opened payload, or null when it is not one. */
+  static Frame parse(Buffer payload) {
+    if (payload.length() < 3) {
+      return null;
+    }
+    int idLength = payload.getUnsignedShort(1);
+    if (3 + idLength > payload.length()) {
+      return null;
+    }
+    return new Frame(payload.getByte(0), payload.getString(3, 3 + idLength, "UTF-8"),
+        payload.getBuffer(3 + idLength, payload.length()));
   }
 }

@@ -1,8 +1,11 @@
 package dev.gateway.transport.sockjs;
 
+import dev.gateway.cluster.ClusterSeal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import dev.gateway.config.AddressRange;
@@ -20,6 +23,12 @@ import java.util.concurrent.TimeUnit;
  * receiving request attaches to the session as a {@link RemoteReceiver}. The owner checks the
  * client address the forwarding node resolved, as for its own requests. Internal addresses
  * ({@code gateway.internal.}) are never reachable by clients.
+ *
+ * <p>What crosses the cluster is authenticated with the cluster secret ({@link ClusterSeal}):
+ * every forwarding message, both ways, is sealed for its destination address and dropped
+ * (counted) unless it opens; replies open only for their request. The ownership map holds a
+ * keyed hash of each session id, never the id, and each owner with a MAC: an entry that does not
+ * verify is treated as no owner.
  */
 public final class SockJsCluster {
 
@@ -31,17 +40,21 @@ public final class SockJsCluster {
   private final String nodeId;
   private final SockJsSessions sessions;
   private final long stallTimeoutNanos;
+  private final ClusterSeal seal;
   private final Map<String, RemoteReceiver> remotes = new ConcurrentHashMap<>();
+  /** Keyed hash of a session id to its owner's node id, signed ({@link ClusterSeal#signValue}). */
   private AsyncMap<String, String> owners;
 
   /**
    * @param stallTimeoutMs a forwarding node that acknowledges nothing for this long while bytes
    *     wait is taken for gone
    */
-  SockJsCluster(Vertx vertx, String nodeId, SockJsSessions sessions, long stallTimeoutMs) {
+  SockJsCluster(Vertx vertx, String nodeId, SockJsSessions sessions, long stallTimeoutMs,
+                ClusterSeal seal) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.sessions = sessions;
+    this.seal = seal;
     this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
   }
 
@@ -54,46 +67,86 @@ public final class SockJsCluster {
     return nodeId;
   }
 
+  ClusterSeal seal() {
+    return seal;
+  }
+
   /** Gets the ownership map and registers this node's owner side (on the calling context). */
   Future<Void> start() {
     sessions.onForgotten(id -> {
       if (owners != null) {
-        owners.removeIfPresent(id, nodeId);
+        unclaim(id);
       }
     });
     vertx.setPeriodic(1_000, t -> checkStalled());
     return vertx.sharedData().<String, String>getAsyncMap(OWNERS_MAP).compose(m -> {
       owners = m;
-      return vertx.eventBus().<JsonObject>consumer(address(nodeId), this::onMessage).completion();
+      return vertx.eventBus().<Object>consumer(address(nodeId), this::onMessage).completion();
     });
   }
 
-  /** The node that owns a session id, or null. */
+  /** The node that owns a session id, or null (also when its entry does not verify). */
   Future<String> owner(String id) {
-    return owners.get(id);
+    String key = key(id);
+    return owners.get(key).map(v -> v == null ? null : seal.verifyValue(OWNERS_MAP, key, v));
   }
 
   /** Claims a session id for this node; the future says who owns it then (this node, or another). */
   Future<String> claim(String id) {
-    return owners.putIfAbsent(id, nodeId, OWNER_TTL_MS).map(existing -> existing == null ? nodeId : existing);
+    String key = key(id);
+    String mine = signed(key, nodeId);
+    return owners.putIfAbsent(key, mine, OWNER_TTL_MS).compose(existing -> {
+      if (existing == null) {
+        return Future.succeededFuture(nodeId);
+      }
+      String owner = seal.verifyValue(OWNERS_MAP, key, existing);
+      if (owner != null) {
+        return Future.succeededFuture(owner);
+      }
+      // an entry no node wrote: drop it and claim once more
+      return owners.removeIfPresent(key, existing)
+          .compose(removed -> owners.putIfAbsent(key, mine, OWNER_TTL_MS))
+          .compose(again -> again == null ? Future.succeededFuture(nodeId)
+              : Future.failedFuture("the ownership entry of a session does not verify"));
+    });
   }
 
   /** Forgets a claim that did not become a session (refused, failed). */
   void unclaim(String id) {
-    owners.removeIfPresent(id, nodeId);
+    forgetOwner(id, nodeId);
   }
 
   /** Forgets that another node owns the id (it left the cluster). */
   void forgetOwner(String id, String owner) {
-    owners.removeIfPresent(id, owner);
+    String key = key(id);
+    owners.removeIfPresent(key, signed(key, owner));
   }
 
-  private void onMessage(Message<JsonObject> msg) {
-    JsonObject m = msg.body();
+  /** What the ownership map holds for a session id: its keyed hash. */
+  private String key(String id) {
+    return seal.keyedHash("sockjs-session", id);
+  }
+
+  private String signed(String key, String owner) {
+    return seal.signValue(OWNERS_MAP, key, owner);
+  }
+
+  private void onMessage(Message<Object> msg) {
+    Buffer payload = seal.open(address(nodeId), msg.body());
+    if (payload == null) {
+      return; // not from a node of this cluster (counted): no answer at all
+    }
+    JsonObject m;
+    try {
+      m = new JsonObject(payload);
+    } catch (DecodeException e) {
+      return;
+    }
+    Buffer request = (Buffer) msg.body();
     switch (m.getString("op", "")) {
-      case "check" -> msg.reply(check(m));
+      case "check" -> msg.reply(seal.sealReply(request, Buffer.buffer(check(m))));
       case "attach" -> attach(m);
-      case "send" -> send(msg, m);
+      case "send" -> send(msg, request, m);
       case "ack" -> onStream(m.getString("stream"), r -> r.acknowledged(m.getLong("bytes", 0L)));
       case "gone" -> {
         RemoteReceiver r = remotes.remove(m.getString("stream", ""));
@@ -127,30 +180,30 @@ public final class SockJsCluster {
       return;
     }
     String stream = m.getString("stream", "");
+    String replyTo = m.getString("replyTo", "");
     if (s == null || !"ok".equals(check(m))) {
       // it went away (or changed hands) since the check: the forwarder ends its request
-      vertx.eventBus().send(m.getString("replyTo", ""), null,
-          new io.vertx.core.eventbus.DeliveryOptions().addHeader("stream", stream)
-              .addHeader("kind", "reset"));
+      vertx.eventBus().send(replyTo, RemoteReceiver.frame(seal, replyTo, RemoteReceiver.RESET,
+          stream, null));
       return;
     }
-    RemoteReceiver r = new RemoteReceiver(s, stream, m.getString("replyTo", ""), framing,
-        m.getString("callback"));
+    RemoteReceiver r = new RemoteReceiver(s, stream, replyTo, framing, m.getString("callback"),
+        seal);
     remotes.put(stream, r);
     r.onForget(() -> remotes.remove(stream, r));
     s.context().runOnContext(v -> s.attach(r));
   }
 
-  private void send(Message<JsonObject> msg, JsonObject m) {
+  private void send(Message<Object> msg, Buffer request, JsonObject m) {
     String verdict = check(m);
     if (!verdict.equals("ok")) {
-      msg.reply(verdict);
+      msg.reply(seal.sealReply(request, Buffer.buffer(verdict)));
       return;
     }
     SockJsSession s = sessions.get(m.getString("id"));
     s.context().runOnContext(v -> {
       String error = s.deliver(m.getString("payload"));
-      msg.reply(error == null ? "ok" : error);
+      msg.reply(seal.sealReply(request, Buffer.buffer(error == null ? "ok" : error)));
     });
   }
 

@@ -1,11 +1,11 @@
 package dev.gateway.transport.sockjs;
 
+import dev.gateway.cluster.ClusterSeal;
 import dev.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -21,12 +21,15 @@ import java.util.UUID;
  * owner over the event bus ({@link SockJsCluster}). Headers, CORS and the framing of the
  * response are this node's own. Bytes are acknowledged to the owner once written to the client,
  * which is what paces the owner. One instance per server verticle, confined to its event loop.
+ * Everything it sends is sealed with the cluster secret for its destination, and everything it
+ * takes (frames, replies) only once it opens ({@link ClusterSeal}); anything else is dropped.
  */
 final class SockJsForwarder {
 
   private final Vertx vertx;
   private final Context context;
   private final SockJsCluster cluster;
+  private final ClusterSeal seal;
   private final GatewayMetrics metrics;
   private final long idleTimeoutMs;
   private final String replyAddress;
@@ -77,6 +80,7 @@ final class SockJsForwarder {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.cluster = cluster;
+    this.seal = cluster.seal();
     this.metrics = metrics;
     this.idleTimeoutMs = idleTimeoutMs;
     this.replyAddress = "gateway.internal.sockjs.reply." + cluster.nodeId() + "."
@@ -90,9 +94,7 @@ final class SockJsForwarder {
    * belongs to another client address).
    */
   Future<String> check(String owner, String session, InetAddress client) {
-    JsonObject m = request("check", session, client);
-    return vertx.eventBus().<String>request(SockJsCluster.address(owner), m)
-        .map(Message::body)
+    return ask(owner, request("check", session, client))
         .recover(err -> {
           if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
             cluster.forgetOwner(session, owner); // the owner left the cluster
@@ -117,15 +119,15 @@ final class SockJsForwarder {
     JsonObject attach = request("attach", session, client).put("stream", stream)
         .put("replyTo", replyAddress).put("framing", receiver.framing().name())
         .put("callback", receiver.callback());
-    vertx.eventBus().send(SockJsCluster.address(owner), attach);
+    String address = SockJsCluster.address(owner);
+    vertx.eventBus().send(address, seal.seal(address, attach.toBuffer()));
   }
 
   /** Forwards the payload of a send to the owner; the future has the owner's answer. */
   Future<String> send(String owner, String session, InetAddress client, String payload) {
     metrics.sockJsForwarded();
     JsonObject m = request("send", session, client).put("payload", payload);
-    return vertx.eventBus().<String>request(SockJsCluster.address(owner), m)
-        .map(Message::body)
+    return ask(owner, m)
         .recover(err -> {
           if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
             cluster.forgetOwner(session, owner);
@@ -134,25 +136,40 @@ final class SockJsForwarder {
         });
   }
 
+  /** A sealed request to the owner; the answer is its reply's payload once that opens. */
+  private Future<String> ask(String owner, JsonObject m) {
+    String address = SockJsCluster.address(owner);
+    Buffer request = seal.seal(address, m.toBuffer());
+    return vertx.eventBus().<Object>request(address, request).map(reply -> {
+      Buffer answer = seal.openReply(request, reply.body());
+      if (answer == null) {
+        throw new IllegalStateException("a reply that does not open"); // counted by the seal
+      }
+      return answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+    });
+  }
+
   private void onFrame(Message<Object> msg) {
-    Forwarded f = streams.get(msg.headers().get("stream"));
+    Buffer payload = seal.open(replyAddress, msg.body());
+    RemoteReceiver.Frame frame = payload == null ? null : RemoteReceiver.parse(payload);
+    Forwarded f = frame == null ? null : streams.get(frame.stream());
     if (f == null) {
       return;
     }
     f.touch();
-    switch (String.valueOf(msg.headers().get("kind"))) {
-      case "data" -> {
-        Buffer data = (Buffer) msg.body();
+    switch (frame.kind()) {
+      case RemoteReceiver.DATA -> {
+        Buffer data = frame.data();
         f.receiver.write(data, () -> {
           f.written += data.length();
           tell(f.owner, "ack", f.stream, f.session, f.written);
         });
       }
-      case "end" -> {
+      case RemoteReceiver.END -> {
         f.done();
         f.receiver.end();
       }
-      default -> { // "reset"
+      default -> { // RESET
         f.done();
         f.receiver.reset();
       }
@@ -164,7 +181,8 @@ final class SockJsForwarder {
     if (bytes != null) {
       m.put("bytes", bytes);
     }
-    vertx.eventBus().send(SockJsCluster.address(owner), m, new DeliveryOptions());
+    String address = SockJsCluster.address(owner);
+    vertx.eventBus().send(address, seal.seal(address, m.toBuffer()));
   }
 
   private static JsonObject request(String op, String session, InetAddress client) {

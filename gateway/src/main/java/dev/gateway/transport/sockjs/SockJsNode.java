@@ -1,5 +1,6 @@
 package dev.gateway.transport.sockjs;
 
+import dev.gateway.cluster.ClusterSeal;
 import dev.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,12 +18,15 @@ public final class SockJsNode {
   /**
    * @param nodeId this node's id, or null on a single node
    * @param stallTimeoutMs see {@link SockJsCluster}
+   * @param seal authenticates forwarding between nodes and hashes session ids in the cluster map
    */
-  public SockJsNode(Vertx vertx, GatewayMetrics metrics, String nodeId, long stallTimeoutMs) {
+  public SockJsNode(Vertx vertx, GatewayMetrics metrics, String nodeId, long stallTimeoutMs,
+                    ClusterSeal seal) {
     metrics.gauge("gateway.sockjs.sessions",
         "SockJS sessions over the HTTP transports held by this node, open or closing",
         sessions::size);
-    this.cluster = nodeId == null ? null : new SockJsCluster(vertx, nodeId, sessions, stallTimeoutMs);
+    this.cluster = nodeId == null ? null : new SockJsCluster(vertx, nodeId, sessions,
+        stallTimeoutMs, seal);
   }
 
   /** Joins the cluster's session ownership (nothing to do on a single node). */
