@@ -39,6 +39,8 @@ class SubprotocolTokenTest {
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
       .put("demo", new JsonObject().put("enabled", false))
+      // news.*: a channel namespace of the configuration, which the tokens' grant narrows
+      .put("permissions", new JsonObject().put("subscribe", new JsonArray().add("chat.*").add("news.*")))
       .put("auth", new JsonObject().put("mode", "required").put("hs256Secret", SECRET).put("leewaySeconds", 0)));
 
   static String valid;
