@@ -169,6 +169,25 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void reservedHeadersAreAllowedByMessageTypeOnly() {
+    // positions are the gateway's to set: no client message may carry gateway.offset or the tag
+    for (String name : new String[] {"gateway.offset", "gateway.epoch", "gateway.since", "gateway.seal"}) {
+      assertEquals(ErrorCode.INVALID_FIELD, rejected("{\"type\":\"publish\",\"address\":\"a\",\"headers\":{\""
+          + name + "\":\"1\"}}"), "publish with " + name);
+    }
+    for (String name : new String[] {"gateway.offset", "gateway.idempotencyKey", "gateway.seal"}) {
+      assertEquals(ErrorCode.INVALID_FIELD, rejected("{\"type\":\"register\",\"address\":\"a\",\"headers\":{\""
+          + name + "\":\"1\"}}"), "register with " + name);
+    }
+    assertEquals(ErrorCode.INVALID_FIELD, rejected("{\"type\":\"send\",\"address\":\"a\","
+        + "\"headers\":{\"gateway.idempotencyKey\":\"k\"}}"), "send with an idempotency key");
+    // and each where it belongs
+    assertEquals("k", ((ClientMessage.Publish) ok("{\"type\":\"publish\",\"address\":\"a\","
+        + "\"headers\":{\"gateway.idempotencyKey\":\"k\"}}")).idempotencyKey());
+    ok("{\"type\":\"register\",\"address\":\"a\",\"headers\":{\"gateway.since\":\"3\",\"gateway.epoch\":\"e\"}}");
+  }
+
+  @Test
   void reservedHeaderPrefixIgnoresCase() {
     // event-bus headers are a case-insensitive MultiMap: a client header "GATEWAY.publishedAt"
     // is the same header as the gateway's internal "gateway.publishedAt" once on the bus
