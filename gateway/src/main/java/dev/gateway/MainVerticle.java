@@ -95,7 +95,8 @@ public final class MainVerticle extends VerticleBase {
     HistoryMetrics historyMetrics = new HistoryMetrics(metrics.registry());
     HistoryRules rules = HistoryRules.parse(config.history().channels());
     GatewayConfig.History h = config.history();
-    ChannelBroadcast broadcast = new ChannelBroadcast(vertx.eventBus());
+    ClusterSeal seal = ClusterSeal.forNode(config.cluster(), metrics::clusterMessageRejected);
+    ChannelBroadcast broadcast = new ChannelBroadcast(vertx.eventBus(), seal);
     Broker broker = cluster instanceof HazelcastClusterManager hz
         ? new GridBroker(vertx, hz.getHazelcastInstance(), rules, h.maxChannels(),
             h.maxChannelsPerNode(), historyMetrics, stamp.nodeId(), broadcast)
@@ -103,8 +104,7 @@ public final class MainVerticle extends VerticleBase {
             h.maxBytesPerNode(), historyMetrics, broadcast);
     publisher = new Publisher(vertx.eventBus(), stamp, broker);
     this.historyMetrics = historyMetrics;
-    hub = new ChannelHub(metrics, stamp, broker, historyMetrics);
-    ClusterSeal seal = ClusterSeal.forNode(config.cluster(), metrics::clusterMessageRejected);
+    hub = new ChannelHub(metrics, stamp, broker, historyMetrics, seal);
     RevocationStore revocations = new RevocationStore(seal, config.auth().maxRevocations(),
         config.auth().leewaySeconds(), metrics);
     vertx.setPeriodic(60_000, t -> revocations.purge());

@@ -1,6 +1,7 @@
 package dev.gateway.channel;
 
 import dev.gateway.channel.stream.Broadcast;
+import dev.gateway.cluster.ClusterSeal;
 import dev.gateway.channel.stream.Publication;
 import dev.gateway.channel.stream.StreamPosition;
 import dev.gateway.protocol.ProtocolCodec;
@@ -16,13 +17,19 @@ import java.util.Map;
  * were stored, the position ({@code gateway.offset}, {@code gateway.epoch}) and the publisher's
  * stamp (its node and publish time, so latency and cross-node counts stay the publisher's), on
  * the event bus, where every node's hub and any backend consumer of the channel receives it.
+ * Every broadcast carries a tag made with the cluster secret ({@link ClusterSeal#broadcastTag}):
+ * a node hands its subscribers a position only from a broadcast whose tag verifies, so no one
+ * who reaches the event bus can forge or displace a publication of a history channel.
  */
 public final class ChannelBroadcast implements Broadcast {
 
   private final EventBus eventBus;
+  private final ClusterSeal seal;
 
-  public ChannelBroadcast(EventBus eventBus) {
+  /** Broadcasts tagged with {@code seal} ({@link ClusterSeal#broadcastTag}), which receivers check. */
+  public ChannelBroadcast(EventBus eventBus, ClusterSeal seal) {
     this.eventBus = eventBus;
+    this.seal = seal;
   }
 
   @Override
@@ -36,6 +43,10 @@ public final class ChannelBroadcast implements Broadcast {
     PublishStamp.stamp(options, p.origin(), p.publishedAtMicros())
         .addHeader(ProtocolCodec.OFFSET_HEADER, position.wireOffset())
         .addHeader(ProtocolCodec.EPOCH_HEADER, position.epoch());
-    eventBus.publish(channel, Json.decodeValue(Buffer.buffer(p.body())), options);
+    Object body = Json.decodeValue(Buffer.buffer(p.body()));
+    // the tag covers the body as receivers will see it: decoded, then encoded again
+    options.addHeader(ClusterSeal.BROADCAST_TAG,
+        seal.broadcastTag(channel, options.getHeaders(), Json.encode(body)));
+    eventBus.publish(channel, body, options);
   }
 }

@@ -3,6 +3,7 @@ package dev.gateway.channel;
 import dev.gateway.channel.stream.Broker;
 import dev.gateway.channel.stream.HistoryMetrics;
 import dev.gateway.channel.stream.StreamPosition;
+import dev.gateway.cluster.ClusterSeal;
 import dev.gateway.protocol.Outbound;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.ProtocolCodec;
@@ -12,6 +13,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.Json;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -28,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * order; subscribe and unsubscribe storms of clients never reach the event bus, only the first
  * subscriber and the last unsubscriber of a node do; a point-to-point message (send or request)
  * to a channel is never delivered to its subscribers: it is counted, and a request failed with
- * {@link #CHANNEL_REQUEST_FAILURE}. All state is confined to this verticle's
+ * {@link #CHANNEL_REQUEST_FAILURE}; a broadcast on a history channel that names a position is
+ * delivered only when its tag verifies ({@link ChannelBroadcast}). All state is confined to this verticle's
  * context; other threads call in through {@link #acquire} and {@link #release}.
  */
 public final class ChannelHub extends VerticleBase {
@@ -47,6 +50,7 @@ public final class ChannelHub extends VerticleBase {
   private final PublishStamp stamp;
   private final Broker broker;
   private final HistoryMetrics history;
+  private final ClusterSeal seal;
   private final Map<String, Registration> registrations = new HashMap<>();
   private final AtomicInteger registrationCount = new AtomicInteger();
   private final AtomicInteger activeCount = new AtomicInteger();
@@ -67,12 +71,14 @@ public final class ChannelHub extends VerticleBase {
     StreamPosition lastTail;
   }
 
+  /** {@code seal} checks the tag of every broadcast that names a stream position. */
   public ChannelHub(GatewayMetrics metrics, PublishStamp stamp, Broker broker,
-                    HistoryMetrics history) {
+                    HistoryMetrics history, ClusterSeal seal) {
     this.metrics = metrics;
     this.stamp = stamp;
     this.broker = broker;
     this.history = history;
+    this.seal = seal;
   }
 
   @Override
@@ -178,6 +184,9 @@ public final class ChannelHub extends VerticleBase {
       }
     }
     long offset = offsetOf(msg);
+    if (r.order != null && offset > 0 && !sealed(address, msg)) {
+      return; // a position its sequencer did not give: refused and counted by the seal
+    }
     Outbound out;
     try {
       boolean remote = stamp.isRemote(msg.headers());
@@ -207,6 +216,16 @@ public final class ChannelHub extends VerticleBase {
         fill(address, r);
       });
     }
+  }
+
+  private boolean sealed(String address, Message<Object> msg) {
+    String body;
+    try {
+      body = Json.encode(msg.body());
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    return body != null && seal.verifyBroadcast(address, msg.headers(), body);
   }
 
   private static long offsetOf(Message<Object> msg) {

@@ -1,13 +1,17 @@
 package dev.gateway.cluster;
 
 import dev.gateway.config.GatewayConfig;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import javax.crypto.Mac;
@@ -51,7 +55,9 @@ public final class ClusterSeal {
   public static final long WINDOW_MS = 15_000;
   /** Reasons a message or value is refused (the tag of the rejection counter). */
   public static final java.util.List<String> REASONS = java.util.List.of("unsigned", "bad_mac",
-      "stale", "bad_value");
+      "stale", "bad_value", "bad_broadcast");
+  /** The header that carries a channel broadcast's tag ({@link #broadcastTag}). */
+  public static final String BROADCAST_TAG = "gateway.seal";
 
   private static final byte VERSION = 1;
   private static final int MAC_BYTES = 32;
@@ -62,6 +68,7 @@ public final class ClusterSeal {
   private final ThreadLocal<Mac> messageMac;
   private final ThreadLocal<Mac> hashMac;
   private final ThreadLocal<Mac> valueMac;
+  private final ThreadLocal<Mac> broadcastMac;
   private final LongSupplier clock;
   private final Consumer<String> rejected;
 
@@ -69,6 +76,7 @@ public final class ClusterSeal {
     this.messageMac = macFor(derive(secret, "message"));
     this.hashMac = macFor(derive(secret, "hash"));
     this.valueMac = macFor(derive(secret, "value"));
+    this.broadcastMac = macFor(derive(secret, "broadcast"));
     this.clock = clock;
     this.rejected = rejected;
   }
@@ -166,6 +174,44 @@ public final class ClusterSeal {
     }
     rejected.accept("bad_value");
     return null;
+  }
+
+  /**
+   * The tag of a channel broadcast that carries a stream position: a MAC over the channel, every
+   * header but the tag itself (sorted, so the order headers cross the wire in does not matter) and
+   * the body's JSON text. Without a time: a broadcast replayed later names an offset its receivers
+   * have already delivered, and they drop it as stale.
+   */
+  public String broadcastTag(String channel, MultiMap headers, String bodyJson) {
+    Mac mac = broadcastMac.get();
+    update(mac, channel);
+    List<Map.Entry<String, String>> entries = new ArrayList<>();
+    for (Map.Entry<String, String> e : headers) {
+      if (!BROADCAST_TAG.equalsIgnoreCase(e.getKey())) {
+        entries.add(e);
+      }
+    }
+    entries.sort(Map.Entry.<String, String>comparingByKey().thenComparing(Map.Entry.comparingByValue()));
+    for (Map.Entry<String, String> e : entries) {
+      update(mac, e.getKey());
+      update(mac, e.getValue());
+    }
+    update(mac, bodyJson);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal());
+  }
+
+  /**
+   * Whether a received broadcast carries the tag {@link #broadcastTag} gives it; if not, it is
+   * refused and counted ({@code bad_broadcast}).
+   */
+  public boolean verifyBroadcast(String channel, MultiMap headers, String bodyJson) {
+    String given = headers.get(BROADCAST_TAG);
+    if (given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.US_ASCII),
+        broadcastTag(channel, headers, bodyJson).getBytes(StandardCharsets.US_ASCII))) {
+      return true;
+    }
+    rejected.accept("bad_broadcast");
+    return false;
   }
 
   private String valueTag(String map, String key, String value) {

@@ -7,6 +7,7 @@ import dev.gateway.channel.Publisher;
 import dev.gateway.channel.stream.HistoryMetrics;
 import dev.gateway.channel.stream.HistoryRules;
 import dev.gateway.channel.stream.MemoryBroker;
+import dev.gateway.cluster.ClusterSeal;
 import dev.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -36,6 +37,8 @@ public final class LocalNode extends ScopedExtension {
 
   /** The id this node stamps on the broadcasts it originates. */
   public static final String NODE_ID = "local-node";
+  /** The node's cluster seal (a fixed test secret; rejections are not counted here). */
+  static final ClusterSeal SEAL = ClusterSeal.of("local-node-test-secret-of-32-characters", reason -> { });
 
   private Vertx vertx;
   private EventBusRegistrations eventBus;
@@ -58,9 +61,9 @@ public final class LocalNode extends ScopedExtension {
     stamp = new PublishStamp(NODE_ID);
     HistoryMetrics history = new HistoryMetrics(registry);
     MemoryBroker broker = new MemoryBroker(vertx, HistoryRules.parse(List.of()), 1, 1,
-        history, new ChannelBroadcast(vertx.eventBus()));
+        history, new ChannelBroadcast(vertx.eventBus(), SEAL));
     publisher = new Publisher(vertx.eventBus(), stamp, broker);
-    hub = new ChannelHub(metrics, stamp, broker, history);
+    hub = new ChannelHub(metrics, stamp, broker, history, SEAL);
     vertx.deployVerticle(hub).await(10, TimeUnit.SECONDS);
     loops.clear();
     // two verticle instances land on the two event loops: their contexts host shards and connections
