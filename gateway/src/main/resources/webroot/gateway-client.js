@@ -92,6 +92,12 @@
     for (k in options || {}) o[k] = options[k];
     if (!o.url) o.url = root.location.origin;
     if (o.transport === 'auto') o.transport = typeof root.SockJS === 'function' ? 'sockjs' : 'websocket';
+    if (o.transport === 'sockjs' && typeof root.SockJS !== 'function') {
+      throw new Error("transport 'sockjs' needs sockjs-client: load /lib/sockjs.min.js first");
+    }
+    if (o.transport !== 'sockjs' && o.transport !== 'websocket') {
+      throw new Error("transport must be 'websocket', 'sockjs' or 'auto'");
+    }
     this.options = o;
     this.transport = o.transport;
     this.state = 'stopped';

@@ -3,10 +3,10 @@ package dev.gateway.browser;
 import com.microsoft.playwright.Page;
 
 /**
- * A blank page at a gateway's origin (or a relay's) that loads {@code /gateway-client.js} from
- * there and records what the client reports: {@code window.log} holds every event (with
- * {@code event} and {@code at}, a {@code performance.now()} time), {@code window.received} every
- * message of the channel the page subscribed to. {@code start(options)} creates the client
+ * A blank page at a gateway's origin (or a relay's) that loads sockjs-client and
+ * {@code /gateway-client.js} from there and records what the client reports: {@code window.log}
+ * holds every event (with {@code event} and {@code at}, a {@code performance.now()} time),
+ * {@code window.received} every message of the channel the page subscribed to. {@code start(options)} creates the client
  * ({@code options.jwt} becomes a token function); {@code subscribe(address)} resolves once the
  * gateway acked the registration.
  */
@@ -18,6 +18,7 @@ final class ClientPage {
   static final String HTML = """
       <!doctype html>
       <html><head><meta charset="utf-8"><title>gateway-client</title>
+      <script src="/lib/sockjs.min.js"></script>
       <script src="/gateway-client.js"></script>
       <script>
       'use strict';

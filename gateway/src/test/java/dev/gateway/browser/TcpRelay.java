@@ -69,8 +69,9 @@ final class TcpRelay implements AutoCloseable {
     targetPort = port;
   }
 
-  /** Stops listening and closes every relayed connection, both sides. */
+  /** Stops listening and closes every relayed connection, both sides; a pause ends with them. */
   void cut() {
+    paused = false;
     if (server != null) {
       await(server.close());
       server = null;
