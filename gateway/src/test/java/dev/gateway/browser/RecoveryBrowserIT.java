@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * meanwhile. Once the relay listens again, A's client reconnects by itself, registers the room
  * with the position it had, and the gateway replays what A missed: the five appear in A once
  * each, in order, without a reload, and A's page says it restored them. Over both of the page's
- * transports (sockjs-client's WebSocket at {@code /eventbus}, the native {@code /ws}).
+ * transports (sockjs-client's WebSocket at {@code /eventbus}, the native {@code /ws}). And a tab
+ * away for longer than history reaches says so and reloads the room's newest messages.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class RecoveryBrowserIT {
@@ -135,6 +137,51 @@ class RecoveryBrowserIT {
       Files.createDirectories(BrowserIT.SCREENSHOTS);
       a.screenshot(new Page.ScreenshotOptions()
           .setPath(BrowserIT.SCREENSHOTS.resolve("recovery-" + transport + ".png")));
+      assertEquals(List.of(), pageErrors, "errors in the pages");
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError(e.getMessage() + "\nTraffic:\n  " + String.join("\n  ", traffic), e);
+    }
+  }
+
+  /**
+   * A tab away for longer than history reaches (a room keeps its newest 100 publications by
+   * default): the gateway cannot replay from its position, so the page says some messages could
+   * not be restored and shows the room's newest 50 instead, after what it had, in order.
+   */
+  @Test
+  void aTabAwayLongerThanHistoryReachesSaysSoAndReloadsTheNewest() {
+    String room = GatewayExtension.fresh("chat.lost");
+    relay = TcpRelay.start(vertx, gw.port());
+    Page a = openChat(relay.url("/?transport=websocket"), "A");
+    Page b = openChat(gw.url("/?transport=websocket"), "B");
+    try {
+      Chromium.join(a, "ann", room);
+      Chromium.join(b, "bob", room);
+      Chromium.say(b, "before the cut");
+      Chromium.awaitMessage(a, "bob", "before the cut");
+
+      relay.cut();
+      assertThat(a.locator("#status")).hasText("reconnecting");
+      for (int i = 1; i <= 120; i++) {
+        assertEquals(202, gw.publish(room, new JsonObject().put("nick", "ops").put("text", "bulk " + i)));
+      }
+      relay.restart();
+
+      assertThat(a.locator("#messages li.system").filter(
+          new Locator.FilterOptions().setHasText("some messages could not be restored")))
+          .hasCount(1, new LocatorAssertions.HasCountOptions().setTimeout(30_000));
+      assertThat(a.locator("#messages li.msg")).hasCount(51);
+      List<String> expected = new ArrayList<>(List.of("before the cut"));
+      for (int i = 71; i <= 120; i++) {
+        expected.add("bulk " + i);
+      }
+      assertEquals(expected, a.locator("#messages li.msg .text").allTextContents(),
+          "what A had, then the newest 50, in order");
+      assertThat(a.locator("#messages li.system").filter(
+          new Locator.FilterOptions().setHasText("missed message"))).hasCount(0);
+
+      Chromium.say(b, "still here?");
+      Chromium.awaitMessage(a, "bob", "still here?");
       assertEquals(List.of(), pageErrors, "errors in the pages");
     } catch (AssertionError | RuntimeException e) {
       throw new AssertionError(e.getMessage() + "\nTraffic:\n  " + String.join("\n  ", traffic), e);
