@@ -28,10 +28,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * gateway-client.js's reconnect rule and gap detection in a real Chromium against real gateway
- * nodes: a revoked token's close (4501) stops the client for good; a draining node's close
+ * nodes: a revoked token's close (4501) stops the client for good (with the token in the
+ * {@code token.<jwt>} subprotocol, in {@code ?token=}, or over SockJS in every message's
+ * headers: the 4501 shows the connection held that token); a draining node's close
  * (1001) makes it reconnect at once, to the node the relay now points at, while any other drop
  * backs off; and broadcasts the gateway drops for a connection that stopped reading (the relay
  * pauses it) are reported as gaps whose ranges are exactly the offsets that never arrived.
@@ -89,28 +93,36 @@ class ReconnectBrowserIT {
     }
   }
 
-  @Test
-  void aRevokedTokenStopsTheClient() throws Exception {
+  /** The token goes in the subprotocol, the query or (SockJS) every message's headers. */
+  @ParameterizedTest
+  @CsvSource({"websocket, subprotocol, websocket", "websocket, query, websocket",
+      "sockjs, headers, sockjs-websocket"})
+  void aRevokedTokenStopsTheClient(String transport, String tokenIn, String metricTransport)
+      throws Exception {
     String jti = "t-" + GatewayExtension.fresh("revoked");
     long exp = System.currentTimeMillis() / 1000 + 600;
+    String opened = "gateway_connections_opened_total{transport=\"" + metricTransport + "\"}";
     Page page = clientPage(gw.url(""));
-    page.evaluate("jwt => start({ transport: 'websocket', jwt: jwt, backoffBaseMs: 50, backoffMaxMs: 100 })",
-        jwt(new JsonObject().put("sub", "ann").put("jti", jti).put("exp", exp)
-            .put("subscribe", new JsonArray().add("chat.*"))));
+    double before = gw.metric(opened); // 0 until the transport's first connection
+    page.evaluate("o => start(o)", new JsonObject().put("transport", transport).put("tokenIn", tokenIn)
+        .put("backoffBaseMs", 50).put("backoffMaxMs", 100)
+        .put("jwt", jwt(new JsonObject().put("sub", "ann").put("jti", jti).put("exp", exp)
+            .put("subscribe", new JsonArray().add("chat.*")))).getMap());
     page.evaluate("a => subscribe(a)", GatewayExtension.fresh("chat.revoked"));
-    double opened = metric(gw.node(), WS_OPENED);
+    assertEquals(before + 1, metric(gw.node(), opened), "one " + metricTransport + " connection");
 
     assertEquals(202, gw.post("/api/revoke", new JsonObject().put("jti", jti).put("exp", exp)).statusCode());
 
     JsonObject close = waitFor(page, "log.find(e => e.event === 'close')");
-    assertEquals(4501, close.getInteger("code"), close.encode());
+    assertEquals(4501, close.getInteger("code"), "the token's connection was closed as revoked: "
+        + close.encode());
     assertEquals(false, close.getBoolean("reconnect"), close.encode());
     // a backing-off client would have tried about fifteen times by now (delays under 100 ms)
     Thread.sleep(1_500);
     assertEquals("stopped", page.evaluate("() => client.state"));
     assertEquals(0, page.evaluate("() => log.filter(e => e.event === 'open').length - 1"),
         "no open after the first: " + page.evaluate("() => JSON.stringify(log)"));
-    assertEquals(opened, metric(gw.node(), WS_OPENED), "no new connection reached the gateway");
+    assertEquals(before + 1, metric(gw.node(), opened), "no new connection reached the gateway");
     assertEquals(List.of(), pageErrors);
   }
 
