@@ -239,6 +239,7 @@
     this._clearTimer('reconnect');
     this._closed(socket, 1000, 'closed by the client');
     this._queued.splice(0).forEach(function (q) { q.reject(new Error('client closed')); });
+    this._acks = {};
     if (socket) socket.close(1000);
   };
 

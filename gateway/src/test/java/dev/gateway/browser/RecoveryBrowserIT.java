@@ -2,6 +2,7 @@ package dev.gateway.browser;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
@@ -11,6 +12,7 @@ import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import dev.gateway.support.GatewayExtension;
+import dev.gateway.support.TestGateway;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -183,6 +185,64 @@ class RecoveryBrowserIT {
       Chromium.say(b, "still here?");
       Chromium.awaitMessage(a, "bob", "still here?");
       assertEquals(List.of(), pageErrors, "errors in the pages");
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError(e.getMessage() + "\nTraffic:\n  " + String.join("\n  ", traffic), e);
+    }
+  }
+
+  /**
+   * Broadcasts the gateway drops for a tab that stopped reading (the relay pauses it; a node
+   * with a small outbound queue that never closes it) are a gap: the page says some messages
+   * could not be restored, fills in what history still holds, and shows its messages in offset
+   * order, each once.
+   */
+  @Test
+  void aTabThatMissedBroadcastsFillsTheGapFromHistory() {
+    TestGateway node = gw.start(new JsonObject()
+        .put("demo", new JsonObject().put("enabled", false))
+        .put("server", new JsonObject().put("sendBufferBytes", 8192))
+        .put("limits", new JsonObject().put("outboundQueueBytes", 16 * 1024)
+            .put("slowConsumerTimeoutMs", 60_000).put("slowConsumerMaxDrops", 1_000_000)));
+    String room = GatewayExtension.fresh("chat.gap");
+    relay = TcpRelay.start(vertx, node.port);
+    Page a = openChat(relay.url("/?transport=websocket"), "A");
+    try {
+      Chromium.join(a, "ann", room);
+      assertThat(a.locator("#send")).isEnabled();
+      a.waitForFunction("r => chat.client.position(r) !== null", room); // the register ack
+      relay.pauseDownstream();
+      // 45 of 8 KB: more than the queue and the socket buffers hold, fewer than the page reloads (50)
+      String filler = " " + "·".repeat(4_000);
+      for (int i = 1; i <= 45; i++) {
+        assertEquals(202, node.apiPublish(gw.http(), room,
+            new JsonObject().put("nick", "ops").put("text", "bulk " + i + filler)));
+      }
+      relay.resumeDownstream();
+      // the queue drains once the relay reads again: markers until one arrives
+      boolean arrived = false;
+      for (int m = 1; m <= 20 && !arrived; m++) {
+        assertEquals(202, node.apiPublish(gw.http(), room,
+            new JsonObject().put("nick", "ops").put("text", "marker " + m)));
+        arrived = (Boolean) a.evaluate("t => new Promise(r => setTimeout(() => r([...document"
+            + ".querySelectorAll('#messages .text')].some(e => e.textContent === t)), 500))", "marker " + m);
+      }
+      assertTrue(arrived, "no marker reached A after the relay resumed");
+
+      assertThat(a.locator("#messages li.system").filter(
+          new Locator.FilterOptions().setHasText("some messages could not be restored")).first()).isVisible();
+      // the gap is filled from history: no hole remains
+      a.waitForFunction("() => { const o = [...document.querySelectorAll('#messages li.msg')]"
+          + ".map(e => Number(e.dataset.offset)); return o.length > 0 && o[o.length - 1] - o[0] + 1 === o.length; }");
+      @SuppressWarnings("unchecked")
+      List<Object> offsets = (List<Object>) a.locator("#messages li.msg")
+          .evaluateAll("els => els.map(e => Number(e.dataset.offset))");
+      for (int i = 1; i < offsets.size(); i++) {
+        assertEquals(((Number) offsets.get(i - 1)).intValue() + 1, ((Number) offsets.get(i)).intValue(),
+            "consecutive offsets, each once: " + offsets);
+      }
+      assertEquals(1, ((Number) offsets.get(0)).intValue(), "from the first: " + offsets);
+      assertTrue(offsets.size() > 45, "every bulk message and a marker: " + offsets);
+      assertEquals(List.of(), pageErrors, "errors in the page");
     } catch (AssertionError | RuntimeException e) {
       throw new AssertionError(e.getMessage() + "\nTraffic:\n  " + String.join("\n  ", traffic), e);
     }
