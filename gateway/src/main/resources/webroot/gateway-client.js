@@ -191,6 +191,9 @@
     this.state = 'open';
     this._timers.stable = setTimeout(function () { self._attempt = 0; }, this.options.stableMs);
     this._timers.ping = setInterval(function () { self._write({ type: 'ping' }); }, this.options.pingMs);
+    // over SockJS the token travels in messages: the first one carries it at once (a gateway
+    // that requires tokens closes a session that has sent none within auth.deadlineMs)
+    if (this._token) this._write({ type: 'ping' });
     Object.keys(this._subs).forEach(function (a) { self._register(self._subs[a]); });
     this._queued.forEach(function (q) { self._write(q.frame); });
     this._emit('open', { transport: this.transport, reconnected: reconnected });

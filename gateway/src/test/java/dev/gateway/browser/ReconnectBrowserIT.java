@@ -126,6 +126,25 @@ class ReconnectBrowserIT {
     assertEquals(List.of(), pageErrors);
   }
 
+  /** A node that requires tokens: a SockJS client that subscribes to nothing still sends its token at once. */
+  @Test
+  void overSockJsTheTokenIsSentAtOnce() throws Exception {
+    TestGateway strict = gw.start(CONFIG.copy().put("auth", CONFIG.getJsonObject("auth").copy()
+        .put("mode", "required").put("deadlineMs", 1_000))
+        .put("demo", new JsonObject().put("enabled", true).put("clockIntervalMs", 60_000)));
+    Page page = clientPage(strict.httpUrl(""));
+    long exp = System.currentTimeMillis() / 1000 + 600;
+    page.evaluate("jwt => start({ transport: 'sockjs', jwt: jwt })", jwt(new JsonObject()
+        .put("sub", "ann").put("exp", exp).put("send", new JsonArray().add("echo"))));
+    Thread.sleep(2_000); // twice the deadline
+    assertEquals("[]", page.evaluate("() => JSON.stringify(log.filter(e => e.event === 'close'))"),
+        "the session was not closed for want of a token");
+    JsonObject reply = new JsonObject((String) page.evaluate(
+        "() => client.request('echo', { n: 1 }).then(r => JSON.stringify(r.body))"));
+    assertEquals(1, reply.getInteger("n"));
+    assertEquals(List.of(), pageErrors);
+  }
+
   @Test
   void aDrainingNodeIsLeftAtOnceWhileOtherDropsBackOff() {
     TestGateway x = gw.start(CONFIG);
