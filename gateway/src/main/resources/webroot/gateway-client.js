@@ -66,7 +66,7 @@
     backoffBaseMs: 500, backoffMaxMs: 15000, stableMs: 5000, drainJitterMs: 250,
     pingMs: 20000, requestTimeoutMs: 15000, maxQueued: 1000
   };
-  var STOP_ON_WEBSOCKET = [1002, 1003, 1007, 1008, 1009];
+  var STOP_ON_WEBSOCKET = [1002, 1003, 1007, 1009];
 
   /** What to do after a close with this code: 'now', 'backoff' or 'stop'. */
   function reconnectRule(code, transport) {
@@ -75,6 +75,11 @@
     if (code === 1008) return 'stop';
     if (transport === 'websocket' && STOP_ON_WEBSOCKET.indexOf(code) >= 0) return 'stop';
     return 'backoff';
+  }
+
+  /** A map keyed by addresses and ids (no prototype: any address is a plain key). */
+  function dict() {
+    return Object.create(null);
   }
 
   function randomId(prefix) {
@@ -102,11 +107,11 @@
     this.transport = o.transport;
     this.state = 'stopped';
     this.socket = null;
-    this._listeners = {};
-    this._subs = {};        // address -> subscription
-    this._acks = {};        // ack id -> { kind, address, resolve, reject, ... }
+    this._listeners = dict();
+    this._subs = dict();    // address -> subscription
+    this._acks = dict();    // ack id -> { kind, address, resolve, reject, ... }
     this._queued = [];      // idempotent publishes until acked
-    this._replies = {};     // reply address -> { resolve, reject, timer }
+    this._replies = dict(); // reply address -> { resolve, reject, timer }
     this._seq = 0;
     this._attempt = 0;
     this._timers = {};
@@ -242,7 +247,7 @@
     this._clearTimer('reconnect');
     this._closed(socket, 1000, 'closed by the client');
     this._queued.splice(0).forEach(function (q) { q.reject(new Error('client closed')); });
-    this._acks = {};
+    this._acks = dict();
     if (socket) socket.close(1000);
   };
 
@@ -260,13 +265,13 @@
    */
   P._failInFlight = function (why) {
     var acks = this._acks;
-    this._acks = {};
+    this._acks = dict();
     Object.keys(acks).forEach(function (id) {
       var a = acks[id];
       if (a.kind !== 'register' && !a.queued) a.reject(new Error(why));
     });
     var replies = this._replies;
-    this._replies = {};
+    this._replies = dict();
     Object.keys(replies).forEach(function (a) {
       clearTimeout(replies[a].timer);
       replies[a].reject(new Error(why));
