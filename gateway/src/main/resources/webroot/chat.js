@@ -1,10 +1,16 @@
-/* Gateway chat demo: plain JS over the official Vert.x event-bus client (SockJS at /eventbus). */
+/*
+ * Gateway chat demo: plain JS over gateway-client.js (SockJS at /eventbus, or the native
+ * WebSocket at /ws with ?transport=websocket). After a reconnect the client recovers the room's
+ * missed messages from history; the page says so, or says that some could not be restored and
+ * reloads the room's newest messages.
+ */
 (function () {
   'use strict';
 
   var CLOCK = 'clock';
   var ROOM_PATTERN = /^chat\.[A-Za-z0-9._-]+$/;
   var MAX_MESSAGES = 200;
+  var RELOAD_LIMIT = 50;
 
   function $(id) { return document.getElementById(id); }
 
@@ -14,35 +20,58 @@
     roomTitle: $('room-title'), messages: $('messages'),
     sendForm: $('send-form'), message: $('message'), send: $('send')
   };
-  var me = { nick: null, room: null };
+  var me = { nick: null, room: null, sub: null };
+  var shown = {}; // "epoch:offset" of the room's messages on the page
 
   try { ui.nick.value = localStorage.getItem('chat.nick') || ''; } catch (e) { /* storage off */ }
 
-  var eb = new EventBus('/eventbus');
-  eb.enableReconnect(true);
-  window.chat = { eventBus: eb }; // for the console (and the browser tests)
+  var transport = new URLSearchParams(location.search).get('transport') || 'auto';
+  var client = new GatewayClient({ transport: transport });
+  window.chat = { client: client }; // for the console (and the browser tests)
+  client.subscribe(CLOCK, onClock);
 
-  // The client forgets its handlers when the connection drops: register again on every open.
-  // The room goes first, so a clock tick after a (re)connect means the room is subscribed too.
-  eb.onopen = function () {
+  client.on('open', function () {
     setStatus('connected');
     hideNotice();
-    if (me.room) {
-      eb.registerHandler(me.room, onChat);
+    updateControls();
+  });
+
+  client.on('close', function (e) {
+    setStatus(e.reconnect ? 'reconnecting' : 'disconnected');
+    if (!e.reconnect) {
+      showNotice('Disconnected (' + e.code + (e.reason ? ': ' + e.reason : '') + '). Reload the page to try again.');
     }
-    eb.registerHandler(CLOCK, onClock);
     updateControls();
-  };
+  });
 
-  eb.onclose = function () {
-    setStatus(eb.reconnectEnabled ? 'reconnecting' : 'disconnected');
-    updateControls();
-  };
+  client.on('recovered', function (e) {
+    if (e.address === me.room && e.replayed > 0) {
+      addSystem('restored ' + e.replayed + ' missed message' + (e.replayed === 1 ? '' : 's'));
+    }
+  });
 
-  // Errors the gateway sends without an address, e.g. {"type":"err","body":"access_denied",...}
-  eb.onerror = function (err) {
-    showNotice('Gateway error: ' + describe(err));
-  };
+  client.on('lost', function (e) {
+    if (e.address !== me.room) {
+      return;
+    }
+    addSystem('some messages could not be restored');
+    if (e.reason !== 'no_history') {
+      var room = me.room;
+      client.history(room, RELOAD_LIMIT).then(function (h) {
+        if (room !== me.room) return;
+        h.messages.forEach(function (m) {
+          addMessage(m.body, h.epoch, m.offset);
+        });
+      }, function (err) {
+        showNotice('Could not reload the room: ' + err.message);
+      });
+    }
+  });
+
+  // Errors the gateway sends without a reply address, e.g. {"type":"err","body":"access_denied",...}
+  client.on('error', function (err) {
+    showNotice('Gateway error: ' + err.code + (err.message ? ' (' + err.message + ')' : ''));
+  });
 
   ui.joinForm.addEventListener('submit', function (e) {
     e.preventDefault();
@@ -60,15 +89,13 @@
     me.nick = nick;
     try { localStorage.setItem('chat.nick', nick); } catch (e2) { /* storage off */ }
     if (room !== me.room) {
-      var open = eb.state === EventBus.OPEN;
-      if (me.room && open) {
-        eb.unregisterHandler(me.room, onChat);
+      if (me.sub) {
+        me.sub.unsubscribe();
       }
       me.room = room;
+      shown = {};
       ui.messages.replaceChildren();
-      if (open) {
-        eb.registerHandler(room, onChat);
-      }
+      me.sub = client.subscribe(room, onChat);
     }
     ui.roomTitle.textContent = me.room;
     addSystem('You are ' + me.nick + ' in ' + me.room + '.');
@@ -82,28 +109,22 @@
     if (!text || !me.room) {
       return;
     }
-    try {
-      eb.publish(me.room, { nick: me.nick, text: text, ts: Date.now() });
-      ui.message.value = '';
-    } catch (err) {
-      showNotice('Not sent: the connection is not open.');
-    }
+    // idempotent: if the connection drops before the ack, the client sends it again after the
+    // reconnect and the gateway delivers it once
+    client.publish(me.room, { nick: me.nick, text: text, ts: Date.now() }, { idempotent: true })
+      .catch(function (err) { showNotice('Not sent: ' + err.message); });
+    ui.message.value = '';
   });
 
-  function onChat(err, msg) {
-    if (err) {
-      showNotice('Room error: ' + describe(err));
+  function onChat(msg) {
+    if (msg.address !== me.room) {
       return;
     }
-    var body = msg.body;
-    if (!body || typeof body !== 'object' || typeof body.text !== 'string') {
-      return;
-    }
-    addMessage(body);
+    addMessage(msg.body, msg.epoch, msg.offset);
   }
 
-  function onClock(err, msg) {
-    if (err || !msg.body || !msg.body.time) {
+  function onClock(msg) {
+    if (!msg.body || !msg.body.time) {
       return;
     }
     var when = new Date(msg.body.epochMs);
@@ -111,24 +132,49 @@
     ui.clock.textContent = isNaN(when) ? msg.body.time : when.toLocaleTimeString();
   }
 
-  function addMessage(body) {
+  /** A chat message, once, in offset order among the room's messages of the same epoch. */
+  function addMessage(body, epoch, offset) {
+    if (!body || typeof body !== 'object' || typeof body.text !== 'string') {
+      return;
+    }
+    if (offset !== undefined) {
+      var key = epoch + ':' + offset;
+      if (shown[key]) return;
+      shown[key] = true;
+    }
     var li = document.createElement('li');
     li.className = 'msg' + (body.nick === me.nick ? ' own' : '');
+    if (offset !== undefined) {
+      li.dataset.epoch = epoch;
+      li.dataset.offset = offset;
+    }
     li.append(
       el('time', 'time', formatTime(body.ts)),
       el('span', 'nick', String(body.nick || 'anonymous')),
       el('span', 'text', body.text));
-    append(li);
+    append(li, laterSibling(epoch, offset));
+  }
+
+  /** The first message on the page of this epoch with a greater offset, or null. */
+  function laterSibling(epoch, offset) {
+    if (offset === undefined) return null;
+    var items = ui.messages.querySelectorAll('li.msg[data-offset]');
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].dataset.epoch === epoch && BigInt(items[i].dataset.offset) > BigInt(offset)) {
+        return items[i];
+      }
+    }
+    return null;
   }
 
   function addSystem(text) {
-    append(el('li', 'system', text));
+    append(el('li', 'system', text), null);
   }
 
-  function append(li) {
+  function append(li, before) {
     var list = ui.messages;
     var atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
-    list.appendChild(li);
+    list.insertBefore(li, before);
     while (list.children.length > MAX_MESSAGES) {
       list.removeChild(list.firstChild);
     }
@@ -151,18 +197,13 @@
       ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
   }
 
-  function describe(err) {
-    var code = err.body || err.failureType || 'error';
-    return err.message ? code + ' (' + err.message + ')' : String(code);
-  }
-
   function setStatus(state) {
     ui.status.textContent = state;
     ui.status.className = 'status ' + state;
   }
 
   function updateControls() {
-    var ready = eb.state === EventBus.OPEN && me.room !== null;
+    var ready = client.state === 'open' && me.room !== null;
     ui.message.disabled = !ready;
     ui.send.disabled = !ready;
     ui.message.placeholder = me.room ? 'Message ' + me.room : 'Join a room to chat';

@@ -124,7 +124,7 @@ class ClusterBrowserIT {
     double before = two.metric(opened);
     try {
       Page page = openChat(two);
-      assertEquals("websocket", page.evaluate("() => chat.eventBus.sockJSConn.transport"),
+      assertEquals("websocket", page.evaluate("() => chat.client.socket.transport"),
           "sockjs-client's transport on node B");
       assertEquals(before + 1, two.metric(opened), "node B saw one sockjs-websocket session");
     } catch (AssertionError | RuntimeException e) {

@@ -146,7 +146,7 @@ class ManagementServerTest {
     Reply lib = get(gw.port(), "/lib/sockjs.min.js");
     assertAll(
         () -> assertEquals(200, page.status()),
-        () -> assertTrue(page.body().contains("/vertx-eventbus.js"), "the chat page"),
+        () -> assertTrue(page.body().contains("/gateway-client.js"), "the chat page"),
         () -> assertEquals(200, info.status(), info.body()),
         () -> assertEquals(200, lib.status()));
   }
@@ -154,7 +154,7 @@ class ManagementServerTest {
   @Test
   void theManagementPortServesNothingElse() {
     List<Executable> checks = new ArrayList<>();
-    for (String path : new String[] {"/", "/index.html", "/chat.js", "/vertx-eventbus.js", "/lib/sockjs.min.js",
+    for (String path : new String[] {"/", "/index.html", "/chat.js", "/gateway-client.js", "/vertx-eventbus.js", "/lib/sockjs.min.js",
         "/eventbus/info", "/eventbus", "/ws"}) {
       checks.add(() -> assertEquals(404, get(MANAGEMENT, path).status(), "GET " + path + " on the management port"));
     }
