@@ -25,9 +25,12 @@ final class HistoryPhases {
   static final double CPU_RATE = 1_000;
   static final double CPU_SECONDS = 10;
   static final double LATENCY_DELIVERIES = 50_000;
-  /** Deliveries/s of the N=1,000 ramp (the fan-out benchmark's steps from 50k). */
-  static final double[] SATURATION = {50_000, 75_000, 100_000, 125_000, 150_000, 175_000,
-      200_000, 250_000, 300_000, 400_000};
+  /**
+   * Deliveries/s of the N=1,000 ramp: the fan-out benchmark's steps, from 10k so that a loaded
+   * machine (where p99 stays under 100 ms only at low rates) still gives a figure.
+   */
+  static final double[] SATURATION = {10_000, 25_000, 50_000, 75_000, 100_000, 125_000,
+      150_000, 175_000, 200_000, 250_000, 300_000, 400_000};
   /** Publications/s of the cluster ramp (total over the three publishers). */
   static final double[] CLUSTER_RATES = {500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_500,
       10_000, 12_500, 15_000};
@@ -43,6 +46,21 @@ final class HistoryPhases {
     this.opts = opts;
     this.phases = phases;
     this.results = results;
+  }
+
+  /**
+   * Before the first measurement on a freshly started node: 20 s of fan-out (N=20, 500
+   * publications/s) so the JIT has compiled the publish and delivery paths; its compiler threads'
+   * CPU would otherwise count against the first figures.
+   */
+  void warmJit(ServerProcess server) throws Exception {
+    Phases.Fanout f = phases.webSocketFanout(server, 20, CHANNEL);
+    try {
+      phases.warmUp(f, 500, 20);
+    } finally {
+      f.close();
+    }
+    Report.progress("warmed up %s (20 s at 500 publications/s to 20 subscribers)", server.label);
   }
 
   /** Server CPU per publication at N subscribers (3 s of warm-up, then the measured step). */

@@ -37,6 +37,7 @@ final class RecoveryClient {
   private long firstSeq = -1;
   private long contiguous = -1;
   private long duplicates;
+  private long retries;
   private String offset;
   private String epoch;
   private String pid;
@@ -87,7 +88,32 @@ final class RecoveryClient {
     }
   }
 
+  /** Connection attempts per (re)connect: a client retries a failed handshake, as real ones do. */
+  static final int ATTEMPTS = 5;
+  private static final long RETRY_MS = 250;
+
   private Future<Void> open(LoadGenerator gen, int port, int index) {
+    Promise<Void> done = Promise.promise();
+    attempt(gen, port, index, 1, done);
+    return done.future();
+  }
+
+  private void attempt(LoadGenerator gen, int port, int index, int n, Promise<Void> done) {
+    once(gen, port, index).onComplete(ar -> {
+      if (ar.succeeded()) {
+        done.tryComplete();
+      } else if (n >= ATTEMPTS) {
+        done.tryFail(ar.cause());
+      } else {
+        synchronized (this) {
+          retries++;
+        }
+        gen.vertx().setTimer(RETRY_MS, t -> attempt(gen, port, index, n + 1, done));
+      }
+    });
+  }
+
+  private Future<Void> once(LoadGenerator gen, int port, int index) {
     Promise<Void> p = Promise.promise();
     ready = p;
     gen.connect(port, target.path, index).onComplete(ar -> {
@@ -246,6 +272,11 @@ final class RecoveryClient {
       }
     }
     return missing;
+  }
+
+  /** Connection attempts that failed and were retried. */
+  synchronized long retries() {
+    return retries;
   }
 
   synchronized long duplicates() {

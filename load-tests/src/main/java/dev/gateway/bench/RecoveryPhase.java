@@ -31,7 +31,8 @@ final class RecoveryPhase {
   record Trial(String server, String reconnectTo, int clients, int reconnected, int recovered,
                long published, long lost, int clientsLosing, long duplicates,
                double reconnectP50, double reconnectP99, double catchUpP50, double catchUpP99,
-               double catchUpMax, int caughtUp, double allCaughtUpMs, String load) {
+               double catchUpMax, int caughtUp, double allCaughtUpMs, long retries,
+               String load) {
   }
 
   private final LoadGenerator gen;
@@ -77,6 +78,7 @@ final class RecoveryPhase {
       long lost = 0;
       int losing = 0;
       long dups = 0;
+      long retries = 0;
       int recovered = 0;
       int caughtUp = 0;
       long lastCaughtUp = 0;
@@ -87,6 +89,7 @@ final class RecoveryPhase {
         lost += l;
         losing += l > 0 ? 1 : 0;
         dups += c.duplicates();
+        retries += c.retries();
         recovered += c.recovered() ? 1 : 0;
         if (!Double.isNaN(c.reconnectMs())) {
           reconnectMs.add(c.reconnectMs());
@@ -102,13 +105,13 @@ final class RecoveryPhase {
       Trial t = new Trial(label, where, n, reconnected, recovered, published[0], lost, losing,
           dups, pct(reconnectMs, 50), pct(reconnectMs, 99), pct(catchUpMs, 50),
           pct(catchUpMs, 99), pct(catchUpMs, 100), caughtUp,
-          lastCaughtUp == 0 ? Double.NaN : (lastCaughtUp - dropNanos) / 1e6, load);
+          lastCaughtUp == 0 ? Double.NaN : (lastCaughtUp - dropNanos) / 1e6, retries, load);
       Report.progress("recovery %-18s %-12s %,d clients: %,d reconnected, %,d recovered, %,d"
               + " published, lost %,d (%,d clients), duplicates %,d; reconnect p50 %.0f p99 %.0f ms;"
               + " caught up %,d, p50 %.0f p99 %.0f max %.0f ms; all caught up %.0f ms after the"
-              + " drop; load %s", label, where, n, reconnected, recovered, published[0], lost,
+              + " drop; %,d connection attempts retried; load %s", label, where, n, reconnected, recovered, published[0], lost,
           losing, dups, t.reconnectP50(), t.reconnectP99(), caughtUp, t.catchUpP50(),
-          t.catchUpP99(), t.catchUpMax(), t.allCaughtUpMs(), load);
+          t.catchUpP99(), t.catchUpMax(), t.allCaughtUpMs(), retries, load);
       return t;
     } finally {
       clients.forEach(RecoveryClient::close);
