@@ -2,7 +2,10 @@
 // Fan-out peer for the benchmark: Socket.IO 4 with rooms, websocket transport only.
 //   client -> 42["sub",C]        server joins the socket to room C, answers 42["subscribed",C]
 //   client -> 42["pub",C,X]      server -> io.to(C).emit("msg", C, X)  (42["msg",C,X] to each)
-// GET /stats -> {"connections":N}. Usage: node socketio-server.js PORT [HOST]
+// GET /stats -> {"connections":N}. Usage: node socketio-server.js PORT [HOST] [recovery]
+// With "recovery": connectionStateRecovery at its defaults (a session kept 2 minutes after a
+// transport close; every broadcast carries an offset as its last argument, and a client that
+// reconnects with {pid, offset} in its CONNECT packet gets the packets it missed and its rooms).
 const http = require('http');
 const { Server } = require('socket.io');
 
@@ -19,7 +22,11 @@ const server = http.createServer((req, res) => {
     res.end();
   }
 });
-const io = new Server(server, { transports: ['websocket'], serveClient: false, perMessageDeflate: false });
+const recovery = process.argv[4] === 'recovery';
+const io = new Server(server, {
+  transports: ['websocket'], serveClient: false, perMessageDeflate: false,
+  ...(recovery ? { connectionStateRecovery: {} } : {}),
+});
 
 io.on('connection', (socket) => {
   connections++;
@@ -35,5 +42,6 @@ io.on('connection', (socket) => {
   socket.on('disconnect', () => { connections--; });
 });
 
-server.listen(port, host, () => console.log(`socketio-server: listening on ${host}:${port}`));
+server.listen(port, host, () => console.log(`socketio-server: listening on ${host}:${port}`
+  + (recovery ? ' (connectionStateRecovery)' : '')));
 process.on('SIGTERM', () => process.exit(0));

@@ -30,6 +30,10 @@ public final class Bench {
       System.exit(2);
       return;
     }
+    if (opts.history()) {
+      System.exit(HistoryBench.run(opts));
+      return;
+    }
     long t0 = System.nanoTime();
     Path work = Files.createTempDirectory("fanout-bench");
     Results results = new Results();

@@ -22,6 +22,12 @@ final class BenchOptions {
 
   static final List<String> ALL_PHASES = List.of("connect", "saturation", "latency", "sockjs",
       "eventsource", "overload");
+  /**
+   * The history benchmark's phases ({@link HistoryBench}): asked for by name only, never part of
+   * the default run, and not mixed with the fan-out phases.
+   */
+  static final List<String> HISTORY_PHASES = List.of("history-cpu", "history-saturation",
+      "cluster", "recovery");
 
   List<Target> targets = new ArrayList<>(List.of(Target.values()));
   List<String> phases = new ArrayList<>(ALL_PHASES);
@@ -48,6 +54,8 @@ final class BenchOptions {
   double latencyDeliveries = 50_000;
   double latencySeconds = 10;
   int latencyReps = 3;
+  /** Subscribers that drop and reconnect in the recovery phase. */
+  int recoveryClients = 1_000;
   double overloadDeliveries = 100_000;
   double overloadSeconds = 20;
   long drainMs = 3_000;
@@ -82,12 +90,19 @@ final class BenchOptions {
       } else if (a.startsWith("--phases=")) {
         o.phases = Arrays.asList(v.split(","));
         for (String p : o.phases) {
-          if (!ALL_PHASES.contains(p)) {
-            throw new IllegalArgumentException("unknown phase '" + p + "' " + ALL_PHASES);
+          if (!ALL_PHASES.contains(p) && !HISTORY_PHASES.contains(p)) {
+            throw new IllegalArgumentException("unknown phase '" + p + "' " + ALL_PHASES + " "
+                + HISTORY_PHASES);
           }
+        }
+        if (o.history() && !HISTORY_PHASES.containsAll(o.phases)) {
+          throw new IllegalArgumentException("the history phases " + HISTORY_PHASES
+              + " run on their own, not with the fan-out phases");
         }
       } else if (a.startsWith("--connections=")) {
         o.connections = Integer.parseInt(v);
+      } else if (a.startsWith("--recovery-clients=")) {
+        o.recoveryClients = Integer.parseInt(v);
       } else if (a.startsWith("--settle-ms=")) {
         o.settleMs = Long.parseLong(v);
       } else if (a.startsWith("--latency=")) {
@@ -126,7 +141,8 @@ final class BenchOptions {
       o.gatewayJar = o.root.resolve("gateway/target/gateway.jar");
     }
     if (o.out == null) {
-      o.out = o.root.resolve("load-tests/results/fanout-" + LocalDate.now()
+      o.out = o.root.resolve("load-tests/results/" + (o.history() ? "history-" : "fanout-")
+          + LocalDate.now()
           + (o.quick ? "-quick" : "") + ".md");
     }
     return o;
@@ -153,6 +169,11 @@ final class BenchOptions {
     drainMs = 2_000;
   }
 
+  /** Whether this is a run of the history benchmark ({@link #HISTORY_PHASES}). */
+  boolean history() {
+    return HISTORY_PHASES.containsAll(phases);
+  }
+
   /** The phases that run over SockJS (for the SockJS-capable targets only). */
   static boolean isSockJsPhase(String phase) {
     return phase.equals("sockjs") || phase.equals("eventsource");
@@ -164,6 +185,9 @@ final class BenchOptions {
           --quick                     smoke run: fewer connections, short steps, one repetition
           --targets=gateway,ws,socketio,sockjs-node,vertx-web   servers to measure (default: all)
           --phases=connect,saturation,latency,sockjs,eventsource,overload   (default: all)
+          --phases=history-cpu,history-saturation,cluster,recovery   the history benchmark
+                                      (results file history-DATE.md; --reps=N, at least 2)
+          --recovery-clients=N        subscribers that drop and reconnect (1000)
           --connections=N             idle connections for connect rate and memory (15000)
           --reps=N                    repetitions of the latency, sockjs and eventsource phases (3)
           --latency=N@D               latency phase with N subscribers at D deliveries/s (5000@50000)

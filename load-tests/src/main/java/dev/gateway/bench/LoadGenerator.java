@@ -97,6 +97,15 @@ final class LoadGenerator implements AutoCloseable {
     }
   }
 
+  /**
+   * One WebSocket to 127.0.0.1:{@code port}{@code uri} from source address number
+   * {@code index} (mod the number of source addresses).
+   */
+  Future<io.vertx.core.http.WebSocket> connect(int port, String uri, int index) {
+    return clients.get(index % clients.size()).connect(new WebSocketConnectOptions()
+        .setHost("127.0.0.1").setPort(port).setURI(uri).setTimeout(10_000));
+  }
+
   /** Subscribes every session to the channel; returns how many got their receipt in time. */
   int subscribe(List<Session> sessions, String channel, int inFlight, long timeoutMs)
       throws InterruptedException {

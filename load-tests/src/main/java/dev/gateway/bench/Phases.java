@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Phases {
 
   static final String CHANNEL = "bench.fanout";
-  private static final int IN_FLIGHT = 256;
+  static final int IN_FLIGHT = 256;
   /** SockJS sessions opening at a time (each is a streaming request plus, for the gateway, a send). */
   private static final int IN_FLIGHT_SOCKJS = 64;
 
@@ -99,15 +99,21 @@ final class Phases {
   /** Rising rate; a failing step gets one more try (the machine is shared) before the ramp stops. */
   private Results.Ramp ramp(ServerProcess server, Fanout f, String transport, double[] rates)
       throws InterruptedException {
+    return ramp(List.of(server), server.target.label, f, transport, rates);
+  }
+
+  /** The ramp over one server or the nodes of a cluster ({@code label} names the target). */
+  Results.Ramp ramp(List<ServerProcess> servers, String label, Fanout f, String transport,
+                    double[] rates) throws InterruptedException {
     List<Results.Step> steps = new ArrayList<>();
     for (double deliveries : rates) {
-      Results.Step s = step(server, f, transport, deliveries / f.n, opts.stepSeconds, null,
-          opts.drainMs);
+      Results.Step s = step(servers, label, f, transport, deliveries / f.n, opts.stepSeconds,
+          null, opts.drainMs);
       Report.progress("%s", Report.stepLine("saturation", s));
       if (!s.sustainable()) {
         Thread.sleep(2_000);
-        Results.Step again = step(server, f, transport, deliveries / f.n, opts.stepSeconds,
-            null, opts.drainMs);
+        Results.Step again = step(servers, label, f, transport, deliveries / f.n,
+            opts.stepSeconds, null, opts.drainMs);
         Report.progress("%s (retry)", Report.stepLine("saturation", again));
         steps.add(s);
         s = again;
@@ -118,7 +124,7 @@ final class Phases {
       }
       steps.add(s);
     }
-    return new Results.Ramp(server.target.label, transport, steps);
+    return new Results.Ramp(label, transport, steps);
   }
 
   /** N subscribers at a fixed, sustainable rate: latency percentiles and CPU per delivery. */
@@ -155,7 +161,7 @@ final class Phases {
   }
 
   /** Subscribers and publishers of one fan-out run. */
-  private record Fanout(Target target, int n, Deliveries deliveries, Publisher publisher,
+  record Fanout(Target target, int n, Deliveries deliveries, Publisher publisher,
                         Runnable closer) {
     void close() {
       closer.run();
@@ -163,18 +169,23 @@ final class Phases {
   }
 
   private Fanout webSocketFanout(ServerProcess server, int n) throws Exception {
+    return webSocketFanout(server, n, CHANNEL);
+  }
+
+  /** N subscribers to {@code channel} and the publisher connections, on one server. */
+  Fanout webSocketFanout(ServerProcess server, int n, String channel) throws Exception {
     Deliveries d = new Deliveries();
     LoadGenerator.Opened subs = gen.open(server.target, server.port, n, IN_FLIGHT, d, 120_000);
     LoadGenerator.Opened pubs = gen.open(server.target, server.port, opts.publishers, 8, d, 30_000);
     Runnable closer = () -> closeQuietly(subs.sessions(), pubs.sessions());
-    int ok = gen.subscribe(subs.sessions(), CHANNEL, IN_FLIGHT, 120_000);
+    int ok = gen.subscribe(subs.sessions(), channel, IN_FLIGHT, 120_000);
     if (ok < n || pubs.sessions().size() < opts.publishers) {
       closer.run();
       throw new IllegalStateException(server.target.label + ": only " + ok + "/" + n
           + " subscribed, " + pubs.sessions().size() + " publishers");
     }
     return new Fanout(server.target, n, d,
-        new Publisher(server.target, pubs.sessions(), CHANNEL), closer);
+        new Publisher(server.target, pubs.sessions(), channel), closer);
   }
 
   /**
@@ -260,11 +271,11 @@ final class Phases {
     }
   }
 
-  private void warmUp(Fanout f, double rate) throws InterruptedException {
+  void warmUp(Fanout f, double rate) throws InterruptedException {
     warmUp(f, rate, opts.warmupSeconds);
   }
 
-  private void warmUp(Fanout f, double rate, double seconds) throws InterruptedException {
+  void warmUp(Fanout f, double rate, double seconds) throws InterruptedException {
     long published = f.publisher().run(rate, seconds);
     drain(f.deliveries(), f.deliveries().received(), published * f.n(), 3_000);
     f.deliveries().takeHistogram();
@@ -277,12 +288,23 @@ final class Phases {
   private Results.Step step(ServerProcess server, Fanout f, String transport, double rate,
                             double seconds, Runnable sampler, long drainMs)
       throws InterruptedException {
+    return step(List.of(server), server.target.label, f, transport, rate, seconds, sampler,
+        drainMs);
+  }
+
+  /**
+   * The same over the nodes of a cluster: server CPU, drops and queued bytes are the sums over
+   * {@code servers}; {@code label} names the target in the results.
+   */
+  Results.Step step(List<ServerProcess> servers, String label, Fanout f, String transport,
+                    double rate, double seconds, Runnable sampler, long drainMs)
+      throws InterruptedException {
     Deliveries d = f.deliveries();
     long received0 = d.received();
     long bytes0 = d.bytes();
     d.takeHistogram();
-    long drops0 = server.drops();
-    Proc.Window window = new Proc.Window(server.pid());
+    long drops0 = sum(servers, ServerProcess::drops);
+    Proc.Window window = new Proc.Window(servers.stream().mapToLong(ServerProcess::pid).toArray());
     Thread sampling = null;
     if (sampler != null) {
       sampling = new Thread(() -> {
@@ -298,20 +320,36 @@ final class Phases {
       sampling.setDaemon(true);
       sampling.start();
     }
+    long publishStart = System.nanoTime();
     long published = f.publisher().run(rate, seconds);
+    double publishSeconds = (System.nanoTime() - publishStart) / 1e9;
     long backlog = published * f.n() - (d.received() - received0);
-    long queued = server.queuedBytes();
+    long queued = sum(servers, ServerProcess::queuedBytes);
     drain(d, received0, published * f.n(), drainMs);
     Proc.Usage usage = window.end();
     if (sampling != null) {
       sampling.interrupt();
       sampling.join(1_000);
     }
-    long drops1 = server.drops();
+    long drops1 = sum(servers, ServerProcess::drops);
     long drops = drops0 < 0 || drops1 < 0 ? -1 : drops1 - drops0;
-    return new Results.Step(server.target.label, transport, f.n(), rate, seconds, published,
+    return new Results.Step(label, transport, f.n(), rate, seconds, published,
         d.received() - received0, d.bytes() - bytes0, drops, d.takeHistogram(), usage, backlog,
-        queued);
+        queued, publishSeconds);
+  }
+
+  /** Sum of a per-server count; -1 when any server has none. */
+  private static long sum(List<ServerProcess> servers,
+                          java.util.function.ToLongFunction<ServerProcess> count) {
+    long total = 0;
+    for (ServerProcess s : servers) {
+      long c = count.applyAsLong(s);
+      if (c < 0) {
+        return -1;
+      }
+      total += c;
+    }
+    return total;
   }
 
   private static void drain(Deliveries d, long received0, long expected, long maxMs)
@@ -322,7 +360,7 @@ final class Phases {
     }
   }
 
-  private void closeQuietly(List<Session> a, List<Session> b) {
+  void closeQuietly(List<Session> a, List<Session> b) {
     try {
       List<Session> all = new ArrayList<>(a);
       all.addAll(b);

@@ -92,28 +92,37 @@ final class Proc {
    * the others' share tells how noisy a figure is (other builds on the same two cores).
    */
   static final class Window {
-    private final long serverPid;
+    private final long[] serverPids;
     private final long t0 = System.nanoTime();
     private final long server0;
     private final long serverSys0;
     private final long self0;
     private final long machine0;
 
-    Window(long serverPid) {
-      this.serverPid = serverPid;
-      this.server0 = cpuMicros(serverPid);
-      this.serverSys0 = sysMicros(serverPid);
+    /** Over one server process, or the sum of several (the nodes of a cluster). */
+    Window(long... serverPids) {
+      this.serverPids = serverPids.clone();
+      this.server0 = sum(this.serverPids, true);
+      this.serverSys0 = sum(this.serverPids, false);
       this.self0 = cpuMicros(selfPid());
       this.machine0 = machineBusyMicros();
     }
 
     Usage end() {
       double seconds = (System.nanoTime() - t0) / 1e9;
-      long server = cpuMicros(serverPid) - server0;
-      long serverSys = sysMicros(serverPid) - serverSys0;
+      long server = sum(serverPids, true) - server0;
+      long serverSys = sum(serverPids, false) - serverSys0;
       long self = cpuMicros(selfPid()) - self0;
       long machine = machineBusyMicros() - machine0;
       return new Usage(seconds, server, serverSys, self, Math.max(0, machine - server - self));
+    }
+
+    private static long sum(long[] pids, boolean withUser) {
+      long total = 0;
+      for (long pid : pids) {
+        total += cpuMicros(pid, withUser);
+      }
+      return total;
     }
   }
 

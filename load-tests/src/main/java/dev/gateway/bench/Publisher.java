@@ -16,13 +16,24 @@ final class Publisher {
 
   private final Target target;
   private final List<? extends Sender> publishers;
-  private final String channel;
-  private long sequence;
+  private final List<String> channels;
+  /** Written by the publishing thread only; read by others (volatile). */
+  private volatile long sequence;
 
   Publisher(Target target, List<? extends Sender> publishers, String channel) {
+    this(target, publishers, List.of(channel));
+  }
+
+  /** Publication k goes to publisher k mod P and channel k mod C. */
+  Publisher(Target target, List<? extends Sender> publishers, List<String> channels) {
     this.target = target;
     this.publishers = publishers;
-    this.channel = channel;
+    this.channels = List.copyOf(channels);
+  }
+
+  /** Sequence number the next publication will carry ({@code "s"} in its body). */
+  long nextSequence() {
+    return sequence;
   }
 
   /** Publishes {@code rate} messages per second for {@code seconds}; returns how many were sent. */
@@ -36,7 +47,7 @@ final class Publisher {
       while (sent < due) {
         Sender s = publishers.get((int) (sent % publishers.size()));
         String body = "{\"t\":" + System.nanoTime() + ",\"s\":" + (sequence++) + ",\"p\":\"" + PADDING + "\"}";
-        s.send(target.publish(channel, body));
+        s.send(target.publish(channels.get((int) (sent % channels.size())), body));
         sent++;
       }
       long next = t0 + (long) Math.ceil(sent * 1e9 / rate);

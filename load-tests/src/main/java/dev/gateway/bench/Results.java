@@ -37,7 +37,7 @@ final class Results {
   record Step(String target, String transport, int subscribers, double publishRate,
               double seconds, long published, long received, long bytes, long drops,
               Histogram latencyMicros, Proc.Usage usage, long backlogAtEnd,
-              long serverQueuedBytes) {
+              long serverQueuedBytes, double publishSeconds) {
 
     long expected() {
       return published * subscribers;
@@ -74,9 +74,18 @@ final class Results {
       return received == 0 ? Double.NaN : usage.generatorMicros() / (double) received;
     }
 
-    /** The saturation criterion: nothing lost and p99 under 100 ms. */
+    /**
+     * The saturation criterion: nothing lost, p99 under 100 ms, and the publisher kept its pace
+     * (sent the step's publications within 10% of its time: a generator that falls behind
+     * offers less than the step says).
+     */
     boolean sustainable() {
-      return lost() == 0 && p(99) < 100;
+      return lost() == 0 && p(99) < 100 && publishSeconds <= 1.1 * seconds;
+    }
+
+    /** Publications per second actually sent. */
+    double publishedPerSecond() {
+      return publishSeconds <= 0 ? Double.NaN : published / publishSeconds;
     }
   }
 

@@ -31,13 +31,17 @@ final class ServerProcess implements AutoCloseable {
   }
 
   final Target target;
+  /** Names this process in logs and results (the target's label unless given). */
+  final String label;
   final int port;
   final List<String> command;
   private final Process process;
   private final Path log;
 
-  private ServerProcess(Target target, int port, List<String> command, Process process, Path log) {
+  private ServerProcess(Target target, String label, int port, List<String> command,
+                        Process process, Path log) {
     this.target = target;
+    this.label = label;
     this.port = port;
     this.command = command;
     this.process = process;
@@ -51,12 +55,19 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess start(Target target, int port, List<String> command, Path dir,
                              Map<String, String> env, String readyText, Path logDir, long timeoutMs)
       throws IOException, InterruptedException {
-    Path log = logDir.resolve(target.label + ".log");
+    return start(target, target.label, port, command, dir, env, readyText, logDir, timeoutMs);
+  }
+
+  /** The same, for one of several processes of a target ({@code label}: its log file's name). */
+  static ServerProcess start(Target target, String label, int port, List<String> command,
+                             Path dir, Map<String, String> env, String readyText, Path logDir,
+                             long timeoutMs) throws IOException, InterruptedException {
+    Path log = logDir.resolve(label + ".log");
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     Process p = pb.start();
-    ServerProcess sp = new ServerProcess(target, port, command, p, log);
+    ServerProcess sp = new ServerProcess(target, label, port, command, p, log);
     STARTED.add(sp);
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (System.nanoTime() < deadline) {
@@ -69,7 +80,7 @@ final class ServerProcess implements AutoCloseable {
       Thread.sleep(100);
     }
     sp.close();
-    throw new IOException(target.label + " did not start (see " + log + "):\n" + tail(log));
+    throw new IOException(label + " did not start (see " + log + "):\n" + tail(log));
   }
 
   long pid() {

@@ -19,6 +19,8 @@ final class Session implements Sender {
   private final Promise<Void> ready = Promise.promise();
   private final Promise<Void> subscribed = Promise.promise();
   private volatile boolean counting;
+  private final java.util.concurrent.atomic.AtomicInteger acks =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   Session(Target target, WebSocket ws, Deliveries deliveries) {
     this.target = target;
@@ -41,6 +43,11 @@ final class Session implements Sender {
 
   Future<Void> subscribed() {
     return subscribed.future();
+  }
+
+  /** Subscription receipts received so far (one per channel subscribed). */
+  int acks() {
+    return acks.get();
   }
 
   WebSocket socket() {
@@ -87,9 +94,12 @@ final class Session implements Sender {
         return;
       }
     }
-    if (!counting && target.isSubscribed(b)) {
-      counting = true;
-      subscribed.tryComplete();
+    if (target.isSubscribed(b)) {
+      acks.incrementAndGet();
+      if (!counting) {
+        counting = true;
+        subscribed.tryComplete();
+      }
     }
   }
 }
