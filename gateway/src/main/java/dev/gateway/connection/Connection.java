@@ -407,6 +407,32 @@ public final class Connection implements Subscriber {
     }
   }
 
+  /**
+   * Ends the hold of a register acked with position {@code acked} and nothing to replay: writes
+   * the broadcasts that waited past that position (those at or below it are what the client was
+   * told it is past) and stops holding. Broadcasts after this come after the ack, and past it.
+   */
+  public void acknowledged(String channel, long acked) {
+    Recovery r = recovering == null ? null : recovering.remove(channel);
+    if (r == null) {
+      return;
+    }
+    if (recovering.isEmpty()) {
+      recovering = null;
+    }
+    int sent = 0;
+    long bytes = 0;
+    for (Outbound o : r.held) {
+      if ((o.offset() <= 0 || o.offset() > acked) && deliverNow(o)) { // 0: a backend's own publish
+        sent++;
+        bytes += o.size();
+      }
+    }
+    if (sent > 0) {
+      loop.metrics().messagesSent(transportName, sent, bytes);
+    }
+  }
+
   /** Abandons a recovery (the registration failed): nothing that waited is written. */
   public void recoveryAbandoned(String channel) {
     if (recovering != null && recovering.remove(channel) != null && recovering.isEmpty()) {
