@@ -185,7 +185,7 @@ public final class ChannelHub extends VerticleBase {
         metrics.clusterMessageReceived();
       }
       out = new Outbound(ProtocolCodec.rec(address, msg.body(), msg.headers()), publishedAt, remote,
-          address, offset);
+          address, offset, msg.headers().get(ProtocolCodec.EPOCH_HEADER));
     } catch (RuntimeException e) {
       // a backend published a body with no JSON form (for example a Buffer): nothing to send
       LOG.log(System.Logger.Level.WARNING, "dropping a message on a channel: its body cannot be encoded as JSON: " + e);

@@ -91,7 +91,7 @@ final class StreamRegistration {
         c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, p.offset(),
             p.epoch(), null)));
         if (first) {
-          c.acknowledged(address, p.offset());
+          c.acknowledged(address, p.offset(), p.epoch());
         }
       });
       return;
@@ -114,7 +114,8 @@ final class StreamRegistration {
       List<Outbound> replay = new ArrayList<>(slice.items().size());
       for (ChannelStream.Item item : slice.items()) {
         replay.add(new Outbound(ProtocolCodec.recStored(address, item.headers(), item.body(),
-            item.offset(), slice.position().epoch()), 0, false, address, item.offset()));
+            item.offset(), slice.position().epoch()), 0, false, address, item.offset(),
+            slice.position().epoch()));
       }
       long at = slice.items().isEmpty() ? r.since()
           : slice.items().get(slice.items().size() - 1).offset();
@@ -122,7 +123,7 @@ final class StreamRegistration {
       metrics.replayed(replay.size());
       c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, at,
           slice.position().epoch(), null)));
-      c.recovered(address, replay, at);
+      c.recovered(address, replay, at, slice.position().epoch());
     });
   }
 
@@ -134,7 +135,7 @@ final class StreamRegistration {
           : slice != null ? slice.position() : new StreamPosition(0, "");
       c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, false, p.offset(),
           p.epoch(), null)));
-      c.acknowledged(address, p.offset());
+      c.acknowledged(address, p.offset(), p.epoch());
     });
   }
 

@@ -31,13 +31,15 @@ final class ChaosReport {
   final List<String> errors = new ArrayList<>();
   final Map<String, Integer> reasons = new TreeMap<>();
   final Map<String, Integer> endings;
+  private final List<Fault> faults;
   long checked;
   int recoveries;
   int epochChanges;
   int received;
 
   ChaosReport(List<RecoveringClient> clients, List<RecoveringClient> slow,
-              Map<String, JsonObject> histories, ChaosPublisher publisher) {
+              Map<String, JsonObject> histories, ChaosPublisher publisher, List<Fault> faults) {
+    this.faults = faults;
     this.clients = clients;
     this.slow = slow;
     this.histories = histories;
@@ -75,6 +77,9 @@ final class ChaosReport {
         .append(" recovered:true ").append(recoveries).append(", recovered:false ").append(reasons)
         .append(", live epoch changes ").append(epochChanges).append("\n  connection ends ")
         .append(endings).append("\n");
+    for (Fault f : faults) {
+      b.append("  ").append(f).append("\n");
+    }
     section(b, "violations", violations);
     section(b, "mismatches with history", mismatches);
     section(b, "unjustified recovered:false", unjustified);
@@ -125,6 +130,11 @@ final class ChaosReport {
         + " acked publications not in history where they were acked");
     assertEquals(List.of(), first(errors), errors.size() + " err messages to clients");
     assertEquals(List.of(), slowWithout4000, "slow consumers never closed with 4000");
+    for (Fault f : faults) {
+      assertTrue(f.clients().size() >= 10, f + ": too few clients on the node to mean anything");
+      assertEquals(List.of(), f.stayed(), f + ": clients that did not leave the node");
+      assertEquals(List.of(), f.wrongEnd(), f + ": clients whose connection ended otherwise");
+    }
     assertTrue(endings.getOrDefault("close 1001", 0) > 0, "no client saw a 1001 close in the"
         + " rolling restart: " + endings);
     assertTrue(recoveries > 0, "no recovered:true at all");

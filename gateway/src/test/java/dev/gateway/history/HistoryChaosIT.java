@@ -112,10 +112,10 @@ class HistoryChaosIT {
     ChaosPublisher background = new ChaosPublisher(cluster.client(), api, NODES, 20, 10)
         .start(List.of(channel));
     HistoryChurn churn = new HistoryChurn(cluster.client(), api, NODES, channel);
-    HistoryChurn.Result r = churn.run(9, 8_000);
+    HistoryChurn.Result r = churn.run(9, 8_000, 200, 40_000);
     background.stop(10_000);
     System.out.println("HistoryChaosIT churn: " + r);
-    assertTrue(r.cycles() > 50, "too few cycles to mean anything: " + r);
+    assertTrue(r.cycles() >= 200, "too few cycles to mean anything: " + r);
     assertEquals(List.of(), r.failures(), "cycles that missed or repeated an offset after the"
         + " register ack (" + r.cycles() + " cycles)");
   }
@@ -132,6 +132,7 @@ class HistoryChaosIT {
     Await.pause(500);
     List<RecoveringClient> clients = new ArrayList<>();
     List<RecoveringClient> slow = new ArrayList<>();
+    List<Fault> faults = new ArrayList<>();
     for (int n = 0; n < CLIENTS; n++) {
       int i = n;
       Transport t = Transport.values()[i % 3];
@@ -160,17 +161,24 @@ class HistoryChaosIT {
 
       // (a) rolling restart: each node in turn drains (1001), stops, starts again
       for (int i = 0; i < cluster.size(); i++) {
+        faults.add(Fault.on("rolling restart", i, clients));
         restart(i);
       }
       mark("rolling restart", began);
 
-      // (b) kill -9 of node 2, then (d) slow consumers on the survivors while it comes back
-      DOWN.set(1, 1);
-      cluster.node(1).kill9();
-      for (int i : new int[] {0, 2}) {
-        ProcessCluster.awaitMembers(cluster.node(i), 2, 30);
+      // (b) kill -9 of the node with the most clients, then (d) slow consumers on the
+      // survivors while it comes back
+      awaitSafe();
+      int killed = Fault.busiest(clients, cluster.size());
+      faults.add(Fault.on("kill -9", killed, clients));
+      DOWN.set(killed, 1);
+      cluster.node(killed).kill9();
+      for (int i = 0; i < cluster.size(); i++) {
+        if (i != killed) {
+          ProcessCluster.awaitMembers(cluster.node(i), 2, 30);
+        }
       }
-      mark("kill -9 detected", began);
+      mark("kill -9 of node " + (killed + 1) + " detected", began);
       long stalledAt = System.nanoTime();
       for (RecoveringClient c : slow) {
         c.stall(STALL_MS);
@@ -178,22 +186,25 @@ class HistoryChaosIT {
       Await.pause(200);
       ChaosPublisher.burst(api, NODES, BULK, BULK_MESSAGES, BULK_PAD);
       mark("bulk burst published", began);
-      cluster.relaunch(1);
-      DOWN.set(1, 0);
+      cluster.relaunch(killed);
+      DOWN.set(killed, 0);
       mark("killed node back", began);
       Await.pause(Math.max(0, STALL_MS + 1_000 - Await.millisSince(stalledAt)));
 
-      // (c) partition: node 3 frozen for 8 s, then resumed; the halves merge
-      GatewayProcess frozen = cluster.node(2);
+      // (c) partition: the node with the most clients frozen for 8 s, then resumed; the halves merge
+      awaitSafe();
+      int stopped = Fault.busiest(clients, cluster.size());
+      faults.add(Fault.on("SIGSTOP", stopped, clients));
+      GatewayProcess frozen = cluster.node(stopped);
       frozen.sigstop();
-      DOWN.set(2, 1);
+      DOWN.set(stopped, 1);
       Await.pause(FROZEN_MS);
       frozen.sigcont();
       for (int i = 0; i < cluster.size(); i++) {
         ProcessCluster.awaitMembers(cluster.node(i), 3, 60);
       }
-      DOWN.set(2, 0);
-      mark("partition healed", began);
+      DOWN.set(stopped, 0);
+      mark("partition of node " + (stopped + 1) + " healed", began);
       Await.pause(3_000);
     } finally {
       assertTrue(publisher.stop(15_000), "publications still in flight 15 s after the stop");
@@ -214,7 +225,7 @@ class HistoryChaosIT {
     for (RecoveringClient c : clients) {
       c.join(10_000);
     }
-    ChaosReport report = new ChaosReport(clients, slow, histories, publisher);
+    ChaosReport report = new ChaosReport(clients, slow, histories, publisher, faults);
     System.out.println(report.summary(Await.millisSince(began)));
     report.write(ProcessCluster.LOGS.resolve("history-chaos-findings.txt"));
     report.assertAll();
@@ -235,7 +246,17 @@ class HistoryChaosIT {
     fresh.awaitReady(90);
     ProcessCluster.awaitMembers(fresh, cluster.size(), 30);
     DOWN.set(index, 0);
-    Await.pause(1_500); // partitions migrate back before the next node goes
+    awaitSafe(); // the grid's backups in sync before the next node goes
+  }
+
+  /** Waits until every node reports its data grid's partitions and backups in sync. */
+  private static void awaitSafe() {
+    for (int i = 0; i < cluster.size(); i++) {
+      GatewayProcess p = cluster.node(i);
+      if (!p.awaitMetric("gateway_cluster_safe", v -> v == 1, 60)) {
+        throw new AssertionError(p.name + ": gateway_cluster_safe not 1 within 60 s\n" + p.logTail());
+      }
+    }
   }
 
   private static List<String> concat(List<String> list, String more) {

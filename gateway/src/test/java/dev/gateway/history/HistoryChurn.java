@@ -41,18 +41,25 @@ final class HistoryChurn {
     this.channel = channel;
   }
 
-  Result run(int users, long millis) throws Exception {
+  /**
+   * Churns for {@code millis}, and on until {@code minCycles} cycles are done (a loaded machine
+   * runs few cycles) or {@code maxMillis} passed.
+   */
+  Result run(int users, long millis, int minCycles, long maxMillis) throws Exception {
     AtomicInteger cycles = new AtomicInteger();
     AtomicInteger checked = new AtomicInteger();
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    long start = System.nanoTime();
+    long end = start + TimeUnit.MILLISECONDS.toNanos(millis);
+    long last = start + TimeUnit.MILLISECONDS.toNanos(maxMillis);
     ExecutorService pool = Executors.newFixedThreadPool(users);
     List<Future<?>> running = new ArrayList<>();
     try {
       for (int u = 0; u < users; u++) {
         int user = u;
         running.add(pool.submit(() -> {
-          for (int cycle = 0; System.nanoTime() < end; cycle++) {
+          for (int cycle = 0; System.nanoTime() < end
+              || cycles.get() < minCycles && System.nanoTime() < last; cycle++) {
             String failure = cycle(user, cycle, checked);
             cycles.incrementAndGet();
             if (failure != null) {
@@ -63,7 +70,7 @@ final class HistoryChurn {
         }));
       }
       for (Future<?> f : running) {
-        f.get(millis + 60_000, TimeUnit.MILLISECONDS);
+        f.get(maxMillis + 60_000, TimeUnit.MILLISECONDS);
       }
     } finally {
       pool.shutdownNow();

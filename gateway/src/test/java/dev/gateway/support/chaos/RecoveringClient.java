@@ -104,7 +104,9 @@ public final class RecoveringClient implements Runnable {
         disconnects.add(new Disconnect(node, end, link.ended() ? link.closeCode() : null,
             System.nanoTime()));
       }
-      target = node + 1; // reconnect to ANOTHER node
+      // reconnect to ANOTHER node, one of the others at random (so a node's clients spread)
+      target = node + 1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(
+          Math.max(1, nodes.size() - 1));
     }
   }
 
