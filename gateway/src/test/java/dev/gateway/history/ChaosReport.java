@@ -29,6 +29,7 @@ final class ChaosReport {
   final List<String> unjustified = new ArrayList<>();
   final List<String> lostPublications = new ArrayList<>();
   final List<String> errors = new ArrayList<>();
+  final List<String> drops = new ArrayList<>();
   final Map<String, Integer> reasons = new TreeMap<>();
   final Map<String, Integer> endings;
   private final List<Fault> faults;
@@ -49,6 +50,7 @@ final class ChaosReport {
     for (RecoveringClient c : clients) {
       for (ChannelLedger l : c.ledgers()) {
         l.violations().forEach(v -> violations.add(c.name + " " + l.channel + ": " + v));
+        l.drops().forEach(d -> drops.add(c.name + " " + l.channel + ": " + d));
         mismatches.addAll(l.verify(histories.get(l.channel), count));
         for (ChannelLedger.NotRecovered n : l.notRecovered()) {
           reasons.merge(n.justified() ? n.reason : "unjustified", 1, Integer::sum);
@@ -80,6 +82,7 @@ final class ChaosReport {
     for (Fault f : faults) {
       b.append("  ").append(f).append("\n");
     }
+    section(b, "slow-consumer drops seen (then recovered)", drops);
     section(b, "violations", violations);
     section(b, "mismatches with history", mismatches);
     section(b, "unjustified recovered:false", unjustified);

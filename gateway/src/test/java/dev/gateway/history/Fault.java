@@ -58,10 +58,15 @@ record Fault(String kind, int node, List<RecoveringClient> clients, long atNanos
 
   private boolean expected(Transport transport, RecoveringClient.Disconnect d) {
     return switch (kind) {
-      // a polling session closed while it has no poll open gets SockJS's own 3000 on its next poll
+      // WebSockets get the 1001 close; a SockJS session over HTTP may not see its c[1001] frame:
+      // a polling session closed with no poll open gets SockJS's own 3000 on its next poll, and
+      // a poll or stream reopened as the node exits fails (refused, or closed under it)
       case "rolling restart" -> Integer.valueOf(1001).equals(d.closeCode())
-          || transport == Transport.XHR_POLLING && Integer.valueOf(3000).equals(d.closeCode());
-      case "kill -9" -> d.closeCode() == null && !d.end().startsWith("silent");
+          || transport != Transport.WEBSOCKET && (Integer.valueOf(3000).equals(d.closeCode())
+          || d.closeCode() == null && d.end().startsWith("failed: "));
+      // no close frame: 1006 (abnormal closure) on a WebSocket, a failed request over HTTP
+      case "kill -9" -> (d.closeCode() == null || d.closeCode() == 1006)
+          && !d.end().startsWith("silent");
       case "SIGSTOP" -> d.end().startsWith("silent");
       default -> false;
     };

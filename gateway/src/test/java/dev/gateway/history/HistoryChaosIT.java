@@ -57,7 +57,7 @@ class HistoryChaosIT {
   static final String BULK = "chat.chaos-bulk";
   static final int BULK_MESSAGES = 40;
   static final int BULK_PAD = 48 * 1024;
-  static final long STALL_MS = 4_000;
+  static final long STALL_MS = 7_000;
   static final long FROZEN_MS = 8_000;
 
   @RegisterExtension
@@ -196,6 +196,7 @@ class HistoryChaosIT {
       int stopped = Fault.busiest(clients, cluster.size());
       faults.add(Fault.on("SIGSTOP", stopped, clients));
       GatewayProcess frozen = cluster.node(stopped);
+      int mergedBefore = merges(frozen);
       frozen.sigstop();
       DOWN.set(stopped, 1);
       Await.pause(FROZEN_MS);
@@ -203,21 +204,29 @@ class HistoryChaosIT {
       for (int i = 0; i < cluster.size(); i++) {
         ProcessCluster.awaitMembers(cluster.node(i), 3, 60);
       }
+      // the grid's entries merge after the members rejoin: the frozen node logs MERGED then
+      assertTrue(Await.until(() -> merges(frozen) > mergedBefore, 60_000), frozen.name
+          + " never logged MERGED after SIGCONT\n" + frozen.logTail());
       DOWN.set(stopped, 0);
       mark("partition of node " + (stopped + 1) + " healed", began);
       Await.pause(3_000);
     } finally {
       assertTrue(publisher.stop(15_000), "publications still in flight 15 s after the stop");
     }
+    // history may still move (a merge's new epochs): read it until every client is where it is
     Map<String, JsonObject> histories = new LinkedHashMap<>();
-    for (String ch : concat(channels, BULK)) {
-      JsonObject h = api.historyNow(cluster.node(0).port, ch);
-      assertNotNull(h, "no history of " + ch + " from node 1");
-      histories.put(ch, h);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+    boolean converged = false;
+    while (!converged && System.nanoTime() < deadline) {
+      for (String ch : concat(channels, BULK)) {
+        JsonObject h = api.historyNow(cluster.node(0).port, ch);
+        assertNotNull(h, "no history of " + ch + " from node 1");
+        histories.put(ch, h);
+      }
+      converged = Await.until(() -> clients.stream().allMatch(c -> c.ledgers().stream()
+          .allMatch(l -> l.at(histories.get(l.channel).getString("epoch"),
+              Long.parseLong(histories.get(l.channel).getString("offset"))))), 3_000);
     }
-    boolean converged = Await.until(() -> clients.stream().allMatch(c -> c.ledgers().stream()
-        .allMatch(l -> l.at(histories.get(l.channel).getString("epoch"),
-            Long.parseLong(histories.get(l.channel).getString("offset"))))), 30_000);
     mark("converged=" + converged, began);
     for (RecoveringClient c : clients) {
       c.stop();
@@ -257,6 +266,11 @@ class HistoryChaosIT {
         throw new AssertionError(p.name + ": gateway_cluster_safe not 1 within 60 s\n" + p.logTail());
       }
     }
+  }
+
+  /** How often the node's Hazelcast member reported MERGED (it rejoined by merging). */
+  private static int merges(GatewayProcess node) {
+    return node.logText().split(" is MERGED", -1).length - 1;
   }
 
   private static List<String> concat(List<String> list, String more) {

@@ -68,6 +68,7 @@ public final class ChannelLedger {
   private final List<String> violations = new ArrayList<>();
   private final List<NotRecovered> notRecovered = new ArrayList<>();
   private final List<String> epochChanges = new ArrayList<>();
+  private final List<String> drops = new ArrayList<>();
   private int recoveries;
 
   public ChannelLedger(String owner, String channel) {
@@ -121,10 +122,19 @@ public final class ChannelLedger {
     segmentStart = offset;
   }
 
-  /** A {@code rec} of this channel. */
-  public synchronized void rec(long offset, String recEpoch, String id) {
+  /**
+   * A {@code rec} of this channel. Returns false when it shows a gap that {@code dropsExpected}
+   * allows (the connection stopped reading and the gateway dropped broadcasts to it, as its
+   * slow-consumer policy says): the gap is recorded as a drop, the position stays before it, and
+   * the client must recover (register again with its position).
+   */
+  public synchronized boolean rec(long offset, String recEpoch, String id, boolean dropsExpected) {
     if (epoch == null || awaitingAck && !recovering) {
-      return; // before the first register's ack: published before this client's start
+      return true; // before the first register's ack: published before this client's start
+    }
+    if (dropsExpected && epoch.equals(recEpoch) && offset > last + 1) {
+      drops.add((last + 1) + ".." + (offset - 1) + "@" + recEpoch);
+      return false;
     }
     if (awaitingAck) {
       violations.add("rec " + offset + "@" + recEpoch + " before the ack of the recovering register");
@@ -141,7 +151,7 @@ public final class ChannelLedger {
       violations.add((ids().contains(id) ? "duplicate " : "out of order ") + offset + "@" + recEpoch
           + " (" + id + ") after " + last);
       recs.add(new Rec(offset, recEpoch, id));
-      return;
+      return true;
     }
     if (offset > last + 1) {
       violations.add("gap: " + (last + 1) + ".." + (offset - 1) + "@" + recEpoch + " missing before "
@@ -149,6 +159,7 @@ public final class ChannelLedger {
     }
     recs.add(new Rec(offset, recEpoch, id));
     last = offset;
+    return true;
   }
 
   private List<String> ids() {
@@ -248,6 +259,11 @@ public final class ChannelLedger {
 
   public synchronized List<String> epochChanges() {
     return new ArrayList<>(epochChanges);
+  }
+
+  /** Gaps seen on a connection that had stopped reading (slow-consumer drops), then recovered. */
+  public synchronized List<String> drops() {
+    return new ArrayList<>(drops);
   }
 
   public synchronized int recoveries() {

@@ -150,10 +150,12 @@ public final class RecoveringClient implements Runnable {
   /** Handles what arrives until the link ends or goes silent; how it ended. */
   private String follow(ClientLink link) {
     long quietFloor = System.nanoTime();
+    boolean stalled = false;
     while (!stopped) {
       if (stallMs > 0) {
         long ms = stallMs;
         stallMs = 0;
+        stalled = true;
         link.pauseReading();
         pause(ms);
         link.resumeReading();
@@ -161,7 +163,9 @@ public final class RecoveringClient implements Runnable {
       }
       JsonObject m = link.next(100);
       if (m != null) {
-        handle(m);
+        if (!handle(m, stalled)) {
+          return "gap after slow-consumer drops: recovering";
+        }
         continue;
       }
       if (link.ended()) {
@@ -175,7 +179,8 @@ public final class RecoveringClient implements Runnable {
     return "stopped";
   }
 
-  private void handle(JsonObject m) {
+  /** Handles one message; false when a slow-consumer gap means the client must recover. */
+  private boolean handle(JsonObject m, boolean dropsExpected) {
     String type = m.getString("type");
     ChannelLedger l = ledgers.get(m.getString("address", ""));
     if ("ack".equals(type) && l != null) {
@@ -185,13 +190,15 @@ public final class RecoveringClient implements Runnable {
       }
     } else if ("rec".equals(type) && l != null) {
       JsonObject h = m.getJsonObject("headers", new JsonObject());
-      l.rec(Long.parseLong(h.getString("gateway.offset", "-1")), h.getString("gateway.epoch", ""),
-          m.getJsonObject("body", new JsonObject()).getString("id"));
+      return l.rec(Long.parseLong(h.getString("gateway.offset", "-1")),
+          h.getString("gateway.epoch", ""), m.getJsonObject("body", new JsonObject()).getString("id"),
+          dropsExpected);
     } else if ("err".equals(type)) {
       synchronized (this) {
         errors.add(m.encode());
       }
     }
+    return true;
   }
 
   public ChannelLedger ledger(String channel) {
