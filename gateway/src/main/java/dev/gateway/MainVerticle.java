@@ -85,12 +85,30 @@ public final class MainVerticle extends VerticleBase {
     return hub;
   }
 
+  /**
+   * {@code gateway_cluster_safe}: 1 while every partition of the data grid has its backups in
+   * sync, 0 while partitions migrate or a backup is missing. Hazelcast's check asks the other
+   * members, so it runs once a second off the event loop and the gauge shows the last answer.
+   */
+  private void watchClusterSafety(com.hazelcast.core.HazelcastInstance hz) {
+    java.util.concurrent.atomic.AtomicInteger safe = new java.util.concurrent.atomic.AtomicInteger();
+    metrics.gauge("gateway.cluster.safe", "1 when every partition of the cluster's data grid has"
+        + " its backups in sync (checked every second), else 0", safe::get);
+    vertx.setPeriodic(1_000, t -> vertx.executeBlocking(
+            () -> hz.getLifecycleService().isRunning() && hz.getPartitionService().isClusterSafe(),
+            false)
+        .onComplete(ar -> safe.set(ar.succeeded() && ar.result() ? 1 : 0)));
+  }
+
   @Override
   public Future<?> start() {
     ClusterManager cluster = VertxInternals.clusterManager(vertx);
     if (cluster != null) {
       metrics.gauge("gateway.cluster.members", "Members of the cluster as seen by this node",
           () -> cluster.isActive() ? cluster.getNodes().size() : 0);
+      if (cluster instanceof HazelcastClusterManager hz) {
+        watchClusterSafety(hz.getHazelcastInstance());
+      }
     }
     HistoryMetrics historyMetrics = new HistoryMetrics(metrics.registry());
     HistoryRules rules = HistoryRules.parse(config.history().channels());

@@ -194,7 +194,7 @@ public final class ChannelHub extends VerticleBase {
         metrics.clusterMessageReceived();
       }
       out = new Outbound(ProtocolCodec.rec(address, msg.body(), msg.headers()), publishedAt, remote,
-          address, offset);
+          address, offset, msg.headers().get(ProtocolCodec.EPOCH_HEADER));
     } catch (RuntimeException e) {
       // a backend published a body with no JSON form (for example a Buffer): nothing to send
       LOG.log(System.Logger.Level.WARNING, "dropping a message on a channel: its body cannot be encoded as JSON: " + e);
@@ -294,13 +294,19 @@ public final class ChannelHub extends VerticleBase {
         return;
       }
       StreamPosition seen = r.lastTail;
-      r.lastTail = ar.succeeded() ? ar.result() : null;
+      StreamPosition current = ar.succeeded() ? ar.result() : null;
+      r.lastTail = current;
       if (seen == null || r.order.hasGap() || r.filling) {
         return;
       }
       StreamPosition now = r.order.delivered();
       boolean otherEpoch = now == null || !now.epoch().equals(seen.epoch());
       if (!otherEpoch && now.offset() >= seen.offset()) {
+        return;
+      }
+      if (otherEpoch && (current == null || !current.epoch().equals(seen.epoch()))) {
+        // the stream left the epoch of a check ago (this node may follow the new one already):
+        // nothing to catch up in it; the next check compares with the current epoch
         return;
       }
       r.filling = true;
@@ -313,6 +319,9 @@ public final class ChannelHub extends VerticleBase {
               return; // gone, failed, or broadcasts arrived meanwhile: the next check decides
             }
             if (otherEpoch) {
+              if (!read.result().position().epoch().equals(seen.epoch())) {
+                return; // the epoch changed again meanwhile: the next check decides
+              }
               r.order.follow(seen.epoch());
             }
             history.holeFilled(r.order.filled(read.result(), seen.offset()));

@@ -161,6 +161,6 @@ final class StreamOrder {
 
   private Outbound stored(ChannelStream.Item item) {
     return new Outbound(ProtocolCodec.recStored(address, item.headers(), item.body(), item.offset(),
-        epoch), 0, false, address, item.offset());
+        epoch), 0, false, address, item.offset(), epoch);
   }
 }

@@ -78,12 +78,22 @@ public final class Connection implements Subscriber {
   /** History channels being recovered: their live broadcasts wait, then are filtered. */
   private java.util.Map<String, Recovery> recovering;
 
-  /** A channel's recovery: broadcasts held until the replay is written, then those at or below the cutoff dropped. */
+  /**
+   * A channel's recovery: broadcasts held until the replay is written, then those of the
+   * replay's epoch at or below the cutoff dropped (offsets of another epoch are other
+   * publications).
+   */
   private static final class Recovery {
     final java.util.List<Outbound> held = new java.util.ArrayList<>();
     int heldBytes;
     boolean holding = true;
     long cutoff = -1;
+    String epoch;
+
+    /** Already written: a broadcast of the replay's epoch at or below its last offset. */
+    boolean replayed(Outbound o) {
+      return o.offset() > 0 && o.offset() <= cutoff && java.util.Objects.equals(o.epoch(), epoch);
+    }
   }
 
   /**
@@ -330,7 +340,7 @@ public final class Connection implements Subscriber {
           r.heldBytes += message.size();
           return true;
         }
-        if (message.offset() <= r.cutoff) {
+        if (r.replayed(message)) {
           return true; // already replayed from history
         }
         recovering.remove(message.channel());
@@ -369,17 +379,20 @@ public final class Connection implements Subscriber {
 
   /**
    * Ends a recovery: writes the publications read from history, then the live broadcasts that
-   * waited, skipping those at or below {@code cutoff} (already replayed); later broadcasts at or
-   * below it are dropped too. {@code cutoff} -1: nothing was replayed, everything that waited
-   * goes out.
+   * waited, skipping those of {@code epoch} at or below {@code cutoff} (already replayed); later
+   * broadcasts of that epoch at or below it are dropped too, until the first one past it. A
+   * broadcast of another epoch (the stream started anew) is never taken for a replayed one.
+   * {@code cutoff} -1: nothing was replayed, everything that waited goes out.
    */
-  public void recovered(String channel, java.util.List<Outbound> replay, long cutoff) {
+  public void recovered(String channel, java.util.List<Outbound> replay, long cutoff,
+                        String epoch) {
     Recovery r = recovering == null ? null : recovering.get(channel);
     if (r == null) {
       return;
     }
     r.holding = false;
     r.cutoff = cutoff;
+    r.epoch = epoch;
     int sent = 0;
     long bytes = 0;
     for (Outbound o : replay) {
@@ -389,7 +402,7 @@ public final class Connection implements Subscriber {
       }
     }
     for (Outbound o : r.held) {
-      if (o.offset() > cutoff && deliverNow(o)) {
+      if (!r.replayed(o) && deliverNow(o)) {
         sent++;
         bytes += o.size();
       }
@@ -404,6 +417,34 @@ public final class Connection implements Subscriber {
       if (recovering.isEmpty()) {
         recovering = null;
       }
+    }
+  }
+
+  /**
+   * Ends the hold of a register acked with position {@code acked} and nothing to replay: writes
+   * the broadcasts that waited past that position (those at or below it are what the client was
+   * told it is past) and stops holding. Broadcasts after this come after the ack, and past it.
+   */
+  public void acknowledged(String channel, long acked, String epoch) {
+    Recovery r = recovering == null ? null : recovering.remove(channel);
+    if (r == null) {
+      return;
+    }
+    r.cutoff = acked;
+    r.epoch = epoch;
+    if (recovering.isEmpty()) {
+      recovering = null;
+    }
+    int sent = 0;
+    long bytes = 0;
+    for (Outbound o : r.held) {
+      if (!r.replayed(o) && deliverNow(o)) {
+        sent++;
+        bytes += o.size();
+      }
+    }
+    if (sent > 0) {
+      loop.metrics().messagesSent(transportName, sent, bytes);
     }
   }
 

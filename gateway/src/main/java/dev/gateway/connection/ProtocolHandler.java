@@ -162,7 +162,7 @@ public final class ProtocolHandler {
       c.shard().ready(address).onComplete(ar -> {
         if (ar.succeeded()) {
           if (streams.handles(r)) {
-            streams.subscribed(c, new ClientMessage.Register(address, r.ack()));
+            streams.registeredAgain(c, new ClientMessage.Register(address, r.ack()));
           } else {
             ack(c, r.ack());
           }

@@ -43,9 +43,15 @@ final class StreamRegistration {
     return r.since() != null || publisher.keepsHistory(r.address());
   }
 
-  /** Before subscribing: a recovery holds the channel's live broadcasts from now on. */
+  /**
+   * Before subscribing: a register that will be acked with a position (it asks for a recovery,
+   * or has an ack id) holds the channel's live broadcasts from now on, until the ack is written:
+   * the position is read on the hub while broadcasts go on, and a broadcast queued to this loop
+   * between that read and the ack would otherwise reach the client before the ack, past the
+   * position it is about to be told.
+   */
   void beforeSubscribe(Connection c, ClientMessage.Register r) {
-    if (r.since() != null && publisher.keepsHistory(r.address())) {
+    if ((r.since() != null || r.ack() != null) && publisher.keepsHistory(r.address())) {
       c.holdForRecovery(r.address());
     }
   }
@@ -57,6 +63,18 @@ final class StreamRegistration {
 
   /** The subscription is complete (on the connection's loop): answer, and replay if asked. */
   void subscribed(Connection c, ClientMessage.Register r) {
+    answer(c, r, true);
+  }
+
+  /**
+   * A register for a channel the connection is registered to already: acked with the current
+   * position, nothing replayed, and whatever its first register holds is left to that one.
+   */
+  void registeredAgain(Connection c, ClientMessage.Register r) {
+    answer(c, r, false);
+  }
+
+  private void answer(Connection c, ClientMessage.Register r, boolean first) {
     String address = r.address();
     if (!publisher.keepsHistory(address)) {
       metrics.recovery("no_history");
@@ -72,6 +90,9 @@ final class StreamRegistration {
         StreamPosition p = position == null ? new StreamPosition(0, "") : position;
         c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, p.offset(),
             p.epoch(), null)));
+        if (first) {
+          c.acknowledged(address, p.offset(), p.epoch());
+        }
       });
       return;
     }
@@ -93,7 +114,8 @@ final class StreamRegistration {
       List<Outbound> replay = new ArrayList<>(slice.items().size());
       for (ChannelStream.Item item : slice.items()) {
         replay.add(new Outbound(ProtocolCodec.recStored(address, item.headers(), item.body(),
-            item.offset(), slice.position().epoch()), 0, false, address, item.offset()));
+            item.offset(), slice.position().epoch()), 0, false, address, item.offset(),
+            slice.position().epoch()));
       }
       long at = slice.items().isEmpty() ? r.since()
           : slice.items().get(slice.items().size() - 1).offset();
@@ -101,7 +123,7 @@ final class StreamRegistration {
       metrics.replayed(replay.size());
       c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, at,
           slice.position().epoch(), null)));
-      c.recovered(address, replay, at);
+      c.recovered(address, replay, at, slice.position().epoch());
     });
   }
 
@@ -113,7 +135,7 @@ final class StreamRegistration {
           : slice != null ? slice.position() : new StreamPosition(0, "");
       c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, false, p.offset(),
           p.epoch(), null)));
-      c.recovered(address, List.of(), -1);
+      c.acknowledged(address, p.offset(), p.epoch());
     });
   }
 

@@ -42,6 +42,7 @@ public final class Outbound {
   private final boolean remote;
   private final String channel;
   private final long offset;
+  private final String epoch;
   private volatile String text;
   private volatile AtomicReferenceArray<Object> encodings;
 
@@ -51,11 +52,23 @@ public final class Outbound {
 
   /** A broadcast on {@code channel}, at {@code offset} of its stream (0: no stream position). */
   public Outbound(byte[] utf8, long publishedAtMicros, boolean remote, String channel, long offset) {
+    this(utf8, publishedAtMicros, remote, channel, offset, null);
+  }
+
+  /** A broadcast at {@code offset} of its stream's {@code epoch} (null: no stream position). */
+  public Outbound(byte[] utf8, long publishedAtMicros, boolean remote, String channel, long offset,
+                  String epoch) {
     this.utf8 = utf8;
     this.publishedAtMicros = publishedAtMicros;
     this.remote = remote;
     this.channel = channel;
     this.offset = offset;
+    this.epoch = epoch;
+  }
+
+  /** The epoch of the broadcast's stream position, or null without one. */
+  public String epoch() {
+    return epoch;
   }
 
   /** The channel of a broadcast (null for a direct reply). */

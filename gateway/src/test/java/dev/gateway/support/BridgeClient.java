@@ -27,6 +27,8 @@ public final class BridgeClient implements AutoCloseable {
   private final AtomicInteger pings = new AtomicInteger();
   private volatile Short closeCode;
   private volatile String closeReason;
+  private volatile boolean closed;
+  private volatile long lastFrameNanos = System.nanoTime();
 
   private BridgeClient(WebSocketClient client, WebSocket socket) {
     this.client = client;
@@ -34,6 +36,7 @@ public final class BridgeClient implements AutoCloseable {
     // called on the socket's event loop as the connection completes, before any frame is handled
     socket.textMessageHandler(t -> received.add(new JsonObject(t)));
     socket.frameHandler(f -> {
+      lastFrameNanos = System.nanoTime();
       if (f.type() == WebSocketFrameType.PING) {
         pings.incrementAndGet(); // Vert.x answers with a pong by itself
       }
@@ -41,6 +44,7 @@ public final class BridgeClient implements AutoCloseable {
     socket.closeHandler(v -> {
       closeCode = socket.closeStatusCode();
       closeReason = socket.closeReason();
+      closed = true;
     });
   }
 
@@ -50,7 +54,13 @@ public final class BridgeClient implements AutoCloseable {
   }
 
   public static BridgeClient connect(Vertx vertx, WebSocketConnectOptions options) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+    return connect(vertx, new WebSocketClientOptions(), options);
+  }
+
+  /** Connects with client options of the caller's (a small receive buffer, say). */
+  public static BridgeClient connect(Vertx vertx, WebSocketClientOptions clientOptions,
+                                     WebSocketConnectOptions options) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions(clientOptions)
         .setMaxFrameSize(1024 * 1024).setMaxMessageSize(4 * 1024 * 1024));
     try {
       return client.connect(options).map(ws -> new BridgeClient(client, ws))
@@ -85,6 +95,16 @@ public final class BridgeClient implements AutoCloseable {
   public JsonObject next(long seconds) {
     try {
       return received.poll(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Next received message, or null after {@code millis}. */
+  public JsonObject poll(long millis) {
+    try {
+      return received.poll(millis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
@@ -147,6 +167,22 @@ public final class BridgeClient implements AutoCloseable {
       }
     }
     return closeCode;
+  }
+
+  /** True once the socket closed, with a close frame or without (a reset, say). */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** {@code System.nanoTime()} of the last frame received (pings included). */
+  public long lastFrameNanos() {
+    return lastFrameNanos;
+  }
+
+  /** Lets go of the connection without waiting (its node may be frozen or gone). */
+  public void abandon() {
+    socket.close();
+    client.close();
   }
 
   /** Pings received from the server so far (each answered by the client's automatic pong). */

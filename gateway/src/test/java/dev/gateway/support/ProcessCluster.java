@@ -38,7 +38,9 @@ public final class ProcessCluster extends ScopedExtension {
 
   private final int size;
   private final Map<String, String> env;
-  private final List<GatewayProcess> nodes = new ArrayList<>();
+  private final List<GatewayProcess> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private Map<String, String> vars;
+  private int launches;
   private Vertx client;
 
   private ProcessCluster(int size, Map<String, String> env) {
@@ -63,18 +65,30 @@ public final class ProcessCluster extends ScopedExtension {
    * until each is ready and sees all of them.
    */
   public static List<GatewayProcess> start(String label, int size, Map<String, String> env) {
-    // its own name and its own Hazelcast ports: other clusters on the machine never meet it
+    return launch(clusterVars(label, env), size);
+  }
+
+  /**
+   * The variables of every node of a new cluster: its own name and its own Hazelcast ports, so
+   * other clusters on the machine never meet it, a fresh secret, and {@code env} on top.
+   */
+  public static Map<String, String> clusterVars(String label, Map<String, String> env) {
     TestCluster tc = TestCluster.create(label);
-    String cluster = tc.name();
     Map<String, String> vars = new HashMap<>();
     vars.put("GATEWAY_CLUSTER", "true");
-    vars.put("GATEWAY_CLUSTER_NAME", cluster);
+    vars.put("GATEWAY_CLUSTER_NAME", tc.name());
     vars.put("GATEWAY_CLUSTER_HOST", "127.0.0.1");
     vars.put("GATEWAY_CLUSTER_PORT", Integer.toString(tc.basePort()));
     vars.put("GATEWAY_CLUSTER_MEMBERS", "127.0.0.1");
     vars.put("GATEWAY_CLUSTER_FAILURE_DETECTION_MS", Long.toString(FAILURE_DETECTION_MS));
     vars.put("GATEWAY_CLUSTER_SECRET", TestCluster.newSecret());
     vars.putAll(env);
+    return vars;
+  }
+
+  /** Launches {@code size} nodes with {@code vars} and waits until each is ready and sees all. */
+  public static List<GatewayProcess> launch(Map<String, String> vars, int size) {
+    String cluster = vars.get("GATEWAY_CLUSTER_NAME");
     List<GatewayProcess> started = new ArrayList<>();
     try {
       for (int i = 1; i <= size; i++) {
@@ -84,10 +98,7 @@ public final class ProcessCluster extends ScopedExtension {
         p.awaitReady(90);
       }
       for (GatewayProcess p : started) {
-        if (!p.awaitMetric("gateway_cluster_members", v -> v == size, 30)) {
-          throw new AssertionError(p.name + " does not see " + size + " members: "
-              + p.metric("gateway_cluster_members") + "\n" + p.logTail());
-        }
+        awaitMembers(p, size, 30);
       }
       return started;
     } catch (RuntimeException | Error e) {
@@ -96,9 +107,18 @@ public final class ProcessCluster extends ScopedExtension {
     }
   }
 
+  /** Waits until the node counts {@code size} cluster members; an assertion failure after the time. */
+  public static void awaitMembers(GatewayProcess p, int size, long seconds) {
+    if (!p.awaitMetric("gateway_cluster_members", v -> v == size, seconds)) {
+      throw new AssertionError(p.name + " does not see " + size + " members: "
+          + p.metric("gateway_cluster_members") + "\n" + p.logTail());
+    }
+  }
+
   @Override
   protected void start(String label) {
-    nodes.addAll(start(label, size, env));
+    vars = clusterVars(label, env);
+    nodes.addAll(launch(vars, size));
     client = Vertx.vertx();
   }
 
@@ -118,6 +138,39 @@ public final class ProcessCluster extends ScopedExtension {
   /** Node {@code index} (0-based). */
   public GatewayProcess node(int index) {
     return nodes.get(index);
+  }
+
+  /**
+   * Starts node {@code index} anew (after it stopped or was killed) with the cluster's settings,
+   * on a new port and a log of its own, and waits until it is ready and sees {@code size}
+   * members; it replaces the old process at that index.
+   */
+  public GatewayProcess relaunch(int index) {
+    GatewayProcess old = nodes.get(index);
+    old.close();
+    GatewayProcess p = node(vars.get("GATEWAY_CLUSTER_NAME") + "-node" + (index + 1) + "-r"
+        + (++launches), vars).launch();
+    nodes.set(index, p);
+    p.awaitReady(90);
+    awaitMembers(p, size, 30);
+    return p;
+  }
+
+  /**
+   * Launches a replacement for node {@code index} with the cluster's settings while the old one
+   * may still be draining, and puts it at that index at once (its readiness is the caller's to
+   * await); the old process is the caller's to stop.
+   */
+  public GatewayProcess launchReplacement(int index) {
+    GatewayProcess p = node(vars.get("GATEWAY_CLUSTER_NAME") + "-node" + (index + 1) + "-r"
+        + (++launches), vars).launch();
+    nodes.set(index, p);
+    return p;
+  }
+
+  /** The number of nodes the cluster was started with. */
+  public int size() {
+    return size;
   }
 
   public Vertx client() {

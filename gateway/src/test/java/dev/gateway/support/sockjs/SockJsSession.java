@@ -31,6 +31,8 @@ public abstract class SockJsSession implements AutoCloseable {
   private volatile boolean opened;
   private volatile JsonArray closeFrame;
   private volatile Throwable failure;
+  private volatile long lastFrameNanos = System.nanoTime();
+  private volatile boolean keepFrames = true;
 
   // ---------------------------------------------------------------- factories
 
@@ -76,7 +78,10 @@ public abstract class SockJsSession implements AutoCloseable {
 
   /** Decodes one SockJS frame. */
   protected void onFrame(String text) {
-    frames.add(text);
+    lastFrameNanos = System.nanoTime();
+    if (keepFrames) {
+      frames.add(text);
+    }
     SockJsFrame frame;
     try {
       frame = SockJsFrame.parse(text);
@@ -109,7 +114,9 @@ public abstract class SockJsSession implements AutoCloseable {
 
   /** Records a text frame that is not SockJS-framed (raw WebSocket) without decoding it. */
   protected void recordFrame(String text) {
-    frames.add(text);
+    if (keepFrames) {
+      frames.add(text);
+    }
     signal();
   }
 
@@ -151,6 +158,15 @@ public abstract class SockJsSession implements AutoCloseable {
   /** The {@code c[code,"reason"]} frame received, or null. */
   public JsonArray closeFrame() {
     return closeFrame;
+  }
+
+  /**
+   * Stops recording frames for {@link #frames()} (a long-lived session in a load test would
+   * otherwise hold every frame it ever received); decoding goes on.
+   */
+  public SockJsSession stopKeepingFrames() {
+    keepFrames = false;
+    return this;
   }
 
   /** Every frame received so far. */
@@ -200,6 +216,21 @@ public abstract class SockJsSession implements AutoCloseable {
         return null;
       }
     }
+  }
+
+  /** Next message received, or null after {@code millis} (does not look at failures). */
+  public JsonObject next(long millis) {
+    try {
+      return received.poll(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** {@code System.nanoTime()} of the last frame received (heartbeats included). */
+  public long lastFrameNanos() {
+    return lastFrameNanos;
   }
 
   /** Waits for a {@code rec} on the address. */
