@@ -9,6 +9,7 @@ import dev.gateway.channel.stream.HistoryMetrics;
 import dev.gateway.channel.stream.HistoryRules;
 import dev.gateway.channel.stream.Publication;
 import dev.gateway.channel.stream.StreamPosition;
+import dev.gateway.cluster.ClusterSeal;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.Outbound;
 import dev.gateway.protocol.ProtocolCodec;
@@ -89,6 +90,8 @@ class TailCheckEpochTest {
     }
   }
 
+  static final ClusterSeal SEAL = ClusterSeal.of("tail-check-test-secret-of-32-characters", reason -> { });
+
   @Test
   void aTailCheckAfterTheNodeFollowedANewEpochDeliversNothingTwice() throws Exception {
     vertx = Vertx.vertx();
@@ -96,7 +99,7 @@ class TailCheckEpochTest {
     GatewayMetrics metrics = new GatewayMetrics(registry);
     PublishStamp stamp = new PublishStamp("tail-test");
     ScriptedBroker broker = new ScriptedBroker();
-    ChannelHub hub = new ChannelHub(metrics, stamp, broker, new HistoryMetrics(registry));
+    ChannelHub hub = new ChannelHub(metrics, stamp, broker, new HistoryMetrics(registry), SEAL);
     vertx.deployVerticle(hub).await(10, TimeUnit.SECONDS);
     Context loop = vertx.getOrCreateContext();
     FanoutShard shard = new FanoutShard(loop, hub, metrics);
@@ -123,10 +126,15 @@ class TailCheckEpochTest {
         "each offset of the new epoch once, in order");
   }
 
+  /** A broadcast as a sequencer sends it: with its position and its tag. */
   private void broadcast(long offset, String epoch) {
-    vertx.eventBus().publish(CHANNEL, new JsonObject().put("n", offset), new DeliveryOptions()
+    JsonObject body = new JsonObject().put("n", offset);
+    DeliveryOptions options = new DeliveryOptions()
         .addHeader(ProtocolCodec.OFFSET_HEADER, Long.toString(offset))
-        .addHeader(ProtocolCodec.EPOCH_HEADER, epoch));
+        .addHeader(ProtocolCodec.EPOCH_HEADER, epoch);
+    options.addHeader(ClusterSeal.BROADCAST_TAG,
+        SEAL.broadcastTag(CHANNEL, options.getHeaders(), body.encode()));
+    vertx.eventBus().publish(CHANNEL, body, options);
   }
 
   private static List<Long> offsets(RecordingSubscriber s) {
