@@ -1,6 +1,7 @@
 package dev.gateway.channel;
 
 import dev.gateway.channel.stream.Broker;
+import dev.gateway.channel.stream.ChannelStream;
 import dev.gateway.channel.stream.HistoryMetrics;
 import dev.gateway.channel.stream.StreamPosition;
 import dev.gateway.cluster.ClusterSeal;
@@ -259,13 +260,31 @@ public final class ChannelHub extends VerticleBase {
           if (registrations.get(address) != r) {
             return;
           }
-          int n = r.order.filled(ar.succeeded() ? ar.result() : null, gap[1]);
+          ChannelStream.Slice slice = ar.succeeded() ? ar.result() : null;
+          StreamPosition at = r.order.delivered();
+          if (ar.succeeded() && (slice == null || at == null
+              || !slice.position().epoch().equals(at.epoch()))) {
+            // the stream is gone or started anew while broadcasts waited behind the hole: what
+            // waited means nothing now; the next broadcast (or tail check) catches up with the
+            // new epoch from its start
+            r.order.follow(slice == null ? null : slice.position().epoch());
+            history.fillTimeout();
+            return;
+          }
+          int n = r.order.filled(slice, gap[1]);
           history.holeFilled(n);
           if (n < gap[1] - gap[0] + 1) {
             history.fillTimeout();
           }
           if (r.order.hasGap()) {
-            fill(address, r);
+            if (slice == null && r.holeTimer == -1) { // the read failed: try again after a pause
+              r.holeTimer = vertx.setTimer(HOLE_WAIT_MS, t -> {
+                r.holeTimer = -1;
+                fill(address, r);
+              });
+            } else if (slice != null) {
+              fill(address, r);
+            }
           }
         }));
   }

@@ -67,8 +67,12 @@ class TailCheckEpochTest {
       return Future.failedFuture("not in this test");
     }
 
+    /** History reads (hole fills and tail checks). */
+    final java.util.concurrent.atomic.AtomicInteger afters = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public Future<ChannelStream.Slice> after(String channel, long since, int limit) {
+      afters.incrementAndGet();
       List<ChannelStream.Item> items = new ArrayList<>();
       for (long o = since + 1; o <= tail && items.size() < limit; o++) {
         items.add(new ChannelStream.Item(o, System.currentTimeMillis(), null,

@@ -1,0 +1,90 @@
+package dev.gateway.channel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gateway.channel.stream.HistoryMetrics;
+import dev.gateway.cluster.ClusterSeal;
+import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.protocol.Outbound;
+import dev.gateway.protocol.ProtocolCodec;
+import dev.gateway.support.Await;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A hole whose history turns out to be of another epoch (the stream was lost and started anew
+ * while a broadcast waited behind the hole): what waited means nothing now. The hub follows the
+ * new epoch once, instead of reading history again and again for offsets that epoch never had
+ * (it used to retry at once, for as long as the channel stayed quiet), and catches up with the
+ * new epoch from its start when its next broadcast comes.
+ */
+class HoleFillEpochTest {
+
+  static final String CHANNEL = "chat.hole-epoch";
+  static final ClusterSeal SEAL = ClusterSeal.of("hole-fill-test-secret-of-32-characters", reason -> { });
+  private Vertx vertx;
+
+  @AfterEach
+  void close() throws Exception {
+    if (vertx != null) {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aHoleFilledFromAnotherEpochIsReadOnceAndTheNewEpochFollowed() throws Exception {
+    vertx = Vertx.vertx();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    GatewayMetrics metrics = new GatewayMetrics(registry);
+    TailCheckEpochTest.ScriptedBroker broker = new TailCheckEpochTest.ScriptedBroker();
+    ChannelHub hub = new ChannelHub(metrics, new PublishStamp("hole-test"), broker,
+        new HistoryMetrics(registry), SEAL);
+    vertx.deployVerticle(hub).await(10, TimeUnit.SECONDS);
+    Context loop = vertx.getOrCreateContext();
+    FanoutShard shard = new FanoutShard(loop, hub, metrics);
+    RecordingSubscriber s = new RecordingSubscriber("s", "websocket");
+    Promise<Void> subscribed = Promise.promise();
+    loop.runOnContext(v -> shard.subscribe(s, CHANNEL).onComplete(subscribed));
+    subscribed.future().await(10, TimeUnit.SECONDS); // the node follows (5, aaaa...)
+
+    // the stream is lost and starts anew (its history now another epoch), while 7 of the old
+    // epoch arrives with 6 missing before it
+    broker.epoch = "bbbbbbbbbbbbbbbb";
+    broker.tail = 5;
+    int readsBefore = broker.afters.get();
+    broadcast(7, "aaaaaaaaaaaaaaaa");
+    Await.pause(1_000); // the hole is filled 100 ms after the broadcast
+    int reads = broker.afters.get() - readsBefore;
+    assertTrue(reads >= 1 && reads <= 3, "history read " + reads + " times for one hole");
+    assertEquals(List.of(), offsets(s), "an offset of the lost epoch was delivered");
+
+    // the new epoch's next broadcast: delivered after the new epoch's retained 1..5, each once
+    broker.tail = 6;
+    broadcast(6, broker.epoch);
+    assertTrue(Await.until(() -> s.accepted().size() == 6, 5_000), "got " + offsets(s));
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), offsets(s));
+  }
+
+  private void broadcast(long offset, String epoch) {
+    JsonObject body = new JsonObject().put("n", offset);
+    DeliveryOptions options = new DeliveryOptions()
+        .addHeader(ProtocolCodec.OFFSET_HEADER, Long.toString(offset))
+        .addHeader(ProtocolCodec.EPOCH_HEADER, epoch);
+    options.addHeader(ClusterSeal.BROADCAST_TAG,
+        SEAL.broadcastTag(CHANNEL, options.getHeaders(), body.encode()));
+    vertx.eventBus().publish(CHANNEL, body, options);
+  }
+
+  private static List<Long> offsets(RecordingSubscriber s) {
+    return s.accepted().stream().map(Outbound::offset).toList();
+  }
+}
