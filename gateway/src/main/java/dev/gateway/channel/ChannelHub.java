@@ -185,8 +185,9 @@ public final class ChannelHub extends VerticleBase {
       }
     }
     long offset = offsetOf(msg);
-    if (r.order != null && offset > 0 && !sealed(address, msg)) {
-      return; // a position its sequencer did not give: refused and counted by the seal
+    if ((msg.headers().contains(ProtocolCodec.OFFSET_HEADER)
+        || msg.headers().contains(ProtocolCodec.EPOCH_HEADER)) && !sealed(address, msg)) {
+      return; // a position no sequencer gave, on any channel: refused and counted by the seal
     }
     Outbound out;
     try {

@@ -64,10 +64,12 @@ class HoleFillEpochTest {
     broadcast(7, "aaaaaaaaaaaaaaaa");
     Await.pause(1_000); // the hole is filled 100 ms after the broadcast
     int reads = broker.afters.get() - readsBefore;
+    // one read for the hole, and at most the tail checks' (which may catch up with 1..5 of the
+    // new epoch already)
     assertTrue(reads >= 1 && reads <= 3, "history read " + reads + " times for one hole");
-    assertEquals(List.of(), offsets(s), "an offset of the lost epoch was delivered");
 
-    // the new epoch's next broadcast: delivered after the new epoch's retained 1..5, each once
+    // the new epoch's next broadcast: after the new epoch's retained 1..5, each once; 7 of the
+    // lost epoch never
     broker.tail = 6;
     broadcast(6, broker.epoch);
     assertTrue(Await.until(() -> s.accepted().size() == 6, 5_000), "got " + offsets(s));

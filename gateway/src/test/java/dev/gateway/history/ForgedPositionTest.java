@@ -23,6 +23,7 @@ class ForgedPositionTest {
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
       .put("demo", new JsonObject().put("enabled", false))
+      .put("permissions", new JsonObject().put("subscribe", new JsonArray().add("chat.*").add("plain.*")))
       .put("history", new JsonObject().put("channels", new JsonArray()
           .add("chat.* size=100 maxBytes=100000 ttlSeconds=300"))));
 
@@ -59,6 +60,30 @@ class ForgedPositionTest {
       assertEquals(rejectedBefore + 2, gw.metric(REJECTED), "each forgery counted once");
       assertTrue(subscriber.drain().stream().noneMatch(m -> "rec".equals(m.getString("type"))),
           "something else was delivered");
+    }
+  }
+
+  @Test
+  void positionHeadersWithoutTheTagReachNoClientOnAnyChannel() {
+    String plain = GatewayExtension.fresh("plain.forged"); // a channel without history
+    String kept = GatewayExtension.fresh("chat.forged");
+    try (BridgeClient subscriber = gw.connect()) {
+      subscriber.register(plain);
+      subscriber.register(kept);
+      double rejectedBefore = gw.metric(REJECTED);
+      var bus = gw.node().vertx.eventBus();
+      bus.publish(plain, "forged", new DeliveryOptions().addHeader("gateway.offset", "9")
+          .addHeader("gateway.epoch", "e"));
+      bus.publish(plain, "forged", new DeliveryOptions().addHeader("gateway.epoch", "e"));
+      bus.publish(kept, "forged", new DeliveryOptions().addHeader("gateway.epoch", "e"));
+      bus.publish(kept, "forged", new DeliveryOptions().addHeader("gateway.offset", "x"));
+      assertEquals(rejectedBefore + 4, gw.awaitMetric(REJECTED, v -> v >= rejectedBefore + 4, 10),
+          "the forgeries were not refused");
+      // a plain publish without position headers still arrives (positive control)
+      bus.publish(plain, "plain");
+      JsonObject rec = subscriber.awaitRec(plain, 10);
+      assertEquals("plain", rec.getString("body"), "a forgery was delivered: " + rec);
+      assertNull(rec.getJsonObject("headers"), rec.encode());
     }
   }
 }
