@@ -2,20 +2,13 @@ package dev.gateway.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import dev.gateway.support.GatewayExtension;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,46 +20,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * with the connection, sent again with the same key after the reconnect and delivered once.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ClientApiBrowserIT {
+class ClientApiBrowserIT extends BrowserTabs {
 
   static final String DUPLICATES = "gateway_history_duplicates_total";
 
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.config(new JsonObject());
-  static Playwright playwright;
-  static Browser browser;
-  static Vertx vertx;
-
-  final List<BrowserContext> contexts = new CopyOnWriteArrayList<>();
-  final List<String> pageErrors = new CopyOnWriteArrayList<>();
-  TcpRelay relay;
-
-  @BeforeAll
-  static void start() {
-    Chromium.requireInstalled();
-    vertx = Vertx.vertx();
-    playwright = Chromium.playwright();
-    browser = Chromium.launch(playwright);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (playwright != null) {
-      playwright.close();
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
-  }
-
-  @AfterEach
-  void closeAll() {
-    contexts.forEach(BrowserContext::close);
-    contexts.clear();
-    if (relay != null) {
-      relay.close();
-    }
-  }
 
   @Test
   void requestsGetRepliesAndFailures() {

@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -18,13 +15,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,7 +35,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The page's {@code Math.random} is pinned where a test compares delays, so they are exact.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class ReconnectBrowserIT {
+class ReconnectBrowserIT extends BrowserTabs {
 
   static final String SECRET = "reconnect-tests-secret-0123456789abcdef-012345";
   static final String WS_OPENED = "gateway_connections_opened_total{transport=\"websocket\"}";
@@ -58,40 +51,6 @@ class ReconnectBrowserIT {
 
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.config(CONFIG);
-  static Playwright playwright;
-  static Browser browser;
-  static Vertx vertx;
-
-  final List<BrowserContext> contexts = new CopyOnWriteArrayList<>();
-  final List<String> pageErrors = new CopyOnWriteArrayList<>();
-  TcpRelay relay;
-
-  @BeforeAll
-  static void start() {
-    Chromium.requireInstalled();
-    vertx = Vertx.vertx();
-    playwright = Chromium.playwright();
-    browser = Chromium.launch(playwright);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (playwright != null) {
-      playwright.close();
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
-  }
-
-  @AfterEach
-  void closeAll() {
-    contexts.forEach(BrowserContext::close);
-    contexts.clear();
-    if (relay != null) {
-      relay.close();
-    }
-  }
 
   /** The token goes in the subprotocol, the query or (SockJS) every message's headers. */
   @ParameterizedTest

@@ -8,20 +8,16 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.LocatorAssertions;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.TestGateway;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * away for longer than history reaches says so and reloads the room's newest messages.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class RecoveryBrowserIT {
+class RecoveryBrowserIT extends BrowserTabs {
 
   static final String RECOVERED = "gateway_recoveries_total{outcome=\"recovered\"}";
   static final String REPLAYED = "gateway_history_replayed_total";
@@ -48,41 +44,13 @@ class RecoveryBrowserIT {
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
       .put("demo", new JsonObject().put("enabled", false)));
-  static Playwright playwright;
-  static Browser browser;
-  static Vertx vertx;
 
-  final List<BrowserContext> contexts = new CopyOnWriteArrayList<>();
-  final List<String> pageErrors = new CopyOnWriteArrayList<>();
+  /** What the pages did (console lines, WebSocket opens and closes), shown when a test fails. */
   final List<String> traffic = new CopyOnWriteArrayList<>();
-  TcpRelay relay;
 
   @BeforeAll
-  static void start() {
-    Chromium.requireInstalled();
-    vertx = Vertx.vertx();
-    playwright = Chromium.playwright();
-    browser = Chromium.launch(playwright);
+  static void assertionTimeout() {
     PlaywrightAssertions.setDefaultAssertionTimeout(10_000);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (playwright != null) {
-      playwright.close();
-    }
-    if (vertx != null) {
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
-  }
-
-  @AfterEach
-  void closeAll() {
-    contexts.forEach(BrowserContext::close);
-    contexts.clear();
-    if (relay != null) {
-      relay.close();
-    }
   }
 
   @ParameterizedTest

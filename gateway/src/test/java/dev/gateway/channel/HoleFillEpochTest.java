@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gateway.channel.stream.HistoryMetrics;
-import dev.gateway.cluster.ClusterSeal;
 import dev.gateway.metrics.GatewayMetrics;
-import dev.gateway.protocol.Outbound;
-import dev.gateway.protocol.ProtocolCodec;
 import dev.gateway.support.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +25,6 @@ import org.junit.jupiter.api.Test;
 class HoleFillEpochTest {
 
   static final String CHANNEL = "chat.hole-epoch";
-  static final ClusterSeal SEAL = ClusterSeal.of("hole-fill-test-secret-of-32-characters", reason -> { });
   private Vertx vertx;
 
   @AfterEach
@@ -47,7 +41,7 @@ class HoleFillEpochTest {
     GatewayMetrics metrics = new GatewayMetrics(registry);
     TailCheckEpochTest.ScriptedBroker broker = new TailCheckEpochTest.ScriptedBroker();
     ChannelHub hub = new ChannelHub(metrics, new PublishStamp("hole-test"), broker,
-        new HistoryMetrics(registry), SEAL);
+        new HistoryMetrics(registry), TailCheckEpochTest.SEAL);
     vertx.deployVerticle(hub).await(10, TimeUnit.SECONDS);
     Context loop = vertx.getOrCreateContext();
     FanoutShard shard = new FanoutShard(loop, hub, metrics);
@@ -61,7 +55,7 @@ class HoleFillEpochTest {
     broker.epoch = "bbbbbbbbbbbbbbbb";
     broker.tail = 5;
     int readsBefore = broker.afters.get();
-    broadcast(7, "aaaaaaaaaaaaaaaa");
+    TailCheckEpochTest.broadcast(vertx, CHANNEL, 7, "aaaaaaaaaaaaaaaa");
     Await.pause(1_000); // the hole is filled 100 ms after the broadcast
     int reads = broker.afters.get() - readsBefore;
     // one read for the hole, and at most the tail checks' (which may catch up with 1..5 of the
@@ -71,22 +65,8 @@ class HoleFillEpochTest {
     // the new epoch's next broadcast: after the new epoch's retained 1..5, each once; 7 of the
     // lost epoch never
     broker.tail = 6;
-    broadcast(6, broker.epoch);
-    assertTrue(Await.until(() -> s.accepted().size() == 6, 5_000), "got " + offsets(s));
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), offsets(s));
-  }
-
-  private void broadcast(long offset, String epoch) {
-    JsonObject body = new JsonObject().put("n", offset);
-    DeliveryOptions options = new DeliveryOptions()
-        .addHeader(ProtocolCodec.OFFSET_HEADER, Long.toString(offset))
-        .addHeader(ProtocolCodec.EPOCH_HEADER, epoch);
-    options.addHeader(ClusterSeal.BROADCAST_TAG,
-        SEAL.broadcastTag(CHANNEL, options.getHeaders(), body.encode()));
-    vertx.eventBus().publish(CHANNEL, body, options);
-  }
-
-  private static List<Long> offsets(RecordingSubscriber s) {
-    return s.accepted().stream().map(Outbound::offset).toList();
+    TailCheckEpochTest.broadcast(vertx, CHANNEL, 6, broker.epoch);
+    assertTrue(Await.until(() -> s.accepted().size() == 6, 5_000), "got " + TailCheckEpochTest.offsets(s));
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), TailCheckEpochTest.offsets(s));
   }
 }

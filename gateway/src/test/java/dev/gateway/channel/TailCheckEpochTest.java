@@ -117,31 +117,31 @@ class TailCheckEpochTest {
     // the cluster heals: the stream is the same publications under a new epoch, and 6 comes
     broker.epoch = "bbbbbbbbbbbbbbbb";
     broker.tail = 6;
-    broadcast(6, broker.epoch);
+    broadcast(vertx, CHANNEL, 6, broker.epoch);
     assertTrue(Await.until(() -> s.accepted().size() == 6, 5_000),
         "the new epoch from its first retained offset: " + offsets(s));
     // the second tail check (1 s after the registration) compares with the old epoch's tail
     assertTrue(Await.until(() -> broker.positions.get() >= 3, 5_000), "no second tail check");
     Await.pause(300);
     broker.tail = 7;
-    broadcast(7, broker.epoch);
+    broadcast(vertx, CHANNEL, 7, broker.epoch);
     Await.pause(500); // a hole would be filled after 100 ms
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), offsets(s),
         "each offset of the new epoch once, in order");
   }
 
-  /** A broadcast as a sequencer sends it: with its position and its tag. */
-  private void broadcast(long offset, String epoch) {
+  /** A broadcast as a sequencer sends it: with its position and its tag ({@link #SEAL}). */
+  static void broadcast(Vertx vertx, String channel, long offset, String epoch) {
     JsonObject body = new JsonObject().put("n", offset);
     DeliveryOptions options = new DeliveryOptions()
         .addHeader(ProtocolCodec.OFFSET_HEADER, Long.toString(offset))
         .addHeader(ProtocolCodec.EPOCH_HEADER, epoch);
     options.addHeader(ClusterSeal.BROADCAST_TAG,
-        SEAL.broadcastTag(CHANNEL, options.getHeaders(), body.encode()));
-    vertx.eventBus().publish(CHANNEL, body, options);
+        SEAL.broadcastTag(channel, options.getHeaders(), body.encode()));
+    vertx.eventBus().publish(channel, body, options);
   }
 
-  private static List<Long> offsets(RecordingSubscriber s) {
+  static List<Long> offsets(RecordingSubscriber s) {
     return s.accepted().stream().map(Outbound::offset).toList();
   }
 }
