@@ -3,6 +3,7 @@ package dev.gateway.auth;
 import dev.gateway.config.GatewayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -10,6 +11,7 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -106,7 +108,13 @@ public final class Authenticator {
     Permissions permissions = new Permissions(patterns(claims, "subscribe"),
         patterns(claims, "publish"), patterns(claims, "send"));
     String sub = claims.getValue("sub") instanceof String s ? s : null;
-    return Future.succeededFuture(new Grant(sub, jti, exp, permissions));
+    Object infoClaim = claims.getValue("info");
+    String info = infoClaim == null ? null : Json.encode(infoClaim);
+    if (info != null && info.getBytes(StandardCharsets.UTF_8).length > Grant.MAX_INFO_BYTES) {
+      return Future.failedFuture("claim 'info' is over " + Grant.MAX_INFO_BYTES + " bytes");
+    }
+    return Future.succeededFuture(new Grant(sub, jti, exp, permissions, info,
+        patterns(claims, "channels")));
   }
 
   /**

@@ -46,6 +46,7 @@ public final class Connection implements Subscriber {
   private enum State { OPEN, CLOSING, ENDED }
 
   private final long id = IDS.incrementAndGet();
+  private final String clientId = ClientIds.next();
   private final ClientTransport transport;
   private final String transportName;
   private final LoopConnections loop;
@@ -291,6 +292,19 @@ public final class Connection implements Subscriber {
 
   public long id() {
     return id;
+  }
+
+  /**
+   * The client id others see (in presence): random and unguessable, unrelated to the transport's
+   * own ids (a SockJS session id is a credential for its session and never shown).
+   */
+  public String clientId() {
+    return clientId;
+  }
+
+  /** The user id (the token's {@code sub}), or null for an anonymous connection. */
+  public String user() {
+    return grant == null ? null : grant.subject();
   }
 
   @Override

@@ -114,9 +114,8 @@ public final class ProtocolHandler {
       }
       Grant previous = c.grant();
       Grant next = ar.result();
-      if (previous != null && previous.subject() != null
-          && !previous.subject().equals(next.subject())) {
-        c.close(CloseReason.UNAUTHORIZED); // a connection does not change hands
+      if (previous != null && !java.util.Objects.equals(previous.subject(), next.subject())) {
+        c.close(CloseReason.UNAUTHORIZED); // a connection does not change hands (or users)
         return;
       }
       c.grant(next);
