@@ -78,11 +78,13 @@ public final class Connection implements Subscriber {
   private long authTimer = -1;
   /** History channels being recovered: their live broadcasts wait, then are filtered. */
   private java.util.Map<String, Recovery> recovering;
+  private boolean writingRecovery;
 
   /**
    * A channel's recovery: broadcasts held until the replay is written, then those of the
    * replay's epoch at or below the cutoff dropped (offsets of another epoch are other
-   * publications).
+   * publications). The replay and what waited are written at the pace the client reads
+   * ({@link #writeRecovery}), never dropped at the queue's cap as broadcasts are.
    */
   private static final class Recovery {
     final java.util.List<Outbound> held = new java.util.ArrayList<>();
@@ -90,10 +92,36 @@ public final class Connection implements Subscriber {
     boolean holding = true;
     long cutoff = -1;
     String epoch;
+    /** What is still to be written once the recovery ended: the replay, then what waited. */
+    java.util.ArrayDeque<Outbound> toWrite;
+    /** How many at the head of {@link #toWrite} are the replay (not counted in heldBytes). */
+    int replayLeft;
 
     /** Already written: a broadcast of the replay's epoch at or below its last offset. */
     boolean replayed(Outbound o) {
       return o.offset() > 0 && o.offset() <= cutoff && java.util.Objects.equals(o.epoch(), epoch);
+    }
+
+    /**
+     * What of the held broadcasts the client still needs once it is at ({@code epoch},
+     * {@code cutoff}): they are in the node's delivery order, so everything before the last one
+     * the client is past (of its epoch at or below its offset) came before that position too,
+     * whatever its epoch (an older epoch's, delivered before the stream started anew).
+     */
+    java.util.List<Outbound> unseen() {
+      int stale = 0;
+      for (int i = 0; i < held.size(); i++) {
+        if (replayed(held.get(i))) {
+          stale = i + 1;
+        }
+      }
+      java.util.List<Outbound> out = new java.util.ArrayList<>(held.size() - stale);
+      for (int i = stale; i < held.size(); i++) {
+        if (!replayed(held.get(i))) {
+          out.add(held.get(i));
+        }
+      }
+      return out;
     }
   }
 
@@ -346,16 +374,20 @@ public final class Connection implements Subscriber {
     if (recovering != null && message.channel() != null) {
       Recovery r = recovering.get(message.channel());
       if (r != null) {
-        if (r.holding) {
-          if (queuedBytes + r.heldBytes >= queueCap) {
+        if (!r.holding && r.replayed(message)) {
+          return true; // already replayed from history
+        }
+        if (r.holding || r.toWrite != null) {
+          if (r.heldBytes >= queueCap) {
             return false; // counted as a drop: the offsets show the client what it missed
           }
-          r.held.add(message);
+          if (r.holding) {
+            r.held.add(message);
+          } else {
+            r.toWrite.add(message);
+          }
           r.heldBytes += message.size();
           return true;
-        }
-        if (r.replayed(message)) {
-          return true; // already replayed from history
         }
         recovering.remove(message.channel());
         if (recovering.isEmpty()) {
@@ -393,10 +425,13 @@ public final class Connection implements Subscriber {
 
   /**
    * Ends a recovery: writes the publications read from history, then the live broadcasts that
-   * waited, skipping those of {@code epoch} at or below {@code cutoff} (already replayed); later
-   * broadcasts of that epoch at or below it are dropped too, until the first one past it. A
-   * broadcast of another epoch (the stream started anew) is never taken for a replayed one.
-   * {@code cutoff} -1: nothing was replayed, everything that waited goes out.
+   * waited, skipping those the client is past ({@link Recovery#unseen}); later broadcasts of
+   * that epoch at or below {@code cutoff} are dropped too, until the first one past it. A
+   * broadcast of another epoch arriving later (the stream started anew) is never taken for a
+   * replayed one. {@code cutoff} -1: nothing was replayed, everything that waited goes out.
+   * The replay is written as the client reads it: nothing of it is dropped at the queue's cap;
+   * broadcasts arriving meanwhile wait behind it (up to {@code outboundQueueBytes}, then dropped
+   * and counted), and a client that reads nothing for the slow-consumer timeout is closed.
    */
   public void recovered(String channel, java.util.List<Outbound> replay, long cutoff,
                         String epoch) {
@@ -407,26 +442,42 @@ public final class Connection implements Subscriber {
     r.holding = false;
     r.cutoff = cutoff;
     r.epoch = epoch;
-    int sent = 0;
-    long bytes = 0;
-    for (Outbound o : replay) {
-      if (deliverNow(o)) {
-        sent++;
-        bytes += o.size();
-      }
-    }
-    for (Outbound o : r.held) {
-      if (!r.replayed(o) && deliverNow(o)) {
-        sent++;
-        bytes += o.size();
-      }
-    }
-    if (sent > 0) {
-      loop.metrics().messagesSent(transportName, sent, bytes);
-    }
+    r.toWrite = new java.util.ArrayDeque<>(replay.size() + r.held.size());
+    r.toWrite.addAll(replay);
+    r.replayLeft = replay.size();
+    java.util.List<Outbound> unseen = r.unseen();
+    r.toWrite.addAll(unseen);
     r.held.clear();
     r.heldBytes = 0;
-    if (cutoff < 0 && recovering != null) {
+    for (Outbound o : unseen) {
+      r.heldBytes += o.size();
+    }
+    writeRecovery(channel, r);
+  }
+
+  /**
+   * Ends the hold of a register acked with position {@code acked} and nothing to replay: writes
+   * the broadcasts that waited past that position ({@link Recovery#unseen}) and stops holding.
+   * Broadcasts after this come after the ack, and past it.
+   */
+  public void acknowledged(String channel, long acked, String epoch) {
+    Recovery r = recovering == null ? null : recovering.get(channel);
+    if (r == null) {
+      return;
+    }
+    r.holding = false;
+    r.cutoff = acked;
+    r.epoch = epoch;
+    r.toWrite = new java.util.ArrayDeque<>(r.unseen());
+    r.held.clear();
+    r.heldBytes = 0;
+    for (Outbound o : r.toWrite) {
+      r.heldBytes += o.size();
+    }
+    writeRecovery(channel, r);
+    if (r.toWrite == null && recovering != null && recovering.get(channel) == r) {
+      // nothing pending: later broadcasts go straight out (those at or below the ack were
+      // delivered before it and are already left out)
       recovering.remove(channel);
       if (recovering.isEmpty()) {
         recovering = null;
@@ -435,30 +486,56 @@ public final class Connection implements Subscriber {
   }
 
   /**
-   * Ends the hold of a register acked with position {@code acked} and nothing to replay: writes
-   * the broadcasts that waited past that position (those at or below it are what the client was
-   * told it is past) and stops holding. Broadcasts after this come after the ack, and past it.
+   * Writes what a recovery has left while the queue is below its cap; the rest waits for
+   * {@link #dequeued} (the client read something) and the stall timer closes a client that
+   * reads nothing. Once all is written, the recovery only filters replayed offsets.
    */
-  public void acknowledged(String channel, long acked, String epoch) {
-    Recovery r = recovering == null ? null : recovering.remove(channel);
-    if (r == null) {
-      return;
+  private void writeRecovery(String channel, Recovery r) {
+    if (writingRecovery) {
+      return; // a write completed at once, inside the loop below: it goes on by itself
     }
-    r.cutoff = acked;
-    r.epoch = epoch;
-    if (recovering.isEmpty()) {
-      recovering = null;
-    }
+    writingRecovery = true;
     int sent = 0;
     long bytes = 0;
-    for (Outbound o : r.held) {
-      if (!r.replayed(o) && deliverNow(o)) {
-        sent++;
-        bytes += o.size();
+    while (!r.toWrite.isEmpty() && queuedBytes < queueCap && state == State.OPEN) {
+      Outbound o = r.toWrite.poll();
+      if (r.replayLeft > 0) {
+        r.replayLeft--;
+      } else {
+        r.heldBytes -= o.size();
+      }
+      write(o);
+      sent++;
+      bytes += o.size();
+    }
+    writingRecovery = false;
+    if (sent > 0) {
+      drops = 0;
+      loop.metrics().messagesSent(transportName, sent, bytes);
+    }
+    if (!r.toWrite.isEmpty()) {
+      startStallTimer();
+      return;
+    }
+    r.toWrite = null;
+    r.heldBytes = 0;
+    if (r.cutoff < 0 && recovering != null && recovering.get(channel) == r) {
+      recovering.remove(channel);
+      if (recovering.isEmpty()) {
+        recovering = null;
       }
     }
-    if (sent > 0) {
-      loop.metrics().messagesSent(transportName, sent, bytes);
+  }
+
+  /** The client read something: recoveries waiting for room go on. */
+  private void resumeRecoveries() {
+    if (recovering == null) {
+      return;
+    }
+    for (java.util.Map.Entry<String, Recovery> e : new java.util.ArrayList<>(recovering.entrySet())) {
+      if (e.getValue().toWrite != null && queuedBytes < queueCap) {
+        writeRecovery(e.getKey(), e.getValue());
+      }
     }
   }
 
@@ -494,6 +571,9 @@ public final class Connection implements Subscriber {
     if (queuedBytes < queueCap && stallTimer != -1) {
       vertx.cancelTimer(stallTimer);
       stallTimer = -1;
+    }
+    if (recovering != null && queuedBytes <= queueCap / 2 && state == State.OPEN) {
+      resumeRecoveries();
     }
   }
 
