@@ -521,23 +521,10 @@
     }
   };
 
-  /** Request kinds an err code (or its message's wording) can answer. */
-  function kindsFor(code, message) {
-    if (code === 'no_history') return ['history'];
-    if (code === 'history_limit') return ['publish'];
-    if (code === 'invalid_position' || code === 'too_many_channels' || code === 'registration_failed') {
-      return ['register'];
-    }
-    if (/history/.test(message)) return ['history'];
-    if (/regist/.test(message)) return ['register'];
-    if (/publish/.test(message)) return ['publish'];
-    return [];
-  }
-
   /**
-   * An err. One addressed to a reply address fails that request. Others carry no request id:
-   * the oldest waiting request of the kind the code names, for the address quoted in the
-   * message (when there is one), fails with it; every such err is also an 'error' event.
+   * An err. One addressed to a reply address fails that request; one carrying the ack id of a
+   * register, publish or history fails that one (the gateway serving this file echoes the id).
+   * Every err that is not a request's reply is also an 'error' event.
    */
   P._error = function (m) {
     var reply = this._replies[m.address];
@@ -551,14 +538,9 @@
     var message = m.message || '';
     var quoted = /'([^']*)'/.exec(message);
     var address = quoted ? quoted[1] : undefined;
-    var kinds = kindsFor(m.body, message);
-    var acks = this._acks;
-    var id = Object.keys(acks).filter(function (k) {
-      return kinds.indexOf(acks[k].kind) >= 0 && (address === undefined || acks[k].address === address);
-    })[0];
-    if (id !== undefined) {
-      var pending = acks[id];
-      delete acks[id];
+    var pending = m.ack !== undefined ? this._acks[m.ack] : undefined;
+    if (pending) {
+      delete this._acks[m.ack];
       if (pending.kind === 'publish') this._done(pending);
       if (pending.kind === 'register' && this._subs[pending.address] === pending.sub) {
         delete this._subs[pending.address];

@@ -80,7 +80,7 @@ public final class ProtocolHandler {
       if (authenticator.required() && c.grant() == null) {
         c.close(CloseReason.UNAUTHORIZED); // the first message must authenticate
       } else {
-        error(c, e.code(), e.getMessage());
+        error(c, e.code(), e.getMessage(), e.ack());
       }
       return;
     }
@@ -141,7 +141,8 @@ public final class ProtocolHandler {
       send(c, s);
     } else if (m instanceof ClientMessage.History h) {
       if (!permissions(c).maySubscribe(h.address()) || permissions.isService(h.address())) {
-        error(c, ErrorCode.ACCESS_DENIED, "may not read the history of '" + h.address() + "'");
+        error(c, ErrorCode.ACCESS_DENIED, "may not read the history of '" + h.address() + "'",
+            h.ack());
       } else {
         streams.history(c, h);
       }
@@ -152,7 +153,7 @@ public final class ProtocolHandler {
   private void register(Connection c, ClientMessage.Register r) {
     String address = r.address();
     if (!mayRegister(c.grant(), address)) {
-      error(c, ErrorCode.ACCESS_DENIED, "may not register to '" + address + "'");
+      error(c, ErrorCode.ACCESS_DENIED, "may not register to '" + address + "'", r.ack());
       return;
     }
     if (c.channels().contains(address)) {
@@ -170,11 +171,12 @@ public final class ProtocolHandler {
       return;
     }
     if (c.channels().size() >= maxChannels) {
-      error(c, ErrorCode.TOO_MANY_CHANNELS, "at most " + maxChannels + " channels per connection");
+      error(c, ErrorCode.TOO_MANY_CHANNELS, "at most " + maxChannels + " channels per connection",
+          r.ack());
       return;
     }
     if (!c.mayStartRequest()) {
-      error(c, ErrorCode.TOO_MANY_PENDING, "too many requests in flight");
+      error(c, ErrorCode.TOO_MANY_PENDING, "too many requests in flight", r.ack());
       return;
     }
     c.channels().add(address);
@@ -199,7 +201,8 @@ public final class ProtocolHandler {
         // only undo this attempt: a later register of the same address has its own
         c.channels().remove(address);
         c.shard().unsubscribe(c, address);
-        error(c, ErrorCode.REGISTRATION_FAILED, "could not register '" + address + "', retry");
+        error(c, ErrorCode.REGISTRATION_FAILED, "could not register '" + address + "', retry",
+            r.ack());
       }
     });
   }
@@ -214,16 +217,16 @@ public final class ProtocolHandler {
 
   private void publish(Connection c, ClientMessage.Publish p) {
     if (!permissions(c).mayPublish(p.address())) {
-      error(c, ErrorCode.ACCESS_DENIED, "may not publish to '" + p.address() + "'");
+      error(c, ErrorCode.ACCESS_DENIED, "may not publish to '" + p.address() + "'", p.ack());
       return;
     }
     publisher.publish(p.address(), p.body(), headers(p.headers()), p.idempotencyKey())
         .onComplete(ar -> c.context().runOnContext(v -> {
           if (ar.failed()) {
             if (ar.cause() instanceof Broker.HistoryRefused refused) {
-              error(c, ErrorCode.HISTORY_LIMIT, refused.getMessage());
+              error(c, ErrorCode.HISTORY_LIMIT, refused.getMessage(), p.ack());
             } else {
-              error(c, ErrorCode.INVALID_FIELD, "body has no event-bus form");
+              error(c, ErrorCode.INVALID_FIELD, "body has no event-bus form", p.ack());
             }
           } else if (p.ack() != null) {
             StreamPosition at = ar.result().position();
@@ -362,7 +365,12 @@ public final class ProtocolHandler {
   }
 
   private void error(Connection c, ErrorCode code, String message) {
+    error(c, code, message, null);
+  }
+
+  /** An {@code err}; with the refused message's ack id when it had one. */
+  private void error(Connection c, ErrorCode code, String message, String ack) {
     metrics.clientError(code.wire());
-    c.reply(Outbound.direct(ProtocolCodec.err(code, message)));
+    c.reply(Outbound.direct(ProtocolCodec.err(code, message, ack)));
   }
 }

@@ -144,7 +144,7 @@ final class StreamRegistration {
     String address = h.address();
     if (!publisher.keepsHistory(address)) {
       c.reply(Outbound.direct(ProtocolCodec.err(ErrorCode.NO_HISTORY,
-          "'" + address + "' keeps no history")));
+          "'" + address + "' keeps no history", h.ack())));
       return;
     }
     onLoop(c, publisher.broker().latest(address, h.limit()), slice ->

@@ -54,6 +54,17 @@ public final class ProtocolCodec {
    */
   public Envelope decodeEnvelope(String text) throws ProtocolException {
     JsonObject json = parse(text);
+    try {
+      return envelope(json);
+    } catch (ProtocolException e) {
+      throw e.withAck(json.getValue("ack") instanceof String id ? id : null);
+    }
+  }
+
+  /** The longest ack id an {@code err} echoes (a longer one is not echoed). */
+  static final int MAX_ECHOED_ACK = 256;
+
+  private Envelope envelope(JsonObject json) throws ProtocolException {
     String token = null;
     if (json.getValue("headers") instanceof JsonObject h) {
       JsonObject copy = null;
@@ -335,7 +346,20 @@ public final class ProtocolCodec {
 
   /** {@code {"type":"err","body":CODE,"message":M}}: a failure not tied to a handler. */
   public static byte[] err(ErrorCode code, String message) {
-    return utf8(new JsonObject().put("type", "err").put("body", code.wire()).put("message", message));
+    return err(code, message, null);
+  }
+
+  /**
+   * {@code {"type":"err","ack":ID,"body":CODE,"message":M}}: the refusal of a message that had an
+   * ack id (register, unregister, publish, history), so the client can tell which one failed;
+   * an id over {@link #MAX_ECHOED_ACK} characters is not echoed.
+   */
+  public static byte[] err(ErrorCode code, String message, String ack) {
+    JsonObject err = new JsonObject().put("type", "err");
+    if (ack != null && ack.length() <= MAX_ECHOED_ACK) {
+      err.put("ack", ack);
+    }
+    return utf8(err.put("body", code.wire()).put("message", message));
   }
 
   /**
