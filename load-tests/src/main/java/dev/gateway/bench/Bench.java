@@ -21,6 +21,22 @@ public final class Bench {
   private Bench() {
   }
 
+  /**
+   * The gateway jar the servers run, copied where no build writes: a JVM loads classes from its
+   * jar as it needs them, so a rebuild of {@code gateway/target/gateway.jar} during a run would
+   * leave the servers failing with NoClassDefFoundError (a node that can no longer accept
+   * connections looks like a slow one).
+   */
+  static Path privateCopy(Path jar) throws java.io.IOException {
+    if (!Files.isRegularFile(jar)) {
+      return jar; // the servers' start reports it
+    }
+    Path copy = Files.createTempFile("bench-gateway", ".jar");
+    Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    copy.toFile().deleteOnExit();
+    return copy;
+  }
+
   public static void main(String[] args) throws Exception {
     BenchOptions opts;
     try {
@@ -30,6 +46,7 @@ public final class Bench {
       System.exit(2);
       return;
     }
+    opts.gatewayJar = privateCopy(opts.gatewayJar);
     if (opts.history()) {
       System.exit(HistoryBench.run(opts));
       return;
