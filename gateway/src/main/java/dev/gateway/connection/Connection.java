@@ -79,6 +79,8 @@ public final class Connection implements Subscriber {
   /** History channels being recovered: their live broadcasts wait, then are filtered. */
   private java.util.Map<String, Recovery> recovering;
   private boolean writingRecovery;
+  /** Bytes waiting behind recoveries, all channels: at most {@link #maxWaiting()}. */
+  private long waitingBytes;
 
   /**
    * A channel's recovery: broadcasts held until the replay is written, then those of the
@@ -88,14 +90,13 @@ public final class Connection implements Subscriber {
    */
   private static final class Recovery {
     final java.util.List<Outbound> held = new java.util.ArrayList<>();
-    int heldBytes;
+    /** Bytes waiting in this recovery (held, or still to write), part of waitingBytes. */
+    long bytes;
     boolean holding = true;
     long cutoff = -1;
     String epoch;
     /** What is still to be written once the recovery ended: the replay, then what waited. */
     java.util.ArrayDeque<Outbound> toWrite;
-    /** How many at the head of {@link #toWrite} are the replay (not counted in heldBytes). */
-    int replayLeft;
 
     /** Already written: a broadcast of the replay's epoch at or below its last offset. */
     boolean replayed(Outbound o) {
@@ -378,7 +379,7 @@ public final class Connection implements Subscriber {
           return true; // already replayed from history
         }
         if (r.holding || r.toWrite != null) {
-          if (r.heldBytes >= queueCap) {
+          if (waitingBytes + message.size() > maxWaiting()) {
             return false; // counted as a drop: the offsets show the client what it missed
           }
           if (r.holding) {
@@ -386,13 +387,11 @@ public final class Connection implements Subscriber {
           } else {
             r.toWrite.add(message);
           }
-          r.heldBytes += message.size();
+          r.bytes += message.size();
+          waitingBytes += message.size();
           return true;
         }
-        recovering.remove(message.channel());
-        if (recovering.isEmpty()) {
-          recovering = null;
-        }
+        forget(message.channel());
       }
     }
     return deliverNow(message);
@@ -444,14 +443,9 @@ public final class Connection implements Subscriber {
     r.epoch = epoch;
     r.toWrite = new java.util.ArrayDeque<>(replay.size() + r.held.size());
     r.toWrite.addAll(replay);
-    r.replayLeft = replay.size();
-    java.util.List<Outbound> unseen = r.unseen();
-    r.toWrite.addAll(unseen);
+    r.toWrite.addAll(r.unseen());
     r.held.clear();
-    r.heldBytes = 0;
-    for (Outbound o : unseen) {
-      r.heldBytes += o.size();
-    }
+    recount(r);
     writeRecovery(channel, r);
   }
 
@@ -470,18 +464,12 @@ public final class Connection implements Subscriber {
     r.epoch = epoch;
     r.toWrite = new java.util.ArrayDeque<>(r.unseen());
     r.held.clear();
-    r.heldBytes = 0;
-    for (Outbound o : r.toWrite) {
-      r.heldBytes += o.size();
-    }
+    recount(r);
     writeRecovery(channel, r);
     if (r.toWrite == null && recovering != null && recovering.get(channel) == r) {
       // nothing pending: later broadcasts go straight out (those at or below the ack were
       // delivered before it and are already left out)
-      recovering.remove(channel);
-      if (recovering.isEmpty()) {
-        recovering = null;
-      }
+      forget(channel);
     }
   }
 
@@ -499,11 +487,8 @@ public final class Connection implements Subscriber {
     long bytes = 0;
     while (!r.toWrite.isEmpty() && queuedBytes < queueCap && state == State.OPEN) {
       Outbound o = r.toWrite.poll();
-      if (r.replayLeft > 0) {
-        r.replayLeft--;
-      } else {
-        r.heldBytes -= o.size();
-      }
+      r.bytes -= o.size();
+      waitingBytes -= o.size();
       write(o);
       sent++;
       bytes += o.size();
@@ -518,13 +503,47 @@ public final class Connection implements Subscriber {
       return;
     }
     r.toWrite = null;
-    r.heldBytes = 0;
     if (r.cutoff < 0 && recovering != null && recovering.get(channel) == r) {
-      recovering.remove(channel);
-      if (recovering.isEmpty()) {
-        recovering = null;
-      }
+      forget(channel);
     }
+  }
+
+  /** Recounts a recovery's waiting bytes (what it holds and has left to write). */
+  private void recount(Recovery r) {
+    long bytes = 0;
+    for (Outbound o : r.toWrite) {
+      bytes += o.size();
+    }
+    waitingBytes += bytes - r.bytes;
+    r.bytes = bytes;
+  }
+
+  /** Ends a channel's recovery: nothing of it waits any more. */
+  private void forget(String channel) {
+    Recovery r = recovering == null ? null : recovering.remove(channel);
+    if (r != null) {
+      waitingBytes -= r.bytes;
+      r.bytes = 0;
+    }
+    if (recovering != null && recovering.isEmpty()) {
+      recovering = null;
+    }
+  }
+
+  /**
+   * What may wait behind this connection's recoveries, replays and held broadcasts together:
+   * four times {@code outboundQueueBytes}.
+   */
+  private long maxWaiting() {
+    return 4L * queueCap;
+  }
+
+  /**
+   * Whether a replay of {@code bytes} may be taken on: it waits, with what other recoveries hold,
+   * within {@link #maxWaiting()}. A replay that does not fit is answered {@code recovered:false}.
+   */
+  public boolean mayTakeReplay(long bytes) {
+    return waitingBytes + bytes <= maxWaiting();
   }
 
   /** The client read something: recoveries waiting for room go on. */
@@ -541,9 +560,7 @@ public final class Connection implements Subscriber {
 
   /** Abandons a recovery (the registration failed): nothing that waited is written. */
   public void recoveryAbandoned(String channel) {
-    if (recovering != null && recovering.remove(channel) != null && recovering.isEmpty()) {
-      recovering = null;
-    }
+    forget(channel);
   }
 
   /** Writes a direct reply; closes the connection if its queue is twice over the cap. */
@@ -626,6 +643,7 @@ public final class Connection implements Subscriber {
 
   private void leaveEverything() {
     recovering = null;
+    waitingBytes = 0;
     cancel(expiryTimer);
     expiryTimer = -1;
     cancel(authTimer);

@@ -108,14 +108,23 @@ final class StreamRegistration {
           || (r.since() == 0 && r.epoch().isEmpty()));
       boolean whole = sameStream && slice.whole();
       if (!whole) {
-        notRecovered(c, r, slice);
+        notRecovered(c, r, slice, true);
         return;
       }
       List<Outbound> replay = new ArrayList<>(slice.items().size());
+      long bytes = 0;
       for (ChannelStream.Item item : slice.items()) {
-        replay.add(new Outbound(ProtocolCodec.recStored(address, item.headers(), item.body(),
+        Outbound o = new Outbound(ProtocolCodec.recStored(address, item.headers(), item.body(),
             item.offset(), slice.position().epoch()), 0, false, address, item.offset(),
-            slice.position().epoch()));
+            slice.position().epoch());
+        replay.add(o);
+        bytes += o.size();
+      }
+      if (!c.mayTakeReplay(bytes)) {
+        // more than the connection may hold while it reads: the client reloads instead
+        metrics.recovery("too_large");
+        notRecovered(c, r, slice, false);
+        return;
       }
       long at = slice.items().isEmpty() ? r.since()
           : slice.items().get(slice.items().size() - 1).offset();
@@ -127,9 +136,12 @@ final class StreamRegistration {
     });
   }
 
-  private void notRecovered(Connection c, ClientMessage.Register r, ChannelStream.Slice slice) {
+  private void notRecovered(Connection c, ClientMessage.Register r, ChannelStream.Slice slice,
+                            boolean count) {
     String address = r.address();
-    metrics.recovery("not_recovered");
+    if (count) {
+      metrics.recovery("not_recovered");
+    }
     onLoop(c, hub.delivered(address), delivered -> {
       StreamPosition p = delivered != null ? delivered
           : slice != null ? slice.position() : new StreamPosition(0, "");

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
 public final class HistoryMetrics {
 
   /** Outcomes of a register with a position. */
-  public static final String[] OUTCOMES = {"recovered", "not_recovered", "no_history"};
+  public static final String[] OUTCOMES = {"recovered", "not_recovered", "no_history",
+      "too_large"};
   /** Why a new history channel was refused. */
   public static final String[] REFUSALS = {"channel_limit", "node_channel_limit", "bytes_limit",
       "queue_full"};
