@@ -21,12 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The streams of a cluster, in its Hazelcast data grid: one map entry per history channel, held
  * as an object on the node that owns its partition (no copy per append) with a backup copy on
  * another node ({@code history.backups}), so history survives the loss of any one node. Appends
- * and reads run there ({@link GridOps}): the owner is the channel's one sequencer. Each node
- * sends a channel's publications in batches, one batch in flight at a time (at most
- * {@link #MAX_PENDING} wait behind it; {@code gateway_history_pending}), and broadcasts a batch
- * once its answer came, which is after the backup copy took it: an offset is broadcast only once
- * it survives the sequencer's loss (Hazelcast retries a batch whose sequencer left on the
- * promoted backup, which answers it as applied).
+ * and reads run there ({@link GridOps}): the owner is the channel's one sequencer, and its one
+ * broadcaster. Each node sends a channel's publications in batches, one batch in flight at a
+ * time (at most {@link #MAX_PENDING} wait behind it; {@code gateway_history_pending}).
  *
  * <p>Caps: a publication that would create a new stream is refused once the cluster holds
  * {@code history.maxChannels} streams or this node owns {@code history.maxChannelsPerNode}; the
@@ -166,11 +163,8 @@ public final class GridBroker implements Broker {
       entries.add(p.publication);
     }
     long started = System.nanoTime();
-    // broadcast by this node once the answer came, not by the sequencer as it appends: the
-    // answer comes after the backup copy took the batch, so no offset is broadcast that a
-    // promoted backup could give to another publication after the sequencer's loss
     GridOps.Append op = new GridOps.Append(rule, origin, batches.incrementAndGet(), entries, now,
-        ChannelStream.newEpoch(), mayCreate, maxChannelsPerNode, false);
+        ChannelStream.newEpoch(), mayCreate, maxChannelsPerNode, true);
     map.submitToKey(channel, op).whenComplete((r, failure) -> {
       try {
         completed(channel, batch, r, failure, now, started);
@@ -201,11 +195,6 @@ public final class GridBroker implements Broker {
       return;
     }
     known.put(channel, now);
-    List<Publication> entries = new ArrayList<>(batch.size());
-    for (Pending p : batch) {
-      entries.add(p.publication);
-    }
-    broadcast(channel, entries, r);
     for (int i = 0; i < batch.size(); i++) {
       ChannelStream.Appended a = r.appended(i);
       if (a.duplicate()) {
@@ -222,14 +211,10 @@ public final class GridBroker implements Broker {
   }
 
   /**
-   * Broadcasts a batch of this node's publications once the stream answered with their offsets
-   * (one batch per channel after the other; or, for a node of an older release that asks its
-   * sequencer to broadcast, on the sequencer's partition thread): from one context, as the event
-   * bus keeps the order of what one context publishes (a thread outside Vert.x would get a new
-   * context, and no order, for every publication). Broadcasts of different nodes arrive
-   * interleaved; every node puts a channel's publications back in offset order
-   * ({@code StreamOrder}). A retried batch the stream had applied is broadcast again; receivers
-   * drop offsets they delivered.
+   * Broadcasts a batch this node, the channel's sequencer, has just appended (called on the
+   * partition thread of the channel's entry, one batch after the other): from one context, as
+   * the event bus keeps the order of what one context publishes (a thread outside Vert.x would
+   * get a new context, and no order, for every publication).
    */
   void broadcast(String channel, List<Publication> entries, GridOps.AppendResult result) {
     broadcasts.runOnContext(v -> {

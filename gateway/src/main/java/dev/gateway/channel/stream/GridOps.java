@@ -28,15 +28,15 @@ final class GridOps {
   }
 
   /**
-   * Appends a batch of one node's publications, in order, on the channel's sequencer (one node
-   * sends one batch per channel at a time, so its publications take offsets in the order they
-   * were published). Creates the stream (with the given epoch) only if the publisher allows it
-   * (the cluster's cap) and the owner holds fewer than {@code maxOwned} streams (this node's cap,
-   * checked where the stream would live). The backup copy replays the batch without the check. A
-   * batch this stream already applied (a retry after the loss of a node mid-way) answers its
-   * first result. The publishing node broadcasts the batch once answered; {@code broadcast} true
-   * (sent by nodes of an older release) broadcasts it from here as it is appended, and again on a
-   * retry: receivers drop offsets they already delivered.
+   * Appends a batch of one node's publications, in order, and broadcasts them from here, the
+   * channel's sequencer (one node sends one batch per channel at a time, so its publications take
+   * offsets in the order they were published, and every node receives a channel's broadcasts in
+   * offset order from this one place). Creates the stream (with the given epoch) only if the
+   * publisher allows it (the cluster's cap) and the owner holds fewer than {@code maxOwned}
+   * streams (this node's cap, checked where the stream would live). The backup copy replays the
+   * batch without the check and without broadcasting. A batch this stream already applied (a
+   * retry after the loss of a node mid-way) answers its first result and is broadcast again:
+   * receivers drop offsets they already delivered.
    */
   static final class Append implements EntryProcessor<String, ChannelStream, AppendResult>,
       DataSerializable, com.hazelcast.core.HazelcastInstanceAware {
