@@ -143,7 +143,8 @@ public final class MainVerticle extends VerticleBase {
         config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000, seal);
     drain = new Drain(vertx, health, config.server().drainWindowMs());
     presence = new Presence(config.presence(), metrics,
-        cluster != null ? cluster.getNodeId() : stamp.nodeId());
+        cluster != null ? cluster.getNodeId() : stamp.nodeId(),
+        cluster instanceof HazelcastClusterManager hz ? hz.getHazelcastInstance() : null, seal);
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> vertx.deployVerticle(presence))
             .compose(id -> deployDemo())

@@ -60,10 +60,20 @@ public final class Presence extends VerticleBase {
   private final Map<String, Map<String, Set<String>>> byNode = new HashMap<>();
   private final AtomicInteger held = new AtomicInteger();
   private final AtomicInteger pendingEvents = new AtomicInteger();
+  private final com.hazelcast.core.HazelcastInstance hazelcast;
+  private final dev.gateway.cluster.ClusterSeal seal;
   private Context presenceContext;
+  private PresenceCluster cluster;
 
-  /** {@code nodeId}: this node's id in the cluster (any fixed name on a single node). */
-  public Presence(GatewayConfig.Presence config, GatewayMetrics metrics, String nodeId) {
+  /**
+   * {@code nodeId}: this node's id in the cluster (Hazelcast's member id; any fixed name on a
+   * single node); {@code hazelcast} null on a single node, else the cluster whose members'
+   * presence this node shares, with messages sealed by {@code seal}.
+   */
+  public Presence(GatewayConfig.Presence config, GatewayMetrics metrics, String nodeId,
+                  com.hazelcast.core.HazelcastInstance hazelcast, dev.gateway.cluster.ClusterSeal seal) {
+    this.hazelcast = hazelcast;
+    this.seal = seal;
     this.config = config;
     this.rules = new PresenceRules(config.channels());
     this.metrics = metrics;
@@ -78,7 +88,16 @@ public final class Presence extends VerticleBase {
     metrics.gauge("gateway.presence.pending.events", "Join and leave events waiting for their"
         + " channel's next interval (at most one per member)", pendingEvents::get);
     vertx.setPeriodic(config.intervalMs(), t -> flush());
-    return Future.succeededFuture();
+    if (hazelcast == null) {
+      return Future.succeededFuture();
+    }
+    cluster = new PresenceCluster(this, vertx, context, hazelcast, seal, metrics.registry());
+    return cluster.start();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return cluster == null ? Future.succeededFuture() : cluster.stop();
   }
 
   /** Whether the channel has presence. Thread-safe. */
@@ -103,7 +122,9 @@ public final class Presence extends VerticleBase {
     Member m = new Member(c.clientId(), c.user(), g == null ? null : g.info(), nodeId);
     c.onChannelLeft(this::leave);
     presenceContext.runOnContext(v -> {
-      addMember(nodeId, channel, m);
+      if (addMember(nodeId, channel, m) && cluster != null) {
+        cluster.changed(channel, m, true);
+      }
     });
   }
 
@@ -122,6 +143,9 @@ public final class Presence extends VerticleBase {
       Member m = ch.get(client);
       if (m != null && m.node().equals(nodeId)) {
         removeMember(nodeId, channel, client);
+        if (cluster != null) {
+          cluster.changed(channel, m, false);
+        }
       }
       if (ch.watcherCount() == 0) {
         pendingEvents.addAndGet(-ch.dropPending());
@@ -183,7 +207,8 @@ public final class Presence extends VerticleBase {
 
   // ---- state, on this context only (also called by PresenceCluster) ----
 
-  String nodeId() {
+  /** This node's id in presence messages (the Vert.x node id on a cluster). */
+  public String nodeId() {
     return nodeId;
   }
 
@@ -249,6 +274,26 @@ public final class Presence extends VerticleBase {
     }
   }
 
+  /**
+   * {@code node}'s members become exactly {@code now} (a snapshot): those not in it leave, the
+   * new ones join, the others are replaced without an event.
+   */
+  void replaceNode(String node, Map<String, List<Member>> now) {
+    Map<String, List<Member>> before = membersOf(node);
+    for (Map.Entry<String, List<Member>> e : before.entrySet()) {
+      Set<String> keep = new HashSet<>();
+      for (Member m : now.getOrDefault(e.getKey(), List.of())) {
+        keep.add(m.client());
+      }
+      for (Member m : e.getValue()) {
+        if (!keep.contains(m.client())) {
+          removeMember(node, e.getKey(), m.client());
+        }
+      }
+    }
+    now.forEach((channel, list) -> list.forEach(m -> addMember(node, channel, m)));
+  }
+
   /** The members of {@code node}, per channel (what it holds of its own, for a snapshot). */
   Map<String, List<Member>> membersOf(String node) {
     Map<String, List<Member>> out = new HashMap<>();
@@ -295,6 +340,9 @@ public final class Presence extends VerticleBase {
 
   /** Once per interval: each changed channel's events (or counts) go to its watchers. */
   private void flush() {
+    if (cluster != null) {
+      cluster.flush();
+    }
     if (dirty.isEmpty()) {
       return;
     }
