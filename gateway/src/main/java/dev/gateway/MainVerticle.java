@@ -21,6 +21,7 @@ import dev.gateway.demo.EchoService;
 import dev.gateway.health.Drain;
 import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.presence.Presence;
 import dev.gateway.transport.HttpServerVerticle;
 import dev.gateway.transport.ManagementServerVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,6 +58,7 @@ public final class MainVerticle extends VerticleBase {
   private Publisher publisher;
   private HistoryMetrics historyMetrics;
   private ManagementServerVerticle management;
+  private Presence presence;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -78,6 +80,11 @@ public final class MainVerticle extends VerticleBase {
   /** The node's publishing seam (available once started). */
   public Publisher publisher() {
     return publisher;
+  }
+
+  /** The node's presence (available once started). */
+  public Presence presence() {
+    return presence;
   }
 
   /** The node's channel hub (available once started). */
@@ -135,8 +142,12 @@ public final class MainVerticle extends VerticleBase {
     sockJsNode = new SockJsNode(vertx, metrics, config.cluster().enabled() ? stamp.nodeId() : null,
         config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000, seal);
     drain = new Drain(vertx, health, config.server().drainWindowMs());
+    presence = new Presence(config.presence(), metrics,
+        cluster != null ? cluster.getNodeId() : stamp.nodeId(),
+        cluster instanceof HazelcastClusterManager hz ? hz.getHazelcastInstance() : null, seal);
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
-        .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
+        .compose(lib -> vertx.deployVerticle(hub).compose(id -> vertx.deployVerticle(presence))
+            .compose(id -> deployDemo())
             .compose(id -> sockJsNode.start())
             .compose(v -> gridRevocations(cluster, seal, revocations)).map(lib))
         .compose(this::deployServers)
@@ -164,7 +175,7 @@ public final class MainVerticle extends VerticleBase {
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics),
+            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics, presence),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 

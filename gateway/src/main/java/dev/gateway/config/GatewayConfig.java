@@ -10,7 +10,7 @@ import java.util.Set;
  */
 public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Security security, Auth auth,
                             Permissions permissions, Limits limits, Api api, Demo demo,
-                            Management management, History history) {
+                            Management management, History history, Presence presence) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
                        int sendBufferBytes, boolean compression, long drainWindowMs,
@@ -79,6 +79,11 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   /** Which channels keep history and how much the node and cluster may hold. */
   public record History(List<String> channels, int maxChannels, int maxChannelsPerNode,
                         long maxBytesPerNode, int backups) {
+  }
+
+  /** Which channels have presence, and what join/leave events may cost. */
+  public record Presence(List<String> channels, long intervalMs, int maxEventsPerInterval,
+                         int countsOnlyAbove, int maxMembersPerNode) {
   }
 
   /**
@@ -201,6 +206,11 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(history.maxChannelsPerNode() > 0, "history.maxChannelsPerNode must be > 0");
     require(history.maxBytesPerNode() > 0, "history.maxBytesPerNode must be > 0");
     require(history.backups() >= 0 && history.backups() <= 6, "history.backups must be 0..6");
+    require(presence.intervalMs() >= 50 && presence.intervalMs() <= 1_000,
+        "presence.intervalMs must be 50..1000");
+    require(presence.maxEventsPerInterval() > 0, "presence.maxEventsPerInterval must be > 0");
+    require(presence.countsOnlyAbove() >= 0, "presence.countsOnlyAbove must be >= 0");
+    require(presence.maxMembersPerNode() > 0, "presence.maxMembersPerNode must be > 0");
     validateManagement();
     validateSecureDefaults();
     require(auth.maxRevocations() > 0, "auth.maxRevocations must be > 0");

@@ -238,6 +238,26 @@ public final class Settings {
       new Setting("history.backups", "GATEWAY_HISTORY_BACKUPS", INT, 1,
           "Backup copies of each history stream on other nodes: 1 survives the loss of any one"
               + " node."),
+      // presence
+      new Setting("presence.channels", "GATEWAY_PRESENCE_CHANNELS", LIST, List.of("chat.*"),
+          "Channels with presence (address patterns): who is registered (`presence`,"
+              + " `presence_stats`) and, for registers that ask, join and leave events. Empty:"
+              + " no presence."),
+      new Setting("presence.intervalMs", "GATEWAY_PRESENCE_INTERVAL_MS", LONG, 1_000L,
+          "Join and leave events of a channel are gathered for this long and sent together (a"
+              + " join and a leave of the same client within it cancel out); also how often a"
+              + " clustered node sends its members' changes to the others. 50 to 1000."),
+      new Setting("presence.maxEventsPerInterval", "GATEWAY_PRESENCE_MAX_EVENTS_PER_INTERVAL", INT,
+          100, "Join and leave events sent per channel and interval at most; the rest wait for the"
+              + " next intervals (none is lost, a join and leave waiting together still cancel)."),
+      new Setting("presence.countsOnlyAbove", "GATEWAY_PRESENCE_COUNTS_ONLY_ABOVE", INT, 1_000,
+          "A channel with more members than this sends no join or leave events, only a `counts`"
+              + " event per interval in which its members changed (announced in the register ack"
+              + " as `\"presence\":\"counts\"`)."),
+      new Setting("presence.maxMembersPerNode", "GATEWAY_PRESENCE_MAX_MEMBERS_PER_NODE", INT,
+          100_000, "Members a node holds at most, its own and (on a cluster) its copy of the other"
+              + " nodes', over all channels. At the bound a register still succeeds but its"
+              + " connection is not listed, and counted in `gateway_presence_refused_total`."),
       // demo services
       new Setting("demo.enabled", "GATEWAY_DEMO_ENABLED", BOOLEAN, true,
           "Run the built-in `echo` service and `clock` channel."),

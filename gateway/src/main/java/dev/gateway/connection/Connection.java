@@ -76,6 +76,8 @@ public final class Connection implements Subscriber {
   private String tokenSeen;
   private long expiryTimer = -1;
   private long authTimer = -1;
+  /** Told of every channel the connection leaves when it ends (presence). */
+  private java.util.function.BiConsumer<Connection, String> channelLeft;
   /** History channels being recovered: their live broadcasts wait, then are filtered. */
   private java.util.Map<String, Recovery> recovering;
   private boolean writingRecovery;
@@ -347,6 +349,15 @@ public final class Connection implements Subscriber {
 
   public Context context() {
     return context;
+  }
+
+  /**
+   * Sets the one listener told of each channel the connection is still registered to when it
+   * closes or ends (presence: the connection leaves them all at once). Leaving a channel any
+   * other way (unregister) is told by whoever removes it.
+   */
+  public void onChannelLeft(java.util.function.BiConsumer<Connection, String> listener) {
+    this.channelLeft = listener;
   }
 
   /** The channels this connection is registered to (owned by the protocol handler). */
@@ -650,6 +661,9 @@ public final class Connection implements Subscriber {
     authTimer = -1;
     for (String channel : channels) {
       shard.unsubscribe(this, channel);
+      if (channelLeft != null) {
+        channelLeft.accept(this, channel);
+      }
     }
     channels.clear();
   }

@@ -11,6 +11,7 @@ import dev.gateway.channel.stream.HistoryMetrics;
 import dev.gateway.channel.stream.StreamPosition;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.presence.Presence;
 import dev.gateway.protocol.ClientMessage;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.protocol.ErrorCode;
@@ -40,12 +41,13 @@ public final class ProtocolHandler {
   private final Permissions permissions;
   private final ProtocolCodec codec;
   private final GatewayMetrics metrics;
+  private final Presence presence;
   private final int maxChannels;
   private final long requestTimeoutMs;
 
   public ProtocolHandler(EventBus eventBus, GatewayConfig config, Authenticator authenticator,
                          PublishStamp stamp, GatewayMetrics metrics, Publisher publisher,
-                         ChannelHub hub, HistoryMetrics history) {
+                         ChannelHub hub, HistoryMetrics history, Presence presence) {
     this.publisher = publisher;
     this.streams = new StreamRegistration(publisher, hub, history);
     this.eventBus = eventBus;
@@ -54,6 +56,7 @@ public final class ProtocolHandler {
     this.permissions = new Permissions(config.permissions());
     this.codec = new ProtocolCodec(config.limits().maxAddressLength());
     this.metrics = metrics;
+    this.presence = presence;
     this.maxChannels = config.limits().maxChannelsPerConnection();
     this.requestTimeoutMs = config.limits().requestTimeoutMs();
   }
@@ -124,6 +127,7 @@ public final class ProtocolHandler {
         if (!mayRegister(next, channel)) {
           c.channels().remove(channel);
           c.shard().unsubscribe(c, channel);
+          presence.leave(c, channel);
         }
       }
       dispatch(c, m);
@@ -140,14 +144,67 @@ public final class ProtocolHandler {
     } else if (m instanceof ClientMessage.Send s) {
       send(c, s);
     } else if (m instanceof ClientMessage.History h) {
-      if (!permissions(c).maySubscribe(h.address()) || permissions.isService(h.address())) {
+      if (!mayRead(c, h.address())) {
         error(c, ErrorCode.ACCESS_DENIED, "may not read the history of '" + h.address() + "'",
             h.ack());
       } else {
         streams.history(c, h);
       }
+    } else if (m instanceof ClientMessage.Presence p) {
+      if (mayReadPresence(c, p.address(), p.ack())) {
+        presence.page(c, p);
+      }
+    } else if (m instanceof ClientMessage.PresenceStats s) {
+      if (mayReadPresence(c, s.address(), s.ack())) {
+        presence.stats(c, s);
+      }
     }
     // Ping: nothing to answer; receiving it is what keeps the connection alive
+  }
+
+  /** What reads a channel without registering to it (history, presence) needs: subscribe permission. */
+  private boolean mayRead(Connection c, String address) {
+    return permissions(c).maySubscribe(address) && !permissions.isService(address);
+  }
+
+  /** Subscribe permission and a channel with presence; otherwise answers the err. */
+  private boolean mayReadPresence(Connection c, String address, String ack) {
+    if (!mayRead(c, address)) {
+      error(c, ErrorCode.ACCESS_DENIED, "may not read the presence of '" + address + "'", ack);
+      return false;
+    }
+    if (!presence.covers(address)) {
+      error(c, ErrorCode.NO_PRESENCE, "'" + address + "' has no presence", ack);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Acks a completed register (with the presence mode when it asked for join/leave events) and
+   * then starts its events, so no event reaches the client before the ack.
+   */
+  private void registered(Connection c, ClientMessage.Register r, boolean first) {
+    String mode = r.joinLeave() ? presence.mode(r.address()) : null;
+    Runnable then = () -> {
+      if (r.joinLeave()) {
+        presence.watch(c, r.address());
+      }
+    };
+    if (streams.handles(r)) {
+      if (first) {
+        streams.subscribed(c, r, mode, then);
+      } else {
+        streams.registeredAgain(c, new ClientMessage.Register(r.address(), r.ack()), mode, then);
+      }
+      return;
+    }
+    if (mode != null && r.ack() != null) {
+      c.reply(Outbound.direct(ProtocolCodec.presenceAck(r.ack(), r.address(), mode)));
+    } else {
+      ack(c, r.ack());
+    }
+    then.run();
   }
 
   private void register(Connection c, ClientMessage.Register r) {
@@ -160,12 +217,8 @@ public final class ProtocolHandler {
       // already registered, or registering: the ack still means "complete" (on a history
       // channel with the current position; nothing is replayed a second time)
       c.shard().ready(address).onComplete(ar -> {
-        if (ar.succeeded()) {
-          if (streams.handles(r)) {
-            streams.registeredAgain(c, new ClientMessage.Register(address, r.ack()));
-          } else {
-            ack(c, r.ack());
-          }
+        if (ar.succeeded() && !c.isClosed()) {
+          registered(c, r, false);
         }
       });
       return;
@@ -189,11 +242,10 @@ public final class ProtocolHandler {
     ready.onComplete(ar -> {
       c.requestFinished();
       if (ar.succeeded()) {
-        if (stream) {
-          streams.subscribed(c, r);
-        } else {
-          ack(c, r.ack());
+        if (!c.isClosed() && c.channels().contains(address)) {
+          presence.join(c, address); // not after the connection left it (or closed) meanwhile
         }
+        registered(c, r, true);
       } else if (!c.isClosed() && c.shard().isCurrent(address, ready)) {
         if (stream) {
           streams.failed(c, r);
@@ -211,6 +263,7 @@ public final class ProtocolHandler {
     if (c.channels().remove(u.address())) {
       c.shard().unsubscribe(c, u.address());
       c.recoveryAbandoned(u.address());
+      presence.leave(c, u.address());
     }
     ack(c, u.ack());
   }

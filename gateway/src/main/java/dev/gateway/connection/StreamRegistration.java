@@ -61,38 +61,46 @@ final class StreamRegistration {
     c.recoveryAbandoned(r.address());
   }
 
-  /** The subscription is complete (on the connection's loop): answer, and replay if asked. */
-  void subscribed(Connection c, ClientMessage.Register r) {
-    answer(c, r, true);
+  /**
+   * The subscription is complete (on the connection's loop): answer, and replay if asked; then
+   * run {@code then} (right after the ack, or at once when there is none to write).
+   * {@code presence} goes into the ack (null: the register asked for no join/leave events).
+   */
+  void subscribed(Connection c, ClientMessage.Register r, String presence, Runnable then) {
+    answer(c, r, true, presence, then);
   }
 
   /**
    * A register for a channel the connection is registered to already: acked with the current
    * position, nothing replayed, and whatever its first register holds is left to that one.
    */
-  void registeredAgain(Connection c, ClientMessage.Register r) {
-    answer(c, r, false);
+  void registeredAgain(Connection c, ClientMessage.Register r, String presence, Runnable then) {
+    answer(c, r, false, presence, then);
   }
 
-  private void answer(Connection c, ClientMessage.Register r, boolean first) {
+  private void answer(Connection c, ClientMessage.Register r, boolean first, String presence,
+                      Runnable then) {
     String address = r.address();
     if (!publisher.keepsHistory(address)) {
       metrics.recovery("no_history");
       c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, false, null, null,
-          "no_history")));
+          "no_history", presence)));
+      then.run();
       return;
     }
     if (r.since() == null) {
       if (r.ack() == null) {
+        then.run();
         return; // no id, no position asked for: no ack (the official client would take it for a message)
       }
       onLoop(c, hub.delivered(address), position -> {
         StreamPosition p = position == null ? new StreamPosition(0, "") : position;
         c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, p.offset(),
-            p.epoch(), null)));
+            p.epoch(), null, presence)));
         if (first) {
           c.acknowledged(address, p.offset(), p.epoch());
         }
+        then.run();
       });
       return;
     }
@@ -108,7 +116,7 @@ final class StreamRegistration {
           || (r.since() == 0 && r.epoch().isEmpty()));
       boolean whole = sameStream && slice.whole();
       if (!whole) {
-        notRecovered(c, r, slice, true);
+        notRecovered(c, r, slice, true, presence, then);
         return;
       }
       List<Outbound> replay = new ArrayList<>(slice.items().size());
@@ -123,7 +131,7 @@ final class StreamRegistration {
       if (!c.mayTakeReplay(bytes)) {
         // more than the connection may hold while it reads: the client reloads instead
         metrics.recovery("too_large");
-        notRecovered(c, r, slice, false);
+        notRecovered(c, r, slice, false, presence, then);
         return;
       }
       long at = slice.items().isEmpty() ? r.since()
@@ -131,13 +139,14 @@ final class StreamRegistration {
       metrics.recovery("recovered");
       metrics.replayed(replay.size());
       c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, at,
-          slice.position().epoch(), null)));
+          slice.position().epoch(), null, presence)));
       c.recovered(address, replay, at, slice.position().epoch());
+      then.run();
     });
   }
 
   private void notRecovered(Connection c, ClientMessage.Register r, ChannelStream.Slice slice,
-                            boolean count) {
+                            boolean count, String presence, Runnable then) {
     String address = r.address();
     if (count) {
       metrics.recovery("not_recovered");
@@ -146,8 +155,9 @@ final class StreamRegistration {
       StreamPosition p = delivered != null ? delivered
           : slice != null ? slice.position() : new StreamPosition(0, "");
       c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, false, p.offset(),
-          p.epoch(), null)));
+          p.epoch(), null, presence)));
       c.acknowledged(address, p.offset(), p.epoch());
+      then.run();
     });
   }
 

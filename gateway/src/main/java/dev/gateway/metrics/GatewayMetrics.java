@@ -43,6 +43,11 @@ public final class GatewayMetrics {
   private final Counter unencodable;
   private final Counter channelPointToPoint;
   private final Counter revocationsRefused;
+  private final Counter presenceEventsSent;
+  private final Counter presenceEventsCoalesced;
+  private final Counter presenceRefused;
+  private final Map<String, Counter> presenceDropped = new ConcurrentHashMap<>();
+  private final Map<String, Counter> presenceQueries = new ConcurrentHashMap<>();
 
   /**
    * Transports whose connection gauges, drop and paused-read counters exist from the start (at
@@ -90,6 +95,60 @@ public final class GatewayMetrics {
     this.revocationsRefused = Counter.builder("gateway.revocations.refused")
         .description("Token revocations refused because auth.maxRevocations were held")
         .register(registry);
+    // presence
+    this.presenceEventsSent = Counter.builder("gateway.presence.events.sent")
+        .description("Presence events (join, leave, counts) written to watchers, one per event"
+            + " and watcher").register(registry);
+    this.presenceEventsCoalesced = Counter.builder("gateway.presence.events.coalesced")
+        .description("Join and leave events that cancelled out within an interval (never sent)")
+        .register(registry);
+    this.presenceRefused = Counter.builder("gateway.presence.refused")
+        .description("Members not held because presence.maxMembersPerNode were held already")
+        .register(registry);
+    for (String reason : List.of("slow_consumer", "counts_only")) {
+      presenceDropped(reason, 0);
+    }
+    for (String type : List.of("presence", "presence_stats")) {
+      counter(presenceQueries, "gateway.presence.queries", PRESENCE_QUERIES_HELP, "type", type);
+    }
+  }
+
+  private static final String PRESENCE_QUERIES_HELP = "presence and presence_stats requests"
+      + " answered, by type";
+
+  /** Presence events written to watchers ({@code n}: events times watchers). */
+  public void presenceEventsSent(long n) {
+    presenceEventsSent.increment(n);
+  }
+
+  /** Join and leave events that cancelled out before they were sent. */
+  public void presenceEventsCoalesced(long n) {
+    presenceEventsCoalesced.increment(n);
+  }
+
+  /**
+   * Presence events not sent: {@code slow_consumer} (the watcher's outbound queue was full) or
+   * {@code counts_only} (the channel had more members than presence.countsOnlyAbove).
+   */
+  public void presenceEventsDropped(String reason, long n) {
+    presenceDropped(reason, n);
+  }
+
+  private void presenceDropped(String reason, long n) {
+    counter(presenceDropped, "gateway.presence.events.dropped", "Presence events not sent, by"
+        + " reason (slow_consumer: the watcher's queue was full; counts_only: the channel sends"
+        + " counts only)", "reason", reason).increment(n);
+  }
+
+  /** A member not held at presence.maxMembersPerNode. */
+  public void presenceRefused() {
+    presenceRefused.increment();
+  }
+
+  /** A presence or presence_stats request answered. */
+  public void presenceQuery(String type) {
+    counter(presenceQueries, "gateway.presence.queries", PRESENCE_QUERIES_HELP, "type", type)
+        .increment();
   }
 
   private static final String CLUSTER_REJECTED_HELP = "Messages from other nodes and grid values"

@@ -11,11 +11,18 @@ public sealed interface ClientMessage {
   /**
    * {@code {"type":"register","address":A}}; {@code ack} is the gateway's optional receipt id;
    * {@code since} and {@code epoch} (headers {@code gateway.since}, {@code gateway.epoch}) ask
-   * for what was published after that position (both or neither; since is null without them).
+   * for what was published after that position (both or neither; since is null without them);
+   * {@code joinLeave} (header {@code gateway.joinLeave} "true") asks for the channel's join and
+   * leave events.
    */
-  record Register(String address, String ack, Long since, String epoch) implements ClientMessage {
+  record Register(String address, String ack, Long since, String epoch, boolean joinLeave)
+      implements ClientMessage {
     public Register(String address, String ack) {
-      this(address, ack, null, null);
+      this(address, ack, null, null, false);
+    }
+
+    public Register(String address, String ack, Long since, String epoch) {
+      this(address, ack, since, epoch, false);
     }
   }
 
@@ -41,6 +48,17 @@ public sealed interface ClientMessage {
    * history channel, answered {@code {"type":"history","ack":ID,...}}.
    */
   record History(String address, int limit, String ack) implements ClientMessage {
+  }
+
+  /**
+   * {@code {"type":"presence","address":A,"limit":N,"cursor":C,"ack":ID}}: one page of the
+   * channel's members in client-id order, after {@code cursor} (null: from the first).
+   */
+  record Presence(String address, int limit, String cursor, String ack) implements ClientMessage {
+  }
+
+  /** {@code {"type":"presence_stats","address":A,"ack":ID}}: the channel's member counts. */
+  record PresenceStats(String address, String ack) implements ClientMessage {
   }
 
   /**

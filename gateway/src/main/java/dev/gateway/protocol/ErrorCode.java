@@ -41,7 +41,9 @@ public enum ErrorCode {
    * A publication that would create a new history channel while the node or cluster holds as
    * many as its caps allow; existing history channels keep working. The message was not sent.
    */
-  HISTORY_LIMIT("history_limit");
+  HISTORY_LIMIT("history_limit"),
+  /** A presence or presence_stats request for a channel that has no presence. */
+  NO_PRESENCE("no_presence");
 
   private final String wire;
 

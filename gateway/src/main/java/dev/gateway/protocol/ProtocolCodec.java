@@ -25,6 +25,14 @@ public final class ProtocolCodec {
   public static final String SINCE_HEADER = INTERNAL_HEADER_PREFIX + "since";
   /** From clients on {@code publish}: a key that makes a repeat within the TTL harmless. */
   public static final String IDEMPOTENCY_HEADER = INTERNAL_HEADER_PREFIX + "idempotencyKey";
+  /** From clients on {@code register}: "true" asks for the channel's join and leave events. */
+  public static final String JOIN_LEAVE_HEADER = INTERNAL_HEADER_PREFIX + "joinLeave";
+  /** On the {@code rec} of a presence event: {@code join}, {@code leave} or {@code counts}. */
+  public static final String EVENT_HEADER = INTERNAL_HEADER_PREFIX + "event";
+  /** Most members a presence page may ask for. */
+  public static final int MAX_PRESENCE_LIMIT = 1000;
+  /** Longest presence cursor accepted. */
+  public static final int MAX_CURSOR_LENGTH = 64;
   /** Longest idempotency key and epoch accepted from clients. */
   public static final int MAX_KEY_LENGTH = 128;
   /** Most publications a history request may ask for. */
@@ -158,7 +166,11 @@ public final class ProtocolCodec {
       case "register" -> register(json);
       case "unregister" -> new ClientMessage.Unregister(address(json), optionalString(json, "ack"));
       case "publish" -> publish(json);
-      case "history" -> new ClientMessage.History(address(json), limit(json), optionalString(json, "ack"));
+      case "history" -> new ClientMessage.History(address(json), limit(json, MAX_HISTORY_LIMIT),
+          optionalString(json, "ack"));
+      case "presence" -> new ClientMessage.Presence(address(json), limit(json, MAX_PRESENCE_LIMIT),
+          cursor(json), optionalString(json, "ack"));
+      case "presence_stats" -> new ClientMessage.PresenceStats(address(json), optionalString(json, "ack"));
       case "send" -> new ClientMessage.Send(address(json), json.getValue("body"), headers(json),
           replyAddress(json));
       default -> throw new ProtocolException(ErrorCode.INVALID_TYPE, "unknown type '" + abbreviate(t) + "'");
@@ -171,6 +183,7 @@ public final class ProtocolCodec {
     String ack = optionalString(json, "ack");
     String since = null;
     String epoch = null;
+    boolean joinLeave = false;
     Object h = json.getValue("headers");
     if (h != null && !(h instanceof JsonObject)) {
       throw new ProtocolException(ErrorCode.INVALID_FIELD, "headers must be an object");
@@ -182,6 +195,12 @@ public final class ProtocolCodec {
           since = positionPart(e.getValue(), "gateway.since");
         } else if (name.equalsIgnoreCase(EPOCH_HEADER)) {
           epoch = positionPart(e.getValue(), "gateway.epoch");
+        } else if (name.equalsIgnoreCase(JOIN_LEAVE_HEADER)) {
+          if (!"true".equals(e.getValue()) && !"false".equals(e.getValue())) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                "gateway.joinLeave must be the string \"true\" or \"false\"");
+          }
+          joinLeave = "true".equals(e.getValue());
         } else if (isInternalHeader(name)) {
           throw reserved(name);
         }
@@ -192,7 +211,7 @@ public final class ProtocolCodec {
           "a position needs both gateway.since and gateway.epoch");
     }
     if (since == null) {
-      return new ClientMessage.Register(address, ack);
+      return new ClientMessage.Register(address, ack, null, null, joinLeave);
     }
     if (!since.matches("[0-9]{1,19}")) {
       throw new ProtocolException(ErrorCode.INVALID_POSITION, "gateway.since must be a decimal offset");
@@ -208,7 +227,7 @@ public final class ProtocolCodec {
       throw new ProtocolException(ErrorCode.INVALID_POSITION, "gateway.epoch must be 1 to "
           + MAX_KEY_LENGTH + " characters (empty only with gateway.since 0)");
     }
-    return new ClientMessage.Register(address, ack, offset, epoch);
+    return new ClientMessage.Register(address, ack, offset, epoch, joinLeave);
   }
 
   private static String positionPart(Object v, String name) throws ProtocolException {
@@ -246,23 +265,37 @@ public final class ProtocolCodec {
     return new ClientMessage.Publish(address, json.getValue("body"), headers(json), ack, key);
   }
 
-  private static int limit(JsonObject json) throws ProtocolException {
+  /** An optional {@code limit} from 1 to {@code max}; {@code max} when absent. */
+  private static int limit(JsonObject json, int max) throws ProtocolException {
     Object v = json.getValue("limit");
     if (v == null) {
-      return MAX_HISTORY_LIMIT;
+      return max;
     }
     if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 1
-        || ((Number) v).longValue() > MAX_HISTORY_LIMIT) {
+        || ((Number) v).longValue() > max) {
       throw new ProtocolException(ErrorCode.INVALID_FIELD, "limit must be an integer from 1 to "
-          + MAX_HISTORY_LIMIT);
+          + max);
     }
     return ((Number) v).intValue();
   }
 
+  /** An optional presence cursor: a string of 1 to {@link #MAX_CURSOR_LENGTH} characters. */
+  private static String cursor(JsonObject json) throws ProtocolException {
+    Object v = json.getValue("cursor");
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s) || s.isEmpty() || s.length() > MAX_CURSOR_LENGTH) {
+      throw new ProtocolException(ErrorCode.INVALID_FIELD, "cursor must be a string of 1 to "
+          + MAX_CURSOR_LENGTH + " characters, as a presence answer gave it");
+    }
+    return s;
+  }
+
   private static ProtocolException reserved(String name) {
     return new ProtocolException(ErrorCode.INVALID_FIELD, "header '" + abbreviate(name)
-        + "' is reserved: clients may send gateway.since and gateway.epoch (register) and"
-        + " gateway.idempotencyKey (publish) only");
+        + "' is reserved: clients may send gateway.since, gateway.epoch and gateway.joinLeave"
+        + " (register) and gateway.idempotencyKey (publish) only");
   }
 
   private String address(JsonObject json) throws ProtocolException {
@@ -382,6 +415,16 @@ public final class ProtocolCodec {
   }
 
   /**
+   * The ack of a register that asked for join and leave events, on a channel without history:
+   * {@code {"type":"ack","ack":ID,"address":A,"presence":MODE}} ({@code members}, {@code counts}
+   * or {@code off}).
+   */
+  public static byte[] presenceAck(String id, String address, String presence) {
+    return utf8(new JsonObject().put("type", "ack").put("ack", id).put("address", address)
+        .put("presence", presence));
+  }
+
+  /**
    * The ack of a register on a history channel, or of one that carried a position:
    * {@code {"type":"ack","ack":ID,"address":A,"recovered":..,"offset":"N","epoch":E}} (no
    * {@code ack} field when the client gave no id; no position for a channel without history,
@@ -389,6 +432,12 @@ public final class ProtocolCodec {
    */
   public static byte[] registerAck(String id, String address, boolean recovered, Long offset,
                                    String epoch, String reason) {
+    return registerAck(id, address, recovered, offset, epoch, reason, null);
+  }
+
+  /** As above, with the register's presence mode when it asked for join and leave events. */
+  public static byte[] registerAck(String id, String address, boolean recovered, Long offset,
+                                   String epoch, String reason, String presence) {
     JsonObject ack = new JsonObject().put("type", "ack");
     if (id != null) {
       ack.put("ack", id);
@@ -399,6 +448,9 @@ public final class ProtocolCodec {
     }
     if (reason != null) {
       ack.put("reason", reason);
+    }
+    if (presence != null) {
+      ack.put("presence", presence);
     }
     return utf8(ack);
   }

@@ -17,6 +17,7 @@ import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.health.Drain;
 import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.presence.Presence;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.transport.sockjs.SockJsNode;
 import dev.gateway.transport.sockjs.SockJsServer;
@@ -62,6 +63,7 @@ public final class HttpServerVerticle extends VerticleBase {
   private final SockJsNode sockJsNode;
   private final Publisher publisher;
   private final HistoryMetrics historyMetrics;
+  private final Presence presence;
   private LoopConnections loop;
   private HttpServer server;
 
@@ -69,8 +71,9 @@ public final class HttpServerVerticle extends VerticleBase {
                             Health health, Buffer sockJsLibrary, ConnectionSlots slots,
                             Authenticator authenticator, PublishStamp stamp, Drain drain,
                             SockJsNode sockJsNode, Publisher publisher,
-                            HistoryMetrics historyMetrics) {
+                            HistoryMetrics historyMetrics, Presence presence) {
     this.publisher = publisher;
+    this.presence = presence;
     this.historyMetrics = historyMetrics;
     this.config = config;
     this.hub = hub;
@@ -90,7 +93,7 @@ public final class HttpServerVerticle extends VerticleBase {
     loop = new LoopConnections(context, metrics);
     drain.register(loop);
     ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, stamp,
-        metrics, publisher, hub, historyMetrics);
+        metrics, publisher, hub, historyMetrics, presence);
     Flusher flusher = new Flusher();
     HandshakeGate gate = new HandshakeGate(config, slots, health, metrics);
     HttpGuard guard = new HttpGuard(vertx, slots, gate, metrics, config.server().headerTimeoutMs());

@@ -301,7 +301,8 @@ class ConfigLoaderTest {
       "security.trustedProxies", List.of("10.0.0.0/8", "2001:db8::7"),
       "auth.mode", "optional", "auth.hs256Secret", SECRET, "cluster.secret", SECRET,
       "management.port", "9090",
-      "history.channels", List.of("news.* size=10 maxBytes=4096 ttlSeconds=60"));
+      "history.channels", List.of("news.* size=10 maxBytes=4096 ttlSeconds=60"),
+      "presence.intervalMs", 250L);
   /** The event-bus TLS files go together: each is changed from a base where all three are set. */
   private static final Map<String, String> TLS_FILES = Map.of("cluster.tls.certFile", "/c.pem",
       "cluster.tls.keyFile", "/k.pem", "cluster.tls.caFile", "/ca.pem");

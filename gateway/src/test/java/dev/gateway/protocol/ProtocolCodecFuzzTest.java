@@ -72,6 +72,13 @@ class ProtocolCodecFuzzTest {
       assertAddress(p.address());
       assertHeaders(p.headers());
       assertRecRoundTrips(p.address(), p.body(), p.headers());
+    } else if (message instanceof ClientMessage.Presence p) {
+      assertAddress(p.address());
+      assertTrue(p.limit() >= 1 && p.limit() <= ProtocolCodec.MAX_PRESENCE_LIMIT, "limit " + p.limit());
+      assertTrue(p.cursor() == null || (!p.cursor().isEmpty()
+          && p.cursor().length() <= ProtocolCodec.MAX_CURSOR_LENGTH), "cursor " + p.cursor());
+    } else if (message instanceof ClientMessage.PresenceStats p) {
+      assertAddress(p.address());
     } else if (message instanceof ClientMessage.Send s) {
       assertAddress(s.address());
       if (s.replyAddress() != null) {

@@ -171,7 +171,8 @@ class ProtocolCodecTest {
   @Test
   void reservedHeadersAreAllowedByMessageTypeOnly() {
     // positions are the gateway's to set: no client message may carry gateway.offset or the tag
-    for (String name : new String[] {"gateway.offset", "gateway.epoch", "gateway.since", "gateway.seal"}) {
+    for (String name : new String[] {"gateway.offset", "gateway.epoch", "gateway.since", "gateway.seal",
+        "gateway.joinLeave", "gateway.event"}) {
       assertEquals(ErrorCode.INVALID_FIELD, rejected("{\"type\":\"publish\",\"address\":\"a\",\"headers\":{\""
           + name + "\":\"1\"}}"), "publish with " + name);
     }
@@ -185,6 +186,27 @@ class ProtocolCodecTest {
     assertEquals("k", ((ClientMessage.Publish) ok("{\"type\":\"publish\",\"address\":\"a\","
         + "\"headers\":{\"gateway.idempotencyKey\":\"k\"}}")).idempotencyKey());
     ok("{\"type\":\"register\",\"address\":\"a\",\"headers\":{\"gateway.since\":\"3\",\"gateway.epoch\":\"e\"}}");
+    assertEquals(true, ((ClientMessage.Register) ok("{\"type\":\"register\",\"address\":\"a\","
+        + "\"headers\":{\"gateway.joinLeave\":\"true\"}}")).joinLeave());
+    assertEquals(false, ((ClientMessage.Register) ok("{\"type\":\"register\",\"address\":\"a\","
+        + "\"headers\":{\"gateway.joinLeave\":\"false\"}}")).joinLeave());
+    assertEquals(ErrorCode.INVALID_FIELD, rejected("{\"type\":\"register\",\"address\":\"a\","
+        + "\"headers\":{\"gateway.event\":\"join\"}}"), "register with gateway.event");
+    assertEquals(ErrorCode.INVALID_FIELD, rejected("{\"type\":\"send\",\"address\":\"a\","
+        + "\"headers\":{\"gateway.joinLeave\":\"true\"}}"), "send with gateway.joinLeave");
+  }
+
+  @Test
+  void presenceRequestsDecodeWithTheirDefaultsAndBounds() throws Exception {
+    assertEquals(new ClientMessage.Presence("chat.a", 1000, null, null),
+        ok("{\"type\":\"presence\",\"address\":\"chat.a\"}"));
+    assertEquals(new ClientMessage.Presence("chat.a", 5, "Zz", "p1"),
+        ok("{\"type\":\"presence\",\"address\":\"chat.a\",\"limit\":5,\"cursor\":\"Zz\",\"ack\":\"p1\"}"));
+    assertEquals(new ClientMessage.PresenceStats("chat.a", "s"),
+        ok("{\"type\":\"presence_stats\",\"address\":\"chat.a\",\"ack\":\"s\"}"));
+    assertEquals(ErrorCode.INVALID_FIELD, rejected("{\"type\":\"presence\",\"address\":\"a\",\"limit\":1001}"));
+    assertEquals(ErrorCode.INVALID_FIELD, rejected("{\"type\":\"presence\",\"address\":\"a\",\"cursor\":\"\"}"));
+    assertEquals(ErrorCode.MISSING_ADDRESS, rejected("{\"type\":\"presence_stats\"}"));
   }
 
   @Test
