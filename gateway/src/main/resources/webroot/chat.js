@@ -2,7 +2,8 @@
  * Gateway chat demo: plain JS over gateway-client.js (SockJS at /eventbus, or the native
  * WebSocket at /ws with ?transport=websocket). After a reconnect the client recovers the room's
  * missed messages from history; the page says so, or says that some could not be restored and
- * reloads the room's newest messages.
+ * reloads the room's newest messages. The side list shows who is in the room (every connection
+ * registered to it, on any node), kept up to date by the gateway's join and leave events.
  */
 (function () {
   'use strict';
@@ -18,10 +19,12 @@
     status: $('status'), clock: $('clock'), notice: $('notice'),
     joinForm: $('join-form'), nick: $('nick'), room: $('room'),
     roomTitle: $('room-title'), messages: $('messages'),
+    members: $('members'), memberCount: $('member-count'),
     sendForm: $('send-form'), message: $('message'), send: $('send')
   };
   var me = { nick: null, room: null, sub: null };
   var shown = {}; // "epoch:offset" of the room's messages on the page
+  var here = {};  // client id -> member, for the room's member list
 
   try { ui.nick.value = localStorage.getItem('chat.nick') || ''; } catch (e) { /* storage off */ }
 
@@ -68,6 +71,34 @@
     }
   });
 
+  // Who is here: listed after each register (also after a reconnect), then joins and leaves
+  client.on('presence', function (e) {
+    if (e.address !== me.room) {
+      return;
+    }
+    if (e.event === 'mode') {
+      if (e.mode === 'members') {
+        var room = me.room;
+        client.members(room).then(function (members) {
+          if (room === me.room) setMembers(members);
+        }, function (err) {
+          showNotice('Could not list who is here: ' + err.message);
+        });
+      } else {
+        setMembers(null);
+        client.presenceStats(me.room).then(function (s) { showCount(s.clients); }, function () {});
+      }
+    } else if (e.event === 'join') {
+      here[e.member.client] = e.member;
+      renderMembers();
+    } else if (e.event === 'leave') {
+      delete here[e.member.client];
+      renderMembers();
+    } else if (e.event === 'counts') {
+      showCount(e.clients);
+    }
+  });
+
   // Errors the gateway sends without a reply address, e.g. {"type":"err","body":"access_denied",...}
   client.on('error', function (err) {
     showNotice('Gateway error: ' + err.code + (err.message ? ' (' + err.message + ')' : ''));
@@ -95,7 +126,8 @@
       me.room = room;
       shown = {};
       ui.messages.replaceChildren();
-      me.sub = client.subscribe(room, onChat);
+      setMembers(null);
+      me.sub = client.subscribe(room, onChat, { joinLeave: true });
     }
     ui.roomTitle.textContent = me.room;
     addSystem('You are ' + me.nick + ' in ' + me.room + '.');
@@ -195,6 +227,38 @@
     var d = new Date(ts);
     return typeof ts === 'number' && !isNaN(d)
       ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+  }
+
+  /** Replaces the member list (null: unknown, or too many to list). */
+  function setMembers(members) {
+    here = {};
+    (members || []).forEach(function (m) { here[m.client] = m; });
+    if (members) {
+      renderMembers();
+    } else {
+      ui.members.replaceChildren();
+      ui.memberCount.textContent = '–';
+    }
+  }
+
+  function renderMembers() {
+    var ids = Object.keys(here);
+    var names = ids.map(function (id) { return memberName(here[id]); }).sort();
+    ui.members.replaceChildren.apply(ui.members, names.map(function (n) {
+      return el('li', 'member', n);
+    }));
+    showCount(ids.length);
+  }
+
+  function showCount(n) {
+    ui.memberCount.textContent = '(' + n + ')';
+  }
+
+  /** A member's name: its token's info.name or user, else a guest label from its client id. */
+  function memberName(m) {
+    if (m.info && typeof m.info.name === 'string') return m.info.name;
+    if (m.user) return m.user;
+    return 'guest ' + String(m.client).slice(0, 6);
   }
 
   function setStatus(state) {

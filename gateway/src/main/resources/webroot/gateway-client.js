@@ -44,16 +44,23 @@
  *               the gateway dropped them for a slow connection) or 'epoch' (the stream started
  *               anew). Reload from your application, e.g. with client.history(address, limit).
  *   'error'     { code, message, address }: an err from the gateway (see docs/protocol.md)
+ *   'presence'  { address, event, ... } on channels subscribed with { joinLeave: true }:
+ *               event 'join' or 'leave' with member { client, user, info }, 'counts' with
+ *               clients and users (a channel over the gateway's member threshold sends counts
+ *               only), 'mode' with mode 'members', 'counts' or 'off' after each register
  *
  * Messages given to subscribe() handlers: { address, body, headers, offset, epoch, replayed },
  * offset and epoch only on channels with history (offsets are decimal strings), replayed true
  * for messages recovered after a reconnect. A message is delivered at most once per
  * subscription: one whose offset was already delivered is dropped.
  *
- * Methods: connect(), close(), subscribe(address, handler) -> { ready: Promise, unsubscribe() },
+ * Methods: connect(), close(), subscribe(address, handler[, { joinLeave: true }]) ->
+ * { ready: Promise, unsubscribe() },
  * publish(address, body, { headers, idempotent }) -> Promise of { offset, epoch },
  * send(address, body, { headers }), request(address, body, { headers, timeoutMs }) -> Promise of
  * { body, headers }, history(address, limit) -> Promise of { address, epoch, offset, messages },
+ * presence(address, { limit, cursor }) -> Promise of { address, members, cursor }, members(address)
+ * -> Promise of every member (all pages), presenceStats(address) -> Promise of { clients, users },
  * position(address) -> { offset, epoch } or null, state ('connecting', 'open', 'closed' while
  * waiting to reconnect, 'stopped'), transport, socket (the current WebSocket or SockJS).
  */
@@ -293,12 +300,18 @@
 
   // ---------------------------------------------------------------- channels
 
-  P.subscribe = function (address, handler) {
+  P.subscribe = function (address, handler, options) {
     var self = this;
     var sub = this._subs[address];
+    var joinLeave = !!(options && options.joinLeave);
+    if (sub && joinLeave && !sub.joinLeave) {
+      sub.joinLeave = true;
+      this._register(sub); // registered again, now with the events (acked with the position)
+    }
     if (!sub) {
       sub = this._subs[address] = { address: address, handlers: [], position: null, last: null,
-        recovering: null, readyResolve: null, readyReject: null };
+        recovering: null, readyResolve: null, readyReject: null, joinLeave: joinLeave,
+        presence: null };
       sub.ready = new Promise(function (resolve, reject) {
         sub.readyResolve = resolve;
         sub.readyReject = reject;
@@ -339,6 +352,9 @@
     if (sub.position) {
       frame.headers = { 'gateway.since': sub.position.offset, 'gateway.epoch': sub.position.epoch };
     }
+    if (sub.joinLeave) {
+      frame.headers = Object.assign({}, frame.headers, { 'gateway.joinLeave': 'true' });
+    }
     this._acks[id] = { kind: 'register', address: sub.address, sub: sub,
       reject: function (e) { sub.readyReject(e); } };
     this._write(frame);
@@ -346,6 +362,10 @@
 
   P._registered = function (sub, m) {
     if (this._subs[sub.address] !== sub) return; // unsubscribed meanwhile
+    if (m.presence !== undefined) {
+      sub.presence = m.presence;
+      this._emit('presence', { address: sub.address, event: 'mode', mode: m.presence });
+    }
     var since = sub.since;
     sub.since = null;
     if (m.recovered === undefined) {
@@ -370,6 +390,16 @@
 
   P._channelMessage = function (sub, m) {
     var headers = m.headers || {};
+    var event = headers['gateway.event'];
+    if (event === 'join' || event === 'leave') {
+      this._emit('presence', { address: sub.address, event: event, member: m.body });
+      return;
+    }
+    if (event === 'counts') {
+      this._emit('presence', { address: sub.address, event: 'counts', clients: m.body.clients,
+        users: m.body.users });
+      return;
+    }
     var offset = headers['gateway.offset'];
     var epoch = headers['gateway.epoch'];
     var replayed = false;
@@ -486,6 +516,55 @@
     });
   };
 
+  /** One answer of the gateway to a request of this kind, with the request timeout. */
+  P._ask = function (kind, frame) {
+    var self = this;
+    return new Promise(function (resolve, reject) {
+      if (self.state !== 'open') {
+        reject(new Error('not connected'));
+        return;
+      }
+      var id = self._nextId(kind === 'presence' ? 'm' : 's');
+      var timer = setTimeout(function () {
+        if (self._acks[id]) {
+          delete self._acks[id];
+          reject(new Error(kind + ' timed out'));
+        }
+      }, self.options.requestTimeoutMs);
+      var done = function (fn) { return function (v) { clearTimeout(timer); fn(v); }; };
+      self._acks[id] = { kind: kind, address: frame.address, resolve: done(resolve), reject: done(reject) };
+      frame.ack = id;
+      self._write(frame);
+    });
+  };
+
+  /** One page of a channel's members: Promise of { address, members, cursor } (no cursor: last page). */
+  P.presence = function (address, options) {
+    var o = options || {};
+    var frame = { type: 'presence', address: address };
+    if (o.limit) frame.limit = o.limit;
+    if (o.cursor) frame.cursor = o.cursor;
+    return this._ask('presence', frame);
+  };
+
+  /** Every member of a channel, page after page: Promise of an array of { client, user, info }. */
+  P.members = function (address) {
+    var self = this;
+    var all = [];
+    function page(cursor) {
+      return self.presence(address, { cursor: cursor }).then(function (p) {
+        all.push.apply(all, p.members);
+        return p.cursor ? page(p.cursor) : all;
+      });
+    }
+    return page(undefined);
+  };
+
+  /** How many are in a channel: Promise of { address, clients, users }. */
+  P.presenceStats = function (address) {
+    return this._ask('presence_stats', { type: 'presence_stats', address: address });
+  };
+
   // ---------------------------------------------------------------- incoming
 
   P._received = function (data) {
@@ -504,7 +583,8 @@
       } else if (this._subs[m.address]) {
         this._channelMessage(this._subs[m.address], m);
       }
-    } else if (m.type === 'ack' || m.type === 'history') {
+    } else if (m.type === 'ack' || m.type === 'history' || m.type === 'presence'
+        || m.type === 'presence_stats') {
       var pending = this._acks[m.ack];
       if (!pending) return;
       delete this._acks[m.ack];
@@ -515,6 +595,10 @@
         pending.resolve(m.offset === undefined ? {} : { offset: m.offset, epoch: m.epoch });
       } else if (pending.kind === 'history') {
         pending.resolve({ address: m.address, epoch: m.epoch, offset: m.offset, messages: m.messages || [] });
+      } else if (pending.kind === 'presence') {
+        pending.resolve({ address: m.address, members: m.members || [], cursor: m.cursor });
+      } else if (pending.kind === 'presence_stats') {
+        pending.resolve({ address: m.address, clients: m.clients, users: m.users });
       }
     } else if (m.type === 'err') {
       this._error(m);
