@@ -23,6 +23,10 @@ import dev.gateway.health.Health;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.transport.HttpServerVerticle;
 import dev.gateway.transport.ManagementServerVerticle;
+import dev.gateway.user.NodeUsers;
+import dev.gateway.user.UserBans;
+import dev.gateway.user.UserCommands;
+import dev.gateway.user.Users;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -36,7 +40,8 @@ import java.util.UUID;
 
 /**
  * Deploys one gateway node: the channel hub, the demo services (when enabled), one HTTP server
- * instance per event loop and, with {@code management.port} set, the management server. Ready
+ * instance per event loop, the node's users side (its consumer of user commands, bans) and,
+ * with {@code management.port} set, the management server. Ready
  * once all of them started; draining once stopping.
  */
 public final class MainVerticle extends VerticleBase {
@@ -57,6 +62,7 @@ public final class MainVerticle extends VerticleBase {
   private Publisher publisher;
   private HistoryMetrics historyMetrics;
   private ManagementServerVerticle management;
+  private Users users;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -125,8 +131,16 @@ public final class MainVerticle extends VerticleBase {
     hub = new ChannelHub(metrics, stamp, broker, historyMetrics, seal);
     RevocationStore revocations = new RevocationStore(seal, config.auth().maxRevocations(),
         config.auth().leewaySeconds(), metrics);
-    vertx.setPeriodic(60_000, t -> revocations.purge());
-    authenticator = new Authenticator(vertx, config.auth(), revocations);
+    UserBans bans = new UserBans(seal, config.users().maxBans(), metrics);
+    vertx.setPeriodic(60_000, t -> {
+      revocations.purge();
+      bans.purge();
+    });
+    authenticator = new Authenticator(vertx, config.auth(), revocations, bans);
+    NodeUsers nodeUsers = new NodeUsers();
+    // a command carries at most a publish body (limits.maxMessageBytes) and its envelope
+    users = new Users(nodeUsers, new UserCommands(vertx, seal, nodeUsers, bans, metrics,
+        config.users().nodeTimeoutMs(), config.limits().maxMessageBytes() + 16 * 1024), bans);
     slots = new ConnectionSlots(config.limits().maxConnections(),
         config.limits().maxConnectionsPerAddress(), config.limits().maxHandshakesPerAddress());
     metrics.gauge("gateway.connection.slots.in.use",
@@ -138,7 +152,8 @@ public final class MainVerticle extends VerticleBase {
     return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
             .compose(id -> sockJsNode.start())
-            .compose(v -> gridRevocations(cluster, seal, revocations)).map(lib))
+            .compose(v -> gridRevocations(cluster, seal, revocations))
+            .compose(v -> users.commands().start()).map(lib))
         .compose(this::deployServers)
         .compose(id -> deployManagement())
         .onSuccess(id -> health.markReady());
@@ -148,7 +163,9 @@ public final class MainVerticle extends VerticleBase {
   private Future<Void> gridRevocations(ClusterManager cluster, ClusterSeal seal,
                                        RevocationStore revocations) {
     if (cluster instanceof HazelcastClusterManager hazelcast) {
-      return revocations.useGrid(new GridRevocations(vertx, hazelcast.getHazelcastInstance(), seal));
+      return revocations.useGrid(new GridRevocations(vertx, hazelcast.getHazelcastInstance(), seal))
+          .compose(v -> users.bans().useGrid(new GridRevocations(vertx,
+              hazelcast.getHazelcastInstance(), seal, GridRevocations.BANS_MAP)));
     }
     return Future.succeededFuture();
   }
@@ -164,7 +181,7 @@ public final class MainVerticle extends VerticleBase {
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics),
+            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics, users),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 
@@ -174,7 +191,7 @@ public final class MainVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     management = new ManagementServerVerticle(config, metrics, health, publisher,
-        authenticator.revocations());
+        authenticator.revocations(), users);
     return vertx.deployVerticle(management);
   }
 

@@ -43,6 +43,12 @@ public final class GatewayMetrics {
   private final Counter unencodable;
   private final Counter channelPointToPoint;
   private final Counter revocationsRefused;
+  private final Counter userBansRefused;
+  private final Map<String, Counter> apiUsers = new ConcurrentHashMap<>();
+
+  /** The endpoints of the users API ({@code /api/users/...}), the tag of its request counter. */
+  public static final List<String> USER_ENDPOINTS = List.of("publish", "disconnect", "subscribe",
+      "unsubscribe", "connections");
 
   /**
    * Transports whose connection gauges, drop and paused-read counters exist from the start (at
@@ -90,6 +96,29 @@ public final class GatewayMetrics {
     this.revocationsRefused = Counter.builder("gateway.revocations.refused")
         .description("Token revocations refused because auth.maxRevocations were held")
         .register(registry);
+    this.userBansRefused = Counter.builder("gateway.user.bans.refused")
+        .description("User bans refused because users.maxBans were held")
+        .register(registry);
+    for (String endpoint : USER_ENDPOINTS) {
+      apiUsers(endpoint, "ok", 0);
+    }
+  }
+
+  /** A user ban refused at the bound. */
+  public void userBanRefused() {
+    userBansRefused.increment();
+  }
+
+  /** A users API request answered: {@code ok}, or the error code of the answer. */
+  public void apiUsers(String endpoint, String outcome) {
+    apiUsers(endpoint, outcome, 1);
+  }
+
+  private void apiUsers(String endpoint, String outcome, int n) {
+    apiUsers.computeIfAbsent(endpoint + '|' + outcome, k -> Counter.builder("gateway.api.users")
+        .description("Users API requests, by endpoint and outcome")
+        .tag("endpoint", endpoint).tag("outcome", outcome)
+        .register(registry)).increment(n);
   }
 
   private static final String CLUSTER_REJECTED_HELP = "Messages from other nodes and grid values"

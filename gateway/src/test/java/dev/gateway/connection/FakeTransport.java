@@ -76,7 +76,7 @@ final class FakeTransport implements ClientTransport {
   }
 
   @Override
-  public void close(CloseReason reason) {
+  public void close(CloseReason reason, String text) {
     check("close");
     closes.add(reason);
   }
