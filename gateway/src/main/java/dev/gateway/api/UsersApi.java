@@ -167,13 +167,13 @@ public final class UsersApi {
     }
     JsonObject command;
     try {
+      String user = user(json.getValue("user"));
       String address = address(json.getValue("address"));
       if (!permissions.isChannel(address)) {
         throw new Invalid(400, "not_a_channel", "'" + address + "' is not in the channel"
             + " namespaces (permissions.subscribe), or is a service");
       }
-      command = new JsonObject().put("op", endpoint).put("user", user(json.getValue("user")))
-          .put("address", address);
+      command = new JsonObject().put("op", endpoint).put("user", user).put("address", address);
     } catch (Invalid e) {
       fail(rc, endpoint, e.status, e.code, e.getMessage());
       return;
