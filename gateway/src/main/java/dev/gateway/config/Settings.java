@@ -219,7 +219,8 @@ public final class Settings {
           "Time a client `send` with replyAddress waits for a backend reply."),
       // HTTP publish API
       new Setting("api.key", "GATEWAY_API_KEY", STRING, null,
-          "Bearer key required by POST /api/publish. Unset: only loopback clients may publish."),
+          "Bearer key required by the HTTP API (`/api/publish`, `/api/revoke`, `/api/history`,"
+              + " `/api/users/*`). Unset: only loopback clients may call it."),
       // users across connections (the users API)
       new Setting("users.maxBans", "GATEWAY_MAX_USER_BANS", INT, 100_000,
           "User bans (`POST /api/users/disconnect` with `banSeconds`) held at once (cluster-wide"
