@@ -44,6 +44,9 @@
  *               the gateway dropped them for a slow connection) or 'epoch' (the stream started
  *               anew). Reload from your application, e.g. with client.history(address, limit).
  *   'error'     { code, message, address }: an err from the gateway (see docs/protocol.md)
+ *   'subscribed'   { channel, offset, epoch }: the gateway subscribed this connection itself
+ *   'unsubscribed' { channel }                  (users API, the token's channels claim); its
+ *               messages go to receive() handlers of the channel (or a subscribe() of it)
  *
  * Messages given to subscribe() handlers: { address, body, headers, offset, epoch, replayed },
  * offset and epoch only on channels with history (offsets are decimal strings), replayed true
@@ -51,6 +54,9 @@
  * subscription: one whose offset was already delivered is dropped.
  *
  * Methods: connect(), close(), subscribe(address, handler) -> { ready: Promise, unsubscribe() },
+ * receive(address, handler) -> { stop() }: messages the gateway sends to this connection on an
+ * address it did not register (a backend's POST /api/users/publish, a server-side subscription),
+ * handed over as subscribe() hands them, without registering anything,
  * publish(address, body, { headers, idempotent }) -> Promise of { offset, epoch },
  * send(address, body, { headers }), request(address, body, { headers, timeoutMs }) -> Promise of
  * { body, headers }, history(address, limit) -> Promise of { address, epoch, offset, messages },
@@ -112,6 +118,7 @@
     this._acks = dict();    // ack id -> { kind, address, resolve, reject, ... }
     this._queued = [];      // idempotent publishes until acked
     this._replies = dict(); // reply address -> { resolve, reject, timer }
+    this._receivers = dict(); // address -> handlers of messages not registered for
     this._seq = 0;
     this._attempt = 0;
     this._timers = {};
@@ -313,6 +320,19 @@
     };
   };
 
+  P.receive = function (address, handler) {
+    var self = this;
+    (this._receivers[address] = this._receivers[address] || []).push(handler);
+    return {
+      stop: function () {
+        var list = self._receivers[address] || [];
+        var i = list.indexOf(handler);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) delete self._receivers[address];
+      }
+    };
+  };
+
   P._unsubscribe = function (address, handler) {
     var sub = this._subs[address];
     if (!sub) return;
@@ -503,7 +523,16 @@
         reply.resolve({ body: m.body, headers: m.headers || {} });
       } else if (this._subs[m.address]) {
         this._channelMessage(this._subs[m.address], m);
+      } else if (this._receivers[m.address]) {
+        var message = { address: m.address, body: m.body, headers: m.headers || {},
+          offset: m.headers ? m.headers['gateway.offset'] : undefined,
+          epoch: m.headers ? m.headers['gateway.epoch'] : undefined, replayed: false };
+        this._receivers[m.address].slice().forEach(function (fn) { safely(fn, message); });
       }
+    } else if (m.type === 'subscribed') {
+      this._emit('subscribed', { channel: m.channel, offset: m.offset, epoch: m.epoch });
+    } else if (m.type === 'unsubscribed') {
+      this._emit('unsubscribed', { channel: m.channel });
     } else if (m.type === 'ack' || m.type === 'history') {
       var pending = this._acks[m.ack];
       if (!pending) return;
