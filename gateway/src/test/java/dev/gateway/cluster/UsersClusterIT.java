@@ -41,6 +41,7 @@ class UsersClusterIT {
   static final JsonObject CONFIG = new JsonObject()
       .put("demo", new JsonObject().put("enabled", false))
       .put("permissions", new JsonObject().put("subscribe", new JsonArray().add("news.*")))
+      .put("users", new JsonObject().put("nodeTimeoutMs", 1_500))
       .put("auth", UsersApiClient.auth());
 
   @RegisterExtension
@@ -175,15 +176,33 @@ class UsersClusterIT {
           "gateway_cluster_messages_rejected_total{reason=\"unsigned\"}", v -> v > unsigned, 10), 0.0);
       assertEquals(badMac + 1, b.awaitMetric(
           "gateway_cluster_messages_rejected_total{reason=\"bad_mac\"}", v -> v > badMac, 10), 0.0);
+      double tooBig = b.metric("gateway_cluster_messages_rejected_total{reason=\"too_big\"}");
+      outsider.vertx.eventBus().send(address, Buffer.buffer(new byte[400 * 1024]));
+      assertEquals(tooBig + 1, b.awaitMetric(
+          "gateway_cluster_messages_rejected_total{reason=\"too_big\"}", v -> v > tooBig, 10), 0.0);
       assertNull(victim.awaitClose(1), "a forged command closed the user's connection");
 
       // the outsider is a member with no users consumer: named, and the others still answer
+      String outsiderId = ((io.vertx.core.internal.VertxInternal) outsider.vertx).clusterManager()
+          .getNodeId();
       HttpResponse<Buffer> r = api.connections(a.port, alice);
       assertEquals(200, r.statusCode(), r.bodyAsString());
-      JsonArray unanswered = r.bodyAsJsonObject().getJsonArray("unanswered");
-      assertEquals(1, unanswered.size(), r.bodyAsString());
+      assertEquals(new JsonArray().add(new JsonObject().put("node", outsiderId)
+          .put("unanswered", "no_handlers")), r.bodyAsJsonObject().getJsonArray("unanswered"));
       assertEquals(nodeIds(), new HashSet<>(r.bodyAsJsonObject().getJsonArray("nodes").getList()));
       assertEquals(1, UsersApiClient.list(r).size(), r.bodyAsString());
+
+      // a member that takes the command and never answers: named once the timeout is over
+      outsider.vertx.eventBus().consumer("gateway.internal.users." + outsiderId, m -> { })
+          .completion().await(10, TimeUnit.SECONDS);
+      long start = System.nanoTime();
+      r = api.connections(a.port, alice);
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertEquals(200, r.statusCode(), r.bodyAsString());
+      assertEquals(new JsonArray().add(new JsonObject().put("node", outsiderId)
+          .put("unanswered", "timeout")), r.bodyAsJsonObject().getJsonArray("unanswered"));
+      assertEquals(1, UsersApiClient.list(r).size(), r.bodyAsString());
+      assertTrue(tookMs >= 1_400, "answered before the node timeout: " + tookMs + " ms");
     }
   }
 }
