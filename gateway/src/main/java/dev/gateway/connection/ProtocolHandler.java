@@ -42,6 +42,7 @@ public final class ProtocolHandler {
   private final GatewayMetrics metrics;
   private final int maxChannels;
   private final long requestTimeoutMs;
+  private final ServerSubscriptions serverSide;
 
   public ProtocolHandler(EventBus eventBus, GatewayConfig config, Authenticator authenticator,
                          PublishStamp stamp, GatewayMetrics metrics, Publisher publisher,
@@ -56,6 +57,7 @@ public final class ProtocolHandler {
     this.metrics = metrics;
     this.maxChannels = config.limits().maxChannelsPerConnection();
     this.requestTimeoutMs = config.limits().requestTimeoutMs();
+    this.serverSide = new ServerSubscriptions(permissions, maxChannels, streams, metrics);
   }
 
   /** Handles one text message from the client. Runs on the connection's event loop. */
@@ -120,7 +122,7 @@ public final class ProtocolHandler {
       }
       c.grant(next);
       if (previous == null) {
-        subscribeClaimed(c, next);
+        serverSide.subscribeClaimed(c, next);
       }
       // a refreshed token may grant less: leave the channels it no longer allows (those the
       // gateway subscribed server-side stay: no token decided them)
@@ -140,103 +142,12 @@ public final class ProtocolHandler {
    */
   public void authenticated(Connection c, String token, Grant grant) {
     c.authenticated(token, grant);
-    subscribeClaimed(c, grant);
+    serverSide.subscribeClaimed(c, grant);
   }
 
-  /**
-   * The channels of a grant's {@code channels} claim, subscribed server-side; a claimed address
-   * that is not a channel, or one over the channel limit, is told the client as an {@code err}.
-   */
-  private void subscribeClaimed(Connection c, Grant grant) {
-    for (String channel : grant.channels()) {
-      subscribeServerSide(c, channel).onSuccess(outcome -> {
-        if (outcome.equals(NOT_A_CHANNEL)) {
-          error(c, ErrorCode.ACCESS_DENIED, "the token's channel '" + channel + "' is not a channel");
-        } else if (outcome.equals(TOO_MANY_CHANNELS)) {
-          error(c, ErrorCode.TOO_MANY_CHANNELS, "at most " + maxChannels
-              + " channels per connection: the token's channel '" + channel + "' was not registered");
-        }
-      });
-    }
-  }
-
-  /** Outcomes of a server-side subscription change for one connection. */
-  public static final String SUBSCRIBED = "subscribed";
-  public static final String UNSUBSCRIBED = "unsubscribed";
-  public static final String ALREADY = "already";
-  public static final String NOT_SUBSCRIBED = "not_subscribed";
-  public static final String NOT_A_CHANNEL = "not_a_channel";
-  public static final String TOO_MANY_CHANNELS = "too_many_channels";
-  public static final String FAILED = "failed";
-  public static final String CLOSED = "closed";
-
-  /**
-   * Subscribes the connection to a channel on the gateway's own initiative (the users API, a
-   * token's {@code channels} claim), through the same shard registration as a client's register:
-   * the address must be a channel of the configured namespaces (never a service), the token's
-   * {@code subscribe} claim does not apply, {@code limits.maxChannelsPerConnection} does, and the
-   * client is told with {@code {"type":"subscribed","channel":A}} once the registration is
-   * complete (with the position on a history channel, broadcasts held until then). Not counted
-   * against the client's pending requests. Call on the connection's loop; the future completes
-   * there with one of the outcomes above.
-   */
-  public Future<String> subscribeServerSide(Connection c, String address) {
-    if (c.isClosed()) {
-      return Future.succeededFuture(CLOSED);
-    }
-    if (!permissions.isChannel(address)) {
-      return Future.succeededFuture(NOT_A_CHANNEL);
-    }
-    if (c.channels().contains(address)) {
-      c.serverSide(address, true);
-      return Future.succeededFuture(ALREADY);
-    }
-    if (c.channels().size() >= maxChannels) {
-      return Future.succeededFuture(TOO_MANY_CHANNELS);
-    }
-    c.channels().add(address);
-    c.serverSide(address, true);
-    boolean history = streams.keepsHistory(address);
-    if (history) {
-      c.holdForRecovery(address);
-    }
-    Future<Void> ready = c.shard().subscribe(c, address);
-    return ready.transform(ar -> {
-      if (ar.succeeded()) {
-        if (c.isClosed()) {
-          return Future.succeededFuture(CLOSED);
-        }
-        streams.serverSubscribed(c, address);
-        return Future.succeededFuture(SUBSCRIBED);
-      }
-      if (!c.isClosed() && c.shard().isCurrent(address, ready)) {
-        if (history) {
-          c.recoveryAbandoned(address);
-        }
-        c.channels().remove(address);
-        c.serverSide(address, false);
-        c.shard().unsubscribe(c, address);
-      }
-      return Future.succeededFuture(FAILED);
-    });
-  }
-
-  /**
-   * Ends the connection's subscription to a channel, however it was made, and tells the client
-   * ({@code {"type":"unsubscribed","channel":A}}). Call on the connection's loop.
-   */
-  public String unsubscribeServerSide(Connection c, String address) {
-    if (c.isClosed()) {
-      return CLOSED;
-    }
-    if (!c.channels().remove(address)) {
-      return NOT_SUBSCRIBED;
-    }
-    c.serverSide(address, false);
-    c.shard().unsubscribe(c, address);
-    c.recoveryAbandoned(address);
-    c.reply(Outbound.direct(ProtocolCodec.unsubscribed(address)));
-    return UNSUBSCRIBED;
+  /** Subscriptions the gateway makes and ends itself (the users API, the channels claim). */
+  public ServerSubscriptions serverSide() {
+    return serverSide;
   }
 
   private void dispatch(Connection c, ClientMessage m) {

@@ -52,8 +52,9 @@ public final class NodeUsers {
    * by {@code op}: {@code publish} ({@code address}, {@code body}, {@code headers}) the number
    * {@code dropped}; {@code disconnect} ({@code reason}) nothing more; {@code subscribe} and
    * {@code unsubscribe} ({@code address}) the {@code outcomes} counted by outcome
-   * ({@link ProtocolHandler#SUBSCRIBED} and the others); {@code connections} the {@code list} of
-   * {@code {"client","transport","channels"}} and whether it was {@code truncated}.
+   * ({@link dev.gateway.connection.ServerSubscriptions#SUBSCRIBED} and the others);
+   * {@code connections} the {@code list} of {@code {"client","transport","channels"}} and
+   * whether it was {@code truncated}.
    */
   public Future<JsonObject> apply(JsonObject command) {
     String user = command.getString("user");
@@ -122,7 +123,7 @@ public final class NodeUsers {
       List<Connection> of = loop.connections().ofUser(user);
       List<Future<String>> outcomes = new ArrayList<>();
       for (Connection c : of) {
-        outcomes.add(loop.protocol().subscribeServerSide(c, address));
+        outcomes.add(loop.protocol().serverSide().subscribe(c, address));
       }
       return Future.all(outcomes).map(all -> outcomes(of.size(), outcomes.stream()
           .map(Future::result).toList()));
@@ -134,7 +135,7 @@ public final class NodeUsers {
       List<Connection> of = loop.connections().ofUser(user);
       List<String> outcomes = new ArrayList<>();
       for (Connection c : of) {
-        outcomes.add(loop.protocol().unsubscribeServerSide(c, address));
+        outcomes.add(loop.protocol().serverSide().unsubscribe(c, address));
       }
       return Future.succeededFuture(outcomes(of.size(), outcomes));
     };
