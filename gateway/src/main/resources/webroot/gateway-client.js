@@ -48,6 +48,9 @@
  *               event 'join' or 'leave' with member { client, user, info }, 'counts' with
  *               clients and users (a channel over the gateway's member threshold sends counts
  *               only), 'mode' with mode 'members', 'counts' or 'off' after each register
+ *   'subscribed'   { channel, offset, epoch }: the gateway subscribed this connection itself
+ *   'unsubscribed' { channel }                  (users API, the token's channels claim); its
+ *               messages go to receive() handlers of the channel (or a subscribe() of it)
  *
  * Messages given to subscribe() handlers: { address, body, headers, offset, epoch, replayed },
  * offset and epoch only on channels with history (offsets are decimal strings), replayed true
@@ -56,6 +59,9 @@
  *
  * Methods: connect(), close(), subscribe(address, handler[, { joinLeave: true }]) ->
  * { ready: Promise, unsubscribe() },
+ * receive(address, handler) -> { stop() }: messages the gateway sends to this connection on an
+ * address it did not register (a backend's POST /api/users/publish, a server-side subscription),
+ * handed over as subscribe() hands them, without registering anything,
  * publish(address, body, { headers, idempotent }) -> Promise of { offset, epoch },
  * send(address, body, { headers }), request(address, body, { headers, timeoutMs }) -> Promise of
  * { body, headers }, history(address, limit) -> Promise of { address, epoch, offset, messages },
@@ -119,6 +125,7 @@
     this._acks = dict();    // ack id -> { kind, address, resolve, reject, ... }
     this._queued = [];      // idempotent publishes until acked
     this._replies = dict(); // reply address -> { resolve, reject, timer }
+    this._receivers = dict(); // address -> handlers of messages not registered for
     this._seq = 0;
     this._attempt = 0;
     this._timers = {};
@@ -323,6 +330,19 @@
     return {
       ready: sub.ready,
       unsubscribe: function () { self._unsubscribe(address, handler); }
+    };
+  };
+
+  P.receive = function (address, handler) {
+    var self = this;
+    (this._receivers[address] = this._receivers[address] || []).push(handler);
+    return {
+      stop: function () {
+        var list = self._receivers[address] || [];
+        var i = list.indexOf(handler);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) delete self._receivers[address];
+      }
     };
   };
 
@@ -582,7 +602,16 @@
         reply.resolve({ body: m.body, headers: m.headers || {} });
       } else if (this._subs[m.address]) {
         this._channelMessage(this._subs[m.address], m);
+      } else if (this._receivers[m.address]) {
+        var message = { address: m.address, body: m.body, headers: m.headers || {},
+          offset: m.headers ? m.headers['gateway.offset'] : undefined,
+          epoch: m.headers ? m.headers['gateway.epoch'] : undefined, replayed: false };
+        this._receivers[m.address].slice().forEach(function (fn) { safely(fn, message); });
       }
+    } else if (m.type === 'subscribed') {
+      this._emit('subscribed', { channel: m.channel, offset: m.offset, epoch: m.epoch });
+    } else if (m.type === 'unsubscribed') {
+      this._emit('unsubscribed', { channel: m.channel });
     } else if (m.type === 'ack' || m.type === 'history' || m.type === 'presence'
         || m.type === 'presence_stats') {
       var pending = this._acks[m.ack];

@@ -24,6 +24,10 @@ import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.presence.Presence;
 import dev.gateway.transport.HttpServerVerticle;
 import dev.gateway.transport.ManagementServerVerticle;
+import dev.gateway.user.NodeUsers;
+import dev.gateway.user.UserBans;
+import dev.gateway.user.UserCommands;
+import dev.gateway.user.Users;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -37,7 +41,8 @@ import java.util.UUID;
 
 /**
  * Deploys one gateway node: the channel hub, the demo services (when enabled), one HTTP server
- * instance per event loop and, with {@code management.port} set, the management server. Ready
+ * instance per event loop, the node's users side (its consumer of user commands, bans) and,
+ * with {@code management.port} set, the management server. Ready
  * once all of them started; draining once stopping.
  */
 public final class MainVerticle extends VerticleBase {
@@ -59,6 +64,7 @@ public final class MainVerticle extends VerticleBase {
   private HistoryMetrics historyMetrics;
   private ManagementServerVerticle management;
   private Presence presence;
+  private Users users;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -132,8 +138,16 @@ public final class MainVerticle extends VerticleBase {
     hub = new ChannelHub(metrics, stamp, broker, historyMetrics, seal);
     RevocationStore revocations = new RevocationStore(seal, config.auth().maxRevocations(),
         config.auth().leewaySeconds(), metrics);
-    vertx.setPeriodic(60_000, t -> revocations.purge());
-    authenticator = new Authenticator(vertx, config.auth(), revocations);
+    UserBans bans = new UserBans(seal, config.users().maxBans(), metrics);
+    vertx.setPeriodic(60_000, t -> {
+      revocations.purge();
+      bans.purge();
+    });
+    authenticator = new Authenticator(vertx, config.auth(), revocations, bans);
+    NodeUsers nodeUsers = new NodeUsers();
+    // a command carries at most a publish body (limits.maxMessageBytes) and its envelope
+    users = new Users(nodeUsers, new UserCommands(vertx, seal, nodeUsers, bans, metrics,
+        config.users().nodeTimeoutMs(), config.limits().maxMessageBytes() + 16 * 1024), bans);
     slots = new ConnectionSlots(config.limits().maxConnections(),
         config.limits().maxConnectionsPerAddress(), config.limits().maxHandshakesPerAddress());
     metrics.gauge("gateway.connection.slots.in.use",
@@ -149,7 +163,8 @@ public final class MainVerticle extends VerticleBase {
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> vertx.deployVerticle(presence))
             .compose(id -> deployDemo())
             .compose(id -> sockJsNode.start())
-            .compose(v -> gridRevocations(cluster, seal, revocations)).map(lib))
+            .compose(v -> gridRevocations(cluster, seal, revocations))
+            .compose(v -> users.commands().start()).map(lib))
         .compose(this::deployServers)
         .compose(id -> deployManagement())
         .onSuccess(id -> health.markReady());
@@ -159,7 +174,9 @@ public final class MainVerticle extends VerticleBase {
   private Future<Void> gridRevocations(ClusterManager cluster, ClusterSeal seal,
                                        RevocationStore revocations) {
     if (cluster instanceof HazelcastClusterManager hazelcast) {
-      return revocations.useGrid(new GridRevocations(vertx, hazelcast.getHazelcastInstance(), seal));
+      return revocations.useGrid(new GridRevocations(vertx, hazelcast.getHazelcastInstance(), seal))
+          .compose(v -> users.bans().useGrid(new GridRevocations(vertx,
+              hazelcast.getHazelcastInstance(), seal, GridRevocations.BANS_MAP)));
     }
     return Future.succeededFuture();
   }
@@ -175,7 +192,7 @@ public final class MainVerticle extends VerticleBase {
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics, presence),
+            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics, presence, users),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 
@@ -185,7 +202,7 @@ public final class MainVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     management = new ManagementServerVerticle(config, metrics, health, publisher,
-        authenticator.revocations());
+        authenticator.revocations(), users);
     return vertx.deployVerticle(management);
   }
 

@@ -1,7 +1,5 @@
 package dev.gateway.api;
 
-import dev.gateway.auth.ClientAddress;
-import dev.gateway.auth.Loopback;
 import dev.gateway.auth.Permissions;
 import dev.gateway.channel.Publisher;
 import dev.gateway.channel.stream.Broker;
@@ -19,8 +17,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -41,22 +37,17 @@ public final class PublishApi {
 
   private final EventBus eventBus;
   private final Publisher publisher;
-  private final Predicate<HttpServerRequest> originAcceptable;
-  private final byte[] apiKey;
+  private final ApiAccess access;
   private final int maxAddressLength;
   private final GatewayMetrics metrics;
-  private final ClientAddress clientAddress;
 
   public PublishApi(EventBus eventBus, Publisher publisher, GatewayConfig config,
                     GatewayMetrics metrics, Predicate<HttpServerRequest> originAcceptable) {
     this.eventBus = eventBus;
     this.publisher = publisher;
-    this.originAcceptable = originAcceptable;
-    this.apiKey = config.api().key() == null ? null
-        : config.api().key().getBytes(StandardCharsets.UTF_8);
+    this.access = new ApiAccess(config, originAcceptable);
     this.maxAddressLength = config.limits().maxAddressLength();
     this.metrics = metrics;
-    this.clientAddress = new ClientAddress(config.security().trustedProxies());
   }
 
   public void handle(RoutingContext rc) {
@@ -234,46 +225,9 @@ public final class PublishApi {
   }
 
   private boolean authorised(RoutingContext rc, boolean withBody) {
-    // browsers: a page from a foreign origin must not drive the API (it runs with the user's
-    // network position, possibly loopback), and only JSON bodies are taken, which browsers
-    // cannot send cross-origin without a preflight the gateway does not answer
-    if (rc.request().getHeader(HttpHeaders.ORIGIN) != null && !originAcceptable.test(rc.request())) {
-      fail(rc, 403, "origin_rejected", "origin not allowed");
-      return false;
-    }
-    String type = rc.request().getHeader(HttpHeaders.CONTENT_TYPE);
-    if (withBody && (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json"))) {
-      fail(rc, 415, "unsupported_media_type", "Content-Type must be application/json");
-      return false;
-    }
-    if (apiKey != null) {
-      String auth = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
-      byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-          ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
-      if (!MessageDigest.isEqual(given, apiKey)) {
-        rc.response().putHeader("WWW-Authenticate", "Bearer");
-        fail(rc, 401, "unauthorized", "a valid 'Authorization: Bearer <key>' header is required");
-        return false;
-      }
-      return true;
-    }
-    // both the TCP peer and the client behind it: behind a local proxy every peer is loopback,
-    // and a trusted proxy elsewhere (say 10.0.0.0/8) must not vouch for a "127.0.0.1" it was sent
-    if (!Loopback.isLocalClient(rc.request().remoteAddress(), clientAddress.resolve(rc.request()))) {
-      fail(rc, 403, "access_denied", "without an API key only loopback clients may publish");
-      return false;
-    }
-    // DNS rebinding: a page whose host name resolves to 127.0.0.1 reaches this port from the
-    // user's browser, with its own name in Host and Origin, and passes the same-origin check.
-    // Without a key, browsers are refused altogether and Host must name this host
-    if (rc.request().getHeader(HttpHeaders.ORIGIN) != null) {
-      fail(rc, 403, "origin_rejected", "without an API key the API takes no browser requests"
-          + " (a request with an Origin header)");
-      return false;
-    }
-    if (!Loopback.isLoopbackHost(rc.request().getHeader(HttpHeaders.HOST))) {
-      fail(rc, 403, "host_rejected", "without an API key the Host header must name a loopback"
-          + " address (localhost, 127.0.0.1, [::1])");
+    ApiAccess.Refusal refusal = access.check(rc, withBody);
+    if (refusal != null) {
+      fail(rc, refusal.status(), refusal.code(), refusal.message());
       return false;
     }
     return true;

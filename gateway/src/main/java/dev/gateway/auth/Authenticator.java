@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * Verifies JWTs (HS256 and/or RS256 keys from configuration) into {@link Grant}s, refusing the
- * token ids of its {@link RevocationStore}. A token must expire ({@code exp}, unless
+ * token ids of its {@link RevocationStore} and the tokens of banned users
+ * ({@link dev.gateway.user.UserBans}), at the handshake and on every refresh alike. A token must expire ({@code exp}, unless
  * {@code auth.requireExpiry=false}) within {@code auth.maxTokenLifetimeSeconds} of being issued.
  * Claims: {@code sub}, {@code jti}, {@code exp}, {@code iat}, and
  * {@code subscribe} / {@code publish} / {@code send}: arrays of address patterns. A token grants
@@ -32,10 +33,18 @@ public final class Authenticator {
   private final GatewayConfig.Auth config;
   private final JWTAuth jwt;
   private final RevocationStore revocations;
+  private final dev.gateway.user.UserBans bans;
 
   public Authenticator(Vertx vertx, GatewayConfig.Auth config, RevocationStore revocations) {
+    this(vertx, config, revocations, null);
+  }
+
+  /** As above, refusing also the tokens of users {@code bans} holds (null: no bans). */
+  public Authenticator(Vertx vertx, GatewayConfig.Auth config, RevocationStore revocations,
+                       dev.gateway.user.UserBans bans) {
     this.config = config;
     this.revocations = revocations;
+    this.bans = bans;
     if (!config.enabled()) {
       this.jwt = null;
       return;
@@ -108,6 +117,9 @@ public final class Authenticator {
     Permissions permissions = new Permissions(patterns(claims, "subscribe"),
         patterns(claims, "publish"), patterns(claims, "send"));
     String sub = claims.getValue("sub") instanceof String s ? s : null;
+    if (sub != null && bans != null && bans.isBanned(sub)) {
+      return Future.failedFuture("user banned");
+    }
     Object infoClaim = claims.getValue("info");
     String info = infoClaim == null ? null : Json.encode(infoClaim);
     if (info != null && info.getBytes(StandardCharsets.UTF_8).length > Grant.MAX_INFO_BYTES) {

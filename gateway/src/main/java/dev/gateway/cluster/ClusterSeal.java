@@ -35,7 +35,8 @@ import javax.crypto.spec.SecretKeySpec;
  *   {@link #WINDOW_MS} before or after the receiver's clock says now;</li>
  *   <li>anything else (no envelope, another key, a changed byte, another address, a time outside
  *   the window) is refused and counted under a reason ({@code unsigned}, {@code bad_mac},
- *   {@code stale}); the caller gets null and must drop the message;</li>
+ *   {@code stale}); the caller gets null and must drop the message (receivers that bound a
+ *   message's size count one over it as {@code too_big});</li>
  *   <li>a reply sealed with {@link #sealReply} opens only for the request it answers.</li>
  * </ul>
  * Not guaranteed: secrecy; uniqueness (within the window a captured message can be delivered
@@ -55,7 +56,7 @@ public final class ClusterSeal {
   public static final long WINDOW_MS = 15_000;
   /** Reasons a message or value is refused (the tag of the rejection counter). */
   public static final java.util.List<String> REASONS = java.util.List.of("unsigned", "bad_mac",
-      "stale", "bad_value", "bad_broadcast");
+      "stale", "bad_value", "bad_broadcast", "too_big");
   /** The header that carries a channel broadcast's tag ({@link #broadcastTag}). */
   public static final String BROADCAST_TAG = "gateway.seal";
 

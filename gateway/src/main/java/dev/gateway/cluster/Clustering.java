@@ -114,6 +114,7 @@ public final class Clustering {
     // revocations: one backup, and no eviction (the default): an entry leaves when its TTL ends,
     // never to make room (a new revocation is refused at the bound instead)
     config.addMapConfig(new MapConfig(GridRevocations.MAP).setBackupCount(1));
+    config.addMapConfig(new MapConfig(GridRevocations.BANS_MAP).setBackupCount(1)); // user bans, alike
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(true).setPortCount(20);

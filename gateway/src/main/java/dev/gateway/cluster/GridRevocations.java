@@ -33,14 +33,28 @@ public final class GridRevocations {
   /** The Hazelcast map of revocations. */
   public static final String MAP = "gateway.revocations";
 
+  /** The Hazelcast map of user bans ({@code POST /api/users/disconnect} with a ban). */
+  public static final String BANS_MAP = "gateway.user.bans";
+
   private final Vertx vertx;
   private final IMap<String, String> map;
+  private final String mapName;
   private final ClusterSeal seal;
   private int max;
 
   public GridRevocations(Vertx vertx, HazelcastInstance hazelcast, ClusterSeal seal) {
+    this(vertx, hazelcast, seal, MAP);
+  }
+
+  /**
+   * The same kind of map under another name: keyed hashes of ids (user ids for
+   * {@link #BANS_MAP}) refused until a time, with the same guarantees.
+   */
+  public GridRevocations(Vertx vertx, HazelcastInstance hazelcast, ClusterSeal seal,
+                         String mapName) {
     this.vertx = vertx;
-    this.map = hazelcast.getMap(MAP);
+    this.map = hazelcast.getMap(mapName);
+    this.mapName = mapName;
     this.seal = seal;
   }
 
@@ -72,7 +86,7 @@ public final class GridRevocations {
       }
       long ttl = until - System.currentTimeMillis();
       if (ttl > 0) {
-        map.put(key, seal.signValue(MAP, key, Long.toString(until)), ttl, TimeUnit.MILLISECONDS);
+        map.put(key, seal.signValue(mapName, key, Long.toString(until)), ttl, TimeUnit.MILLISECONDS);
       }
       return true;
     }, false);
@@ -87,7 +101,7 @@ public final class GridRevocations {
 
   /** The time a value says, or null (counted) when it does not verify. */
   private Long untilOf(String key, String value) {
-    String until = seal.verifyValue(MAP, key, value);
+    String until = seal.verifyValue(mapName, key, value);
     if (until == null) {
       return null;
     }

@@ -10,7 +10,8 @@ import java.util.Set;
  */
 public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Security security, Auth auth,
                             Permissions permissions, Limits limits, Api api, Demo demo,
-                            Management management, History history, Presence presence) {
+                            Management management, History history, Presence presence,
+                            Users users) {
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
                        int sendBufferBytes, boolean compression, long drainWindowMs,
@@ -71,6 +72,10 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
   }
 
   public record Api(String key) {
+  }
+
+  /** The users API: bans held and their longest length, and how long a node's answer may take. */
+  public record Users(int maxBans, int maxBanSeconds, long nodeTimeoutMs) {
   }
 
   public record Demo(boolean enabled, long clockIntervalMs) {
@@ -214,6 +219,9 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     validateManagement();
     validateSecureDefaults();
     require(auth.maxRevocations() > 0, "auth.maxRevocations must be > 0");
+    require(users.maxBans() > 0, "users.maxBans must be > 0");
+    require(users.maxBanSeconds() > 0, "users.maxBanSeconds must be > 0");
+    require(users.nodeTimeoutMs() > 0, "users.nodeTimeoutMs must be > 0");
   }
 
   private void validateManagement() {

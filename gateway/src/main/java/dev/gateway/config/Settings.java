@@ -219,7 +219,18 @@ public final class Settings {
           "Time a client `send` with replyAddress waits for a backend reply."),
       // HTTP publish API
       new Setting("api.key", "GATEWAY_API_KEY", STRING, null,
-          "Bearer key required by POST /api/publish. Unset: only loopback clients may publish."),
+          "Bearer key required by the HTTP API (`/api/publish`, `/api/revoke`, `/api/history`,"
+              + " `/api/users/*`). Unset: only loopback clients may call it."),
+      // users across connections (the users API)
+      new Setting("users.maxBans", "GATEWAY_MAX_USER_BANS", INT, 100_000,
+          "User bans (`POST /api/users/disconnect` with `banSeconds`) held at once (cluster-wide"
+              + " on a cluster); at the bound a new one is refused (507 `ban_limit`), never an old"
+              + " one dropped."),
+      new Setting("users.maxBanSeconds", "GATEWAY_MAX_USER_BAN_SECONDS", INT, 604_800,
+          "Longest ban a disconnect may ask for (`banSeconds`, 1 to this; 7 days by default)."),
+      new Setting("users.nodeTimeoutMs", "GATEWAY_USERS_NODE_TIMEOUT_MS", LONG, 2_000L,
+          "How long a users API call waits for each node's answer; a node that has not answered"
+              + " by then is named in the answer's `unanswered`."),
       // history and recovery
       new Setting("history.channels", "GATEWAY_HISTORY_CHANNELS", LIST,
           List.of("chat.* size=100 maxBytes=1048576 ttlSeconds=300"),

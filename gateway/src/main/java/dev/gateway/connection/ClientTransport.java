@@ -28,7 +28,16 @@ public interface ClientTransport {
    * {@code c[code,"reason"]} frame) after whatever is already queued. Nothing is written after
    * it. The transport stays up until the client has read that (or {@link #terminate()}).
    */
-  void close(CloseReason reason);
+  default void close(CloseReason reason) {
+    close(reason, reason.text());
+  }
+
+  /**
+   * As {@link #close(CloseReason)}, with {@code text} as the close frame's reason instead of the
+   * reason's own (at most {@link CloseReason#MAX_TEXT_BYTES} bytes of UTF-8: see
+   * {@link CloseReason#fit}).
+   */
+  void close(CloseReason reason, String text);
 
   /** Cuts the transport at once (a closing client that stopped reading): frees what it holds. */
   void terminate();

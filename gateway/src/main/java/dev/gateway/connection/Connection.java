@@ -61,6 +61,8 @@ public final class Connection implements Subscriber {
   private final RateLimiter rateLimiter;
   private final ConnectionSlots.Lease lease;
   private final Set<String> channels = new HashSet<>();
+  /** Channels subscribed server-side (API, token claim): a token refresh does not drop them. */
+  private Set<String> serverChannels;
   private State state = State.OPEN;
   private int drops;
   private int queuedBytes;
@@ -275,7 +277,11 @@ public final class Connection implements Subscriber {
    * {@link CloseReason#TOKEN_EXPIRED} when the token expires.
    */
   public void grant(Grant newGrant) {
+    boolean hadUser = user() != null;
     this.grant = newGrant;
+    if (!hadUser && user() != null && state == State.OPEN) {
+      loop.userKnown(this); // a user never changes on a connection (a refresh of another closes it)
+    }
     cancel(expiryTimer);
     expiryTimer = -1;
     if (newGrant != null) {
@@ -363,6 +369,23 @@ public final class Connection implements Subscriber {
   /** The channels this connection is registered to (owned by the protocol handler). */
   public Set<String> channels() {
     return channels;
+  }
+
+  /** Marks a channel of {@link #channels()} as subscribed server-side, or unmarks it. */
+  void serverSide(String channel, boolean server) {
+    if (server) {
+      if (serverChannels == null) {
+        serverChannels = new HashSet<>(4);
+      }
+      serverChannels.add(channel);
+    } else if (serverChannels != null) {
+      serverChannels.remove(channel);
+    }
+  }
+
+  /** Whether the channel was subscribed server-side (a token's grant does not decide it). */
+  boolean isServerSide(String channel) {
+    return serverChannels != null && serverChannels.contains(channel);
   }
 
   /** True once the gateway or the client closed it: nothing more is written or handled. */
@@ -622,6 +645,14 @@ public final class Connection implements Subscriber {
    * client reads nothing more for the close timeout.
    */
   public void close(CloseReason reason) {
+    close(reason, reason.text());
+  }
+
+  /**
+   * As {@link #close(CloseReason)}, with {@code text} as the reason the client is told (cut to
+   * fit a close frame: {@link CloseReason#fit}).
+   */
+  public void close(CloseReason reason, String text) {
     if (state != State.OPEN) {
       return;
     }
@@ -629,7 +660,7 @@ public final class Connection implements Subscriber {
     lastProgress = System.nanoTime();
     leaveEverything();
     loop.closed(this, reason);
-    transport.close(reason);
+    transport.close(reason, CloseReason.fit(text));
   }
 
   /**
@@ -666,6 +697,7 @@ public final class Connection implements Subscriber {
       }
     }
     channels.clear();
+    serverChannels = null;
   }
 
   private void cancel(long timer) {

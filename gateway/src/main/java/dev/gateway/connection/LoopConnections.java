@@ -4,8 +4,10 @@ import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.CloseReason;
 import io.vertx.core.Context;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,6 +18,12 @@ import java.util.Set;
  *
  * <p>The bytes queued on the loop's connections are summed by {@link #tick} (every second or
  * faster) and published for the node's gauge, so the hot path of a write touches nothing shared.
+ *
+ * <p>Its open connections are also indexed by user (the token's {@code sub}): a connection joins
+ * the index when it gets a user and leaves it when it stops being open, whichever way it ends
+ * (closed by the gateway, by the client, or its transport failing), in the same step that takes
+ * it out of the open connections. The index holds only open connections, so it is bounded by
+ * them.
  */
 public final class LoopConnections {
 
@@ -24,6 +32,8 @@ public final class LoopConnections {
   private final Set<Connection> connections = new LinkedHashSet<>();
   /** Closed by the gateway, waiting for the client to read its close (or the close timeout). */
   private final Set<Connection> closing = new LinkedHashSet<>();
+  /** Open connections by user; each list holds at least one connection. */
+  private final Map<String, List<Connection>> byUser = new HashMap<>();
   private volatile long queuedBytes;
   private volatile int count;
 
@@ -53,8 +63,30 @@ public final class LoopConnections {
     if (connections.remove(c)) {
       count = connections.size();
       closing.add(c);
+      forget(c);
       metrics.connectionClosed(c.transportName(), reason);
     }
+  }
+
+  /** An open connection got its user (once: a connection's user never changes). */
+  void userKnown(Connection c) {
+    if (connections.contains(c)) {
+      byUser.computeIfAbsent(c.user(), u -> new ArrayList<>(2)).add(c);
+    }
+  }
+
+  private void forget(Connection c) {
+    String user = c.user();
+    List<Connection> of = user == null ? null : byUser.get(user);
+    if (of != null && of.remove(c) && of.isEmpty()) {
+      byUser.remove(user);
+    }
+  }
+
+  /** The open connections of a user on this loop (a copy; empty when none). Call on the loop. */
+  public List<Connection> ofUser(String user) {
+    List<Connection> of = byUser.get(user);
+    return of == null ? List.of() : new ArrayList<>(of);
   }
 
   /** The connection's transport is gone. */

@@ -44,6 +44,7 @@ public final class ProtocolHandler {
   private final Presence presence;
   private final int maxChannels;
   private final long requestTimeoutMs;
+  private final ServerSubscriptions serverSide;
 
   public ProtocolHandler(EventBus eventBus, GatewayConfig config, Authenticator authenticator,
                          PublishStamp stamp, GatewayMetrics metrics, Publisher publisher,
@@ -59,6 +60,7 @@ public final class ProtocolHandler {
     this.presence = presence;
     this.maxChannels = config.limits().maxChannelsPerConnection();
     this.requestTimeoutMs = config.limits().requestTimeoutMs();
+    this.serverSide = new ServerSubscriptions(permissions, maxChannels, streams, metrics, presence);
   }
 
   /** Handles one text message from the client. Runs on the connection's event loop. */
@@ -122,9 +124,13 @@ public final class ProtocolHandler {
         return;
       }
       c.grant(next);
-      // a refreshed token may grant less: leave the channels it no longer allows
+      if (previous == null) {
+        serverSide.subscribeClaimed(c, next);
+      }
+      // a refreshed token may grant less: leave the channels it no longer allows (those the
+      // gateway subscribed server-side stay: no token decided them)
       for (String channel : new java.util.ArrayList<>(c.channels())) {
-        if (!mayRegister(next, channel)) {
+        if (!c.isServerSide(channel) && !mayRegister(next, channel)) {
           c.channels().remove(channel);
           c.shard().unsubscribe(c, channel);
           presence.leave(c, channel);
@@ -132,6 +138,20 @@ public final class ProtocolHandler {
       }
       dispatch(c, m);
     });
+  }
+
+  /**
+   * A token verified at the handshake: the connection's grant, then the channels of its
+   * {@code channels} claim, subscribed server-side.
+   */
+  public void authenticated(Connection c, String token, Grant grant) {
+    c.authenticated(token, grant);
+    serverSide.subscribeClaimed(c, grant);
+  }
+
+  /** Subscriptions the gateway makes and ends itself (the users API, the channels claim). */
+  public ServerSubscriptions serverSide() {
+    return serverSide;
   }
 
   private void dispatch(Connection c, ClientMessage m) {
@@ -261,6 +281,7 @@ public final class ProtocolHandler {
 
   private void unregister(Connection c, ClientMessage.Unregister u) {
     if (c.channels().remove(u.address())) {
+      c.serverSide(u.address(), false);
       c.shard().unsubscribe(c, u.address());
       c.recoveryAbandoned(u.address());
       presence.leave(c, u.address());

@@ -161,6 +161,28 @@ final class StreamRegistration {
     });
   }
 
+  /**
+   * A server-side subscription is complete: the client is told ({@code subscribed}); on a history
+   * channel with the position it is at, after which its live broadcasts (held since
+   * {@link Connection#holdForRecovery}) go out, as after a register ack.
+   */
+  void serverSubscribed(Connection c, String address) {
+    if (!publisher.keepsHistory(address)) {
+      c.reply(Outbound.direct(ProtocolCodec.subscribed(address, null, null)));
+      return;
+    }
+    onLoop(c, hub.delivered(address), position -> {
+      StreamPosition p = position == null ? new StreamPosition(0, "") : position;
+      c.reply(Outbound.direct(ProtocolCodec.subscribed(address, p.offset(), p.epoch())));
+      c.acknowledged(address, p.offset(), p.epoch());
+    });
+  }
+
+  /** Whether the channel keeps history (its broadcasts carry positions). */
+  boolean keepsHistory(String address) {
+    return publisher.keepsHistory(address);
+  }
+
   /** {@code {"type":"history"}}: the newest publications of a history channel. */
   void history(Connection c, ClientMessage.History h) {
     String address = h.address();

@@ -48,6 +48,12 @@ public final class GatewayMetrics {
   private final Counter presenceRefused;
   private final Map<String, Counter> presenceDropped = new ConcurrentHashMap<>();
   private final Map<String, Counter> presenceQueries = new ConcurrentHashMap<>();
+  private final Counter userBansRefused;
+  private final Map<String, Counter> apiUsers = new ConcurrentHashMap<>();
+
+  /** The endpoints of the users API ({@code /api/users/...}), the tag of its request counter. */
+  public static final List<String> USER_ENDPOINTS = List.of("publish", "disconnect", "subscribe",
+      "unsubscribe", "connections");
 
   /**
    * Transports whose connection gauges, drop and paused-read counters exist from the start (at
@@ -111,6 +117,12 @@ public final class GatewayMetrics {
     for (String type : List.of("presence", "presence_stats")) {
       counter(presenceQueries, "gateway.presence.queries", PRESENCE_QUERIES_HELP, "type", type);
     }
+    this.userBansRefused = Counter.builder("gateway.user.bans.refused")
+        .description("User bans refused because users.maxBans were held")
+        .register(registry);
+    for (String endpoint : USER_ENDPOINTS) {
+      apiUsers(endpoint, "ok", 0);
+    }
   }
 
   private static final String PRESENCE_QUERIES_HELP = "presence and presence_stats requests"
@@ -149,6 +161,23 @@ public final class GatewayMetrics {
   public void presenceQuery(String type) {
     counter(presenceQueries, "gateway.presence.queries", PRESENCE_QUERIES_HELP, "type", type)
         .increment();
+  }
+
+  /** A user ban refused at the bound. */
+  public void userBanRefused() {
+    userBansRefused.increment();
+  }
+
+  /** A users API request answered: {@code ok}, or the error code of the answer. */
+  public void apiUsers(String endpoint, String outcome) {
+    apiUsers(endpoint, outcome, 1);
+  }
+
+  private void apiUsers(String endpoint, String outcome, int n) {
+    apiUsers.computeIfAbsent(endpoint + '|' + outcome, k -> Counter.builder("gateway.api.users")
+        .description("Users API requests, by endpoint and outcome")
+        .tag("endpoint", endpoint).tag("outcome", outcome)
+        .register(registry)).increment(n);
   }
 
   private static final String CLUSTER_REJECTED_HELP = "Messages from other nodes and grid values"

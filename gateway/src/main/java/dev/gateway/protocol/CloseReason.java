@@ -35,7 +35,12 @@ public enum CloseReason {
   /** The client's token expired: reconnect with a fresh token. */
   TOKEN_EXPIRED(4004, "token_expired", "token expired", true),
   /** The client's token was revoked: do not reconnect with it. */
-  TOKEN_REVOKED(4501, "token_revoked", "token revoked", false);
+  TOKEN_REVOKED(4501, "token_revoked", "token revoked", false),
+  /** A backend disconnected the user ({@code POST /api/users/disconnect}): do not reconnect. */
+  DISCONNECTED(4503, "disconnected", "disconnected", false);
+
+  /** The most bytes of UTF-8 a close frame's reason may take (125 bytes less the code's 2). */
+  public static final int MAX_TEXT_BYTES = 123;
 
   private final int code;
   private final String tag;
@@ -67,5 +72,30 @@ public enum CloseReason {
   /** Whether a client should reconnect after this close. */
   public boolean reconnect() {
     return reconnect;
+  }
+
+  /**
+   * {@code text} cut to at most {@link #MAX_TEXT_BYTES} bytes of UTF-8, at a character boundary
+   * (a surrogate pair is kept whole or left out whole); unpaired surrogates, which have no UTF-8
+   * form, become U+FFFD first.
+   */
+  public static String fit(String text) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_TEXT_BYTES));
+    int bytes = 0;
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      int n = Character.charCount(cp);
+      if (Character.isSurrogate((char) cp)) {
+        cp = 0xFFFD; // a lone surrogate
+      }
+      int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      if (bytes + size > MAX_TEXT_BYTES) {
+        break;
+      }
+      out.appendCodePoint(cp);
+      bytes += size;
+      i += n;
+    }
+    return out.toString();
   }
 }

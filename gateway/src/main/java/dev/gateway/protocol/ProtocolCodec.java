@@ -455,6 +455,25 @@ public final class ProtocolCodec {
     return utf8(ack);
   }
 
+  /**
+   * {@code {"type":"subscribed","channel":A}}: the gateway subscribed the connection to a channel
+   * itself (server API, token claim); on a history channel with the position the connection is
+   * at ({@code "offset":"N","epoch":E}), as a register ack carries it. No {@code address} field:
+   * the official client hands every message with an address to that address's handlers.
+   */
+  public static byte[] subscribed(String channel, Long offset, String epoch) {
+    JsonObject m = new JsonObject().put("type", "subscribed").put("channel", channel);
+    if (offset != null) {
+      m.put("offset", Long.toString(offset)).put("epoch", epoch);
+    }
+    return utf8(m);
+  }
+
+  /** {@code {"type":"unsubscribed","channel":A}}: the gateway ended a subscription itself. */
+  public static byte[] unsubscribed(String channel) {
+    return utf8(new JsonObject().put("type", "unsubscribed").put("channel", channel));
+  }
+
   /** The ack of a publish: with the position on a history channel. */
   public static byte[] publishAck(String id, Long offset, String epoch) {
     JsonObject ack = new JsonObject().put("type", "ack").put("ack", id);

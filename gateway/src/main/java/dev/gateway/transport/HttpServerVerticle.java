@@ -23,6 +23,7 @@ import dev.gateway.transport.sockjs.SockJsNode;
 import dev.gateway.transport.sockjs.SockJsServer;
 import dev.gateway.transport.ws.Compression;
 import dev.gateway.transport.ws.WebSocketTransport;
+import dev.gateway.user.Users;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -64,6 +65,7 @@ public final class HttpServerVerticle extends VerticleBase {
   private final Publisher publisher;
   private final HistoryMetrics historyMetrics;
   private final Presence presence;
+  private final Users users;
   private LoopConnections loop;
   private HttpServer server;
 
@@ -71,7 +73,9 @@ public final class HttpServerVerticle extends VerticleBase {
                             Health health, Buffer sockJsLibrary, ConnectionSlots slots,
                             Authenticator authenticator, PublishStamp stamp, Drain drain,
                             SockJsNode sockJsNode, Publisher publisher,
-                            HistoryMetrics historyMetrics, Presence presence) {
+                            HistoryMetrics historyMetrics, Presence presence,
+                            Users users) {
+    this.users = users;
     this.publisher = publisher;
     this.presence = presence;
     this.historyMetrics = historyMetrics;
@@ -94,6 +98,7 @@ public final class HttpServerVerticle extends VerticleBase {
     drain.register(loop);
     ProtocolHandler protocol = new ProtocolHandler(vertx.eventBus(), config, authenticator, stamp,
         metrics, publisher, hub, historyMetrics, presence);
+    users.local().register(loop, protocol);
     Flusher flusher = new Flusher();
     HandshakeGate gate = new HandshakeGate(config, slots, health, metrics);
     HttpGuard guard = new HttpGuard(vertx, slots, gate, metrics, config.server().headerTimeoutMs());
@@ -166,7 +171,7 @@ public final class HttpServerVerticle extends VerticleBase {
       ManagementRoutes.refuse(router);
     } else {
       ManagementRoutes.mount(router, vertx, config, metrics, health, publisher, gate::originAcceptable,
-          authenticator.revocations());
+          authenticator.revocations(), users);
     }
     router.get(SockJsServer.LIBRARY_PATH).handler(rc -> rc.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/javascript; charset=utf-8")

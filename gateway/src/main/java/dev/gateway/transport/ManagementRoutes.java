@@ -1,6 +1,8 @@
 package dev.gateway.transport;
 
 import dev.gateway.api.PublishApi;
+import dev.gateway.api.UsersApi;
+import dev.gateway.user.Users;
 import dev.gateway.auth.RevocationStore;
 import dev.gateway.channel.Publisher;
 import dev.gateway.config.GatewayConfig;
@@ -41,7 +43,7 @@ final class ManagementRoutes {
   /** Mounts health, metrics and the HTTP API on the router. */
   static void mount(Router router, Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                     Health health, Publisher publisher, Predicate<HttpServerRequest> originAcceptable,
-                    RevocationStore revocations) {
+                    RevocationStore revocations, Users users) {
     router.get("/health/live").handler(rc -> json(rc, 200, "{\"status\":\"UP\"}"));
     router.get("/health/ready").handler(rc -> {
       if (health.ready()) {
@@ -63,7 +65,26 @@ final class ManagementRoutes {
         .handler(BodyHandler.create(false).setBodyLimit(4096))
         .handler(rc -> api.revoke(rc, revocations))
         .failureHandler(api::failure);
+    UsersApi usersApi = new UsersApi(users, config, metrics, originAcceptable);
+    router.post("/api/users/publish")
+        .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxMessageBytes()))
+        .handler(usersApi::publish)
+        .failureHandler(rc -> usersApi.failure(rc, "publish"));
+    for (String endpoint : new String[] {"disconnect", "subscribe", "unsubscribe"}) {
+      router.post("/api/users/" + endpoint)
+          .handler(BodyHandler.create(false).setBodyLimit(USERS_BODY_LIMIT))
+          .handler(switch (endpoint) {
+            case "disconnect" -> usersApi::disconnect;
+            case "subscribe" -> usersApi::subscribe;
+            default -> usersApi::unsubscribe;
+          })
+          .failureHandler(rc -> usersApi.failure(rc, endpoint));
+    }
+    router.get("/api/users/connections").handler(usersApi::connections);
   }
+
+  /** Body limit of the users API calls other than publish (a user, an address, a reason). */
+  static final int USERS_BODY_LIMIT = 8 * 1024;
 
   /**
    * For the main router when the management server runs: the first route, answering 404 for

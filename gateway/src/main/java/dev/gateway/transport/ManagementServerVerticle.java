@@ -34,10 +34,13 @@ public final class ManagementServerVerticle extends VerticleBase {
   private final Health health;
   private final Publisher publisher;
   private final RevocationStore revocations;
+  private final dev.gateway.user.Users users;
   private HttpServer server;
 
   public ManagementServerVerticle(GatewayConfig config, GatewayMetrics metrics, Health health,
-                                  Publisher publisher, RevocationStore revocations) {
+                                  Publisher publisher, RevocationStore revocations,
+                                  dev.gateway.user.Users users) {
+    this.users = users;
     this.config = config;
     this.metrics = metrics;
     this.health = health;
@@ -53,7 +56,7 @@ public final class ManagementServerVerticle extends VerticleBase {
     HttpGuard guard = new HttpGuard(vertx, slots, gate, metrics, config.server().headerTimeoutMs());
     Router router = Router.router(vertx);
     ManagementRoutes.mount(router, vertx, config, metrics, health, publisher, gate::originAcceptable,
-        revocations);
+        revocations, users);
     GatewayConfig.Server s = config.server();
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.management().effectiveHost(s))

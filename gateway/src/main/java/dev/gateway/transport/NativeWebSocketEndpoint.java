@@ -206,7 +206,7 @@ final class NativeWebSocketEndpoint {
     try {
       HandshakeSteps.reached(HandshakeSteps.OPENED);
       if (grant != null) {
-        c.authenticated(token, grant);
+        protocol.authenticated(c, token, grant); // and the token's channels, server-side
       }
     } catch (RuntimeException e) {
       c.close(dev.gateway.protocol.CloseReason.INTERNAL_ERROR); // the connection releases the lease

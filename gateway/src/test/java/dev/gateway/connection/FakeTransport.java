@@ -30,6 +30,7 @@ final class FakeTransport implements ClientTransport {
   private final List<Outbound> written = new ArrayList<>();
   private final Deque<Promise<Void>> pending = new ArrayDeque<>();
   private final List<CloseReason> closes = new ArrayList<>();
+  private final List<String> closeTexts = new ArrayList<>();
   private final List<String> violations = new CopyOnWriteArrayList<>();
   private Connection connection;
   private boolean ended;
@@ -76,9 +77,10 @@ final class FakeTransport implements ClientTransport {
   }
 
   @Override
-  public void close(CloseReason reason) {
+  public void close(CloseReason reason, String text) {
     check("close");
     closes.add(reason);
+    closeTexts.add(text);
   }
 
   @Override
@@ -163,6 +165,11 @@ final class FakeTransport implements ClientTransport {
 
   int pendingWrites() {
     return pending.size();
+  }
+
+  /** The reason texts of the closes, in order. */
+  List<String> closeTexts() {
+    return closeTexts;
   }
 
   List<CloseReason> closes() {

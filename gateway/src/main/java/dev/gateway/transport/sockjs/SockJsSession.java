@@ -279,12 +279,12 @@ final class SockJsSession implements ClientTransport {
   }
 
   @Override
-  public void close(CloseReason reason) {
+  public void close(CloseReason reason, String text) {
     if (state == State.CLOSED) {
       return;
     }
     state = State.CLOSED;
-    closeFrame = SockJsFrames.close(reason.code(), reason.text());
+    closeFrame = SockJsFrames.close(reason.code(), text);
     failQueue();
     cancelTimeout();
     Receiver r = receiver;

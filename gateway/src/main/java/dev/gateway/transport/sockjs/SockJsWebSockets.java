@@ -174,9 +174,9 @@ final class SockJsWebSockets {
     }
 
     @Override
-    public void close(CloseReason reason) {
-      writeText(SockJsFrames.close(reason.code(), reason.text()));
-      super.close(reason);
+    public void close(CloseReason reason, String text) {
+      writeText(SockJsFrames.close(reason.code(), text));
+      super.close(reason, text);
     }
   }
 }

@@ -122,8 +122,8 @@ public class WebSocketTransport implements ClientTransport {
   }
 
   @Override
-  public void close(CloseReason reason) {
-    socket.close((short) reason.code(), reason.text());
+  public void close(CloseReason reason, String text) {
+    socket.close((short) reason.code(), text);
     if (channel != null) {
       // a close frame written while Vert.x is in the middle of a read is held back, and a
       // protocol error then closes the channel at once: flush it so the client sees the code
