@@ -53,7 +53,9 @@ class PrometheusIT {
       "Connections closed / s by reason", "Messages in and out / s", "Bytes out / s", "Outbound queue bytes",
       "Channels and event-bus registrations", "Delivery latency p50 / p99 by origin", "Cluster members",
       "Cross-node broadcasts received / s", "Handshake rejections / s by reason", "Auth failures / s by reason",
-      "API publishes / s by outcome", "Client errors / s by code", "JVM heap", "JVM threads", "Process CPU");
+      "API publishes / s by outcome", "Client errors / s by code", "JVM heap", "JVM threads", "Process CPU",
+      "Presence members held", "Presence events / s", "Presence queries / s by type",
+      "Presence refused and cluster resyncs / s", "Presence backlog");
 
   @TempDir
   static Path dir;

@@ -47,6 +47,10 @@ public final class Bench {
       return;
     }
     opts.gatewayJar = privateCopy(opts.gatewayJar);
+    if (opts.presence()) {
+      System.exit(PresenceBench.run(opts));
+      return;
+    }
     if (opts.history()) {
       System.exit(HistoryBench.run(opts));
       return;

@@ -28,6 +28,8 @@ final class BenchOptions {
    */
   static final List<String> HISTORY_PHASES = List.of("history-cpu", "history-saturation",
       "cluster", "recovery");
+  /** The presence benchmark's phase ({@link PresenceBench}): by name only, on its own. */
+  static final List<String> PRESENCE_PHASES = List.of("presence");
 
   List<Target> targets = new ArrayList<>(List.of(Target.values()));
   List<String> phases = new ArrayList<>(ALL_PHASES);
@@ -90,10 +92,14 @@ final class BenchOptions {
       } else if (a.startsWith("--phases=")) {
         o.phases = Arrays.asList(v.split(","));
         for (String p : o.phases) {
-          if (!ALL_PHASES.contains(p) && !HISTORY_PHASES.contains(p)) {
+          if (!ALL_PHASES.contains(p) && !HISTORY_PHASES.contains(p)
+              && !PRESENCE_PHASES.contains(p)) {
             throw new IllegalArgumentException("unknown phase '" + p + "' " + ALL_PHASES + " "
-                + HISTORY_PHASES);
+                + HISTORY_PHASES + " " + PRESENCE_PHASES);
           }
+        }
+        if (o.phases.stream().anyMatch(PRESENCE_PHASES::contains) && !o.presence()) {
+          throw new IllegalArgumentException("the presence phase runs on its own");
         }
         if (o.history() && !HISTORY_PHASES.containsAll(o.phases)) {
           throw new IllegalArgumentException("the history phases " + HISTORY_PHASES
@@ -141,7 +147,8 @@ final class BenchOptions {
       o.gatewayJar = o.root.resolve("gateway/target/gateway.jar");
     }
     if (o.out == null) {
-      o.out = o.root.resolve("load-tests/results/" + (o.history() ? "history-" : "fanout-")
+      o.out = o.root.resolve("load-tests/results/" + (o.history() ? "history-"
+          : o.presence() ? "presence-" : "fanout-")
           + LocalDate.now()
           + (o.quick ? "-quick" : "") + ".md");
     }
@@ -174,6 +181,11 @@ final class BenchOptions {
     return HISTORY_PHASES.containsAll(phases);
   }
 
+  /** Whether this is a run of the presence benchmark ({@link #PRESENCE_PHASES}). */
+  boolean presence() {
+    return PRESENCE_PHASES.containsAll(phases);
+  }
+
   /** The phases that run over SockJS (for the SockJS-capable targets only). */
   static boolean isSockJsPhase(String phase) {
     return phase.equals("sockjs") || phase.equals("eventsource");
@@ -187,6 +199,8 @@ final class BenchOptions {
           --phases=connect,saturation,latency,sockjs,eventsource,overload   (default: all)
           --phases=history-cpu,history-saturation,cluster,recovery   the history benchmark
                                       (results file history-DATE.md; --reps=N, at least 2)
+          --phases=presence           the presence benchmark on a local three-node cluster
+                                      (results file presence-DATE.md; --reps=N, at least 2)
           --recovery-clients=N        subscribers that drop and reconnect (1000)
           --connections=N             idle connections for connect rate and memory (15000)
           --reps=N                    repetitions of the latency, sockjs and eventsource phases (3)

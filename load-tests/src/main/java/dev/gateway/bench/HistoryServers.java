@@ -29,6 +29,11 @@ final class HistoryServers {
    * to some thousands of publications/s), and, for a cluster node, the {@code cluster} block.
    */
   static String gatewayConfig(int port, boolean history, String clusterJson) {
+    return gatewayConfig(port, history, clusterJson, "");
+  }
+
+  /** The same with {@code extra} (further top-level members, each starting with a comma). */
+  static String gatewayConfig(int port, boolean history, String clusterJson, String extra) {
     return """
         {
           "server": {"host": "127.0.0.1", "port": %d, "drainWindowMs": 0, "shutdownTimeoutMs": 2000},
@@ -37,10 +42,10 @@ final class HistoryServers {
                      "bytesPerSecond": 8388608, "byteBurst": 8388608,
                      "maxConnectionsPerAddress": 16000, "maxHandshakesPerAddress": 1000},
           "history": {"channels": [%s]},
-          "demo": {"enabled": false}%s
+          "demo": {"enabled": false}%s%s
         }
         """.formatted(port, history ? "\"" + HISTORY_RULE + "\"" : "",
-        clusterJson == null ? "" : ",\n  \"cluster\": " + clusterJson);
+        clusterJson == null ? "" : ",\n  \"cluster\": " + clusterJson, extra);
   }
 
   /** One gateway node, history on or off (target label gateway-history / gateway-nohistory). */
@@ -58,6 +63,15 @@ final class HistoryServers {
    * {@code gateway_cluster_members 3.0} on /metrics (at most 120 s).
    */
   static List<ServerProcess> cluster(BenchOptions opts, Path work) throws Exception {
+    return cluster(opts, work, true, "");
+  }
+
+  /**
+   * Three clustered nodes with history on or off and {@code extra} in their configuration (see
+   * {@link #gatewayConfig(int, boolean, String, String)}).
+   */
+  static List<ServerProcess> cluster(BenchOptions opts, Path work, boolean history, String extra)
+      throws Exception {
     String name = "histbench-" + ProcessHandle.current().pid() + "-" + System.currentTimeMillis();
     byte[] secret = new byte[24];
     new SecureRandom().nextBytes(secret);
@@ -79,7 +93,7 @@ final class HistoryServers {
                "eventBusPort": %d, "members": [%s], "secret": "%s", "failureDetectionMs": 5000}"""
             .formatted(name, hz[i], ServerProcess.freePort(), String.join(", ", members), hex);
         Path config = work.resolve("node" + (i + 1) + ".json");
-        Files.writeString(config, gatewayConfig(port, true, cluster));
+        Files.writeString(config, gatewayConfig(port, history, cluster, extra));
         nodes.add(ServerProcess.start(Target.GATEWAY, "node" + (i + 1), port,
             gatewayCommand(opts, config), opts.root, opts.gatewayEnv, "gateway: listening on",
             work, 120_000));
