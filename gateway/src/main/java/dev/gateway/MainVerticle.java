@@ -30,6 +30,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import dev.gateway.internal.VertxInternals;
 import dev.gateway.transport.sockjs.SockJsNode;
+import dev.gateway.transport.tls.ServerCertificates;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.UUID;
@@ -57,6 +58,7 @@ public final class MainVerticle extends VerticleBase {
   private Publisher publisher;
   private HistoryMetrics historyMetrics;
   private ManagementServerVerticle management;
+  private ServerCertificates certificates;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -135,13 +137,24 @@ public final class MainVerticle extends VerticleBase {
     sockJsNode = new SockJsNode(vertx, metrics, config.cluster().enabled() ? stamp.nodeId() : null,
         config.sockjs().heartbeatMs() + config.sockjs().sessionTimeoutMs() + 5_000, seal);
     drain = new Drain(vertx, health, config.server().drainWindowMs());
-    return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
+    return loadCertificates()
+        .compose(v -> vertx.fileSystem().readFile(SOCKJS_RESOURCE))
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> deployDemo())
             .compose(id -> sockJsNode.start())
             .compose(v -> gridRevocations(cluster, seal, revocations)).map(lib))
         .compose(this::deployServers)
         .compose(id -> deployManagement())
         .onSuccess(id -> health.markReady());
+  }
+
+  /** With {@code server.tls.*} set: the certificate every server instance starts with. */
+  private Future<Void> loadCertificates() {
+    if (!config.server().tls().enabled()) {
+      return Future.succeededFuture();
+    }
+    certificates = new ServerCertificates(vertx, config.server().tls(),
+        config.server().headerTimeoutMs(), metrics);
+    return certificates.start();
   }
 
   /** On a cluster, revocations live in the grid: loaded here before any server starts. */
@@ -164,7 +177,8 @@ public final class MainVerticle extends VerticleBase {
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics),
+            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics,
+            certificates),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 
