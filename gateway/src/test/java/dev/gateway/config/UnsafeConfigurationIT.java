@@ -25,7 +25,8 @@ class UnsafeConfigurationIT {
   @CsvSource(delimiter = ';', value = {
       "GATEWAY_PERMISSIONS_SEND; *; permissions.subscribe pattern 'chat.*' overlaps permissions.send pattern '*'",
       "GATEWAY_PERMISSIONS_SUBSCRIBE; *; permissions.allowAnySubscribe=true",
-      "GATEWAY_BYTE_BURST; 1000; limits.byteBurst"})
+      "GATEWAY_BYTE_BURST; 1000; limits.byteBurst",
+      "GATEWAY_TLS_KEY_FILE; /etc/gateway/tls.key; only server.tls.keyFile is set"})
   void theNodeDoesNotStart(String variable, String value, String message) throws Exception {
     assertTrue(Files.isRegularFile(JAR), JAR.toAbsolutePath() + " is missing: run mvn package first");
     Path log = Files.createTempFile("unsafe-config", ".log");
