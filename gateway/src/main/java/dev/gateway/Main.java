@@ -4,6 +4,7 @@ import dev.gateway.config.ConfigException;
 import dev.gateway.config.ConfigLoader;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.logging.LogRedaction;
+import dev.gateway.transport.tls.TlsMaterial;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -28,6 +29,7 @@ public final class Main {
     try {
       config = ConfigLoader.load(args, System.getenv());
       Clustering.checkFiles(config.cluster());
+      checkServerTls(config.server().tls());
     } catch (ConfigException e) {
       System.err.println("gateway: configuration error: " + e.getMessage());
       System.exit(2);
@@ -61,7 +63,8 @@ public final class Main {
     }, "gateway-shutdown"));
     vertx.deployVerticle(main).onComplete(ar -> {
       if (ar.succeeded()) {
-        System.out.println("gateway: listening on http://" + config.server().host() + ":"
+        System.out.println("gateway: listening on "
+            + (config.server().tls().enabled() ? "https://" : "http://") + config.server().host() + ":"
             + config.server().port() + " (" + config.effectiveEventLoops() + " event loops"
             + (config.cluster().enabled() ? ", clustered as '" + config.cluster().name() + "'" : "")
             + ")" + (config.management().separate() ? "; metrics, health and API on http://"
@@ -71,6 +74,21 @@ public final class Main {
         System.exit(1);
       }
     });
+  }
+
+  /**
+   * The client port's certificate and key parse and belong together: a clear message and exit
+   * code 2 at start-up rather than a failed deployment.
+   */
+  private static void checkServerTls(GatewayConfig.ServerTls tls) {
+    if (!tls.enabled()) {
+      return;
+    }
+    try {
+      TlsMaterial.read(java.nio.file.Path.of(tls.certFile()), java.nio.file.Path.of(tls.keyFile()));
+    } catch (TlsMaterial.Refused e) {
+      throw new ConfigException("server.tls.certFile / server.tls.keyFile: " + e.getMessage());
+    }
   }
 
   /**

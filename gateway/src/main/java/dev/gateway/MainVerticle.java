@@ -35,6 +35,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import dev.gateway.internal.VertxInternals;
 import dev.gateway.transport.sockjs.SockJsNode;
+import dev.gateway.transport.tls.ServerCertificates;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.UUID;
@@ -65,6 +66,7 @@ public final class MainVerticle extends VerticleBase {
   private ManagementServerVerticle management;
   private Presence presence;
   private Users users;
+  private ServerCertificates certificates;
 
   public MainVerticle(GatewayConfig config, MeterRegistry registry) {
     this.config = config;
@@ -159,7 +161,8 @@ public final class MainVerticle extends VerticleBase {
     presence = new Presence(config.presence(), metrics,
         cluster != null ? cluster.getNodeId() : stamp.nodeId(),
         cluster instanceof HazelcastClusterManager hz ? hz.getHazelcastInstance() : null, seal);
-    return vertx.fileSystem().readFile(SOCKJS_RESOURCE)
+    return loadCertificates()
+        .compose(v -> vertx.fileSystem().readFile(SOCKJS_RESOURCE))
         .compose(lib -> vertx.deployVerticle(hub).compose(id -> vertx.deployVerticle(presence))
             .compose(id -> deployDemo())
             .compose(id -> sockJsNode.start())
@@ -168,6 +171,16 @@ public final class MainVerticle extends VerticleBase {
         .compose(this::deployServers)
         .compose(id -> deployManagement())
         .onSuccess(id -> health.markReady());
+  }
+
+  /** With {@code server.tls.*} set: the certificate every server instance starts with. */
+  private Future<Void> loadCertificates() {
+    if (!config.server().tls().enabled()) {
+      return Future.succeededFuture();
+    }
+    certificates = new ServerCertificates(vertx, config.server().tls(),
+        config.server().headerTimeoutMs(), metrics);
+    return certificates.start();
   }
 
   /** On a cluster, revocations live in the grid: loaded here before any server starts. */
@@ -192,7 +205,8 @@ public final class MainVerticle extends VerticleBase {
   private Future<String> deployServers(Buffer sockJsLibrary) {
     return vertx.deployVerticle(
         () -> new HttpServerVerticle(config, hub, metrics, health, sockJsLibrary,
-            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics, presence, users),
+            slots, authenticator, stamp, drain, sockJsNode, publisher, historyMetrics, presence, users,
+            certificates),
         new DeploymentOptions().setInstances(config.effectiveEventLoops()));
   }
 

@@ -15,7 +15,19 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   public record Server(String host, int port, int eventLoops, String subprotocol,
                        int sendBufferBytes, boolean compression, long drainWindowMs,
-                       long shutdownTimeoutMs, long headerTimeoutMs, long idleTimeoutMs) {
+                       long shutdownTimeoutMs, long headerTimeoutMs, long idleTimeoutMs,
+                       ServerTls tls) {
+  }
+
+  /**
+   * TLS on the client port (PEM files, reloaded when their content changes); off when neither
+   * file is set. Not the cluster's TLS ({@link Tls}).
+   */
+  public record ServerTls(String certFile, String keyFile, long reloadIntervalMs) {
+
+    public boolean enabled() {
+      return certFile != null;
+    }
   }
 
   public record Cluster(boolean enabled, String name, String host, String publicHost, int port,
@@ -156,6 +168,7 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(!cluster.enabled() || cluster.kubernetesServiceDns() != null || !cluster.members().isEmpty(),
         "cluster.members must list at least one address (or set cluster.kubernetesServiceDns)");
     validateClusterSecurity();
+    validateServerTls();
     for (String t : sockjs.transports()) {
       require(SOCKJS_TRANSPORTS.contains(t),
           "sockjs.transports: unknown transport '" + t + "' (known: " + SOCKJS_TRANSPORTS + ")");
@@ -262,6 +275,15 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(limits.byteBurst() >= limits.maxMessageBytes(),
         "limits.byteBurst must be >= limits.maxMessageBytes, so that every message can pass");
     require(auth.maxTokenLifetimeSeconds() > 0, "auth.maxTokenLifetimeSeconds must be > 0");
+  }
+
+  private void validateServerTls() {
+    ServerTls t = server.tls();
+    require((t.certFile() == null) == (t.keyFile() == null), "server.tls.certFile and"
+        + " server.tls.keyFile (GATEWAY_TLS_CERT_FILE, GATEWAY_TLS_KEY_FILE) go together: set both"
+        + " (TLS on the client port) or neither (plain HTTP); only "
+        + (t.certFile() != null ? "server.tls.certFile" : "server.tls.keyFile") + " is set");
+    require(t.reloadIntervalMs() >= 100, "server.tls.reloadIntervalMs must be >= 100");
   }
 
   private void validateClusterSecurity() {

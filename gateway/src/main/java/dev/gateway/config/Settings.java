@@ -49,6 +49,19 @@ public final class Settings {
       new Setting("server.idleTimeoutMs", "GATEWAY_IDLE_TIMEOUT_MS", LONG, 60_000L,
           "A connection with no traffic either way for this long is closed. Must exceed"
               + " `sockjs.heartbeatMs` and `limits.pingIntervalMs` + `limits.pongTimeoutMs`."),
+      new Setting("server.tls.certFile", "GATEWAY_TLS_CERT_FILE", STRING, null,
+          "TLS on `server.port` (`wss://`, `https://` SockJS, the API): the certificate chain"
+              + " (PEM, the server's certificate first, as cert-manager's `tls.crt`). Set it and"
+              + " `server.tls.keyFile` together, or neither for plain HTTP. TLS 1.2 and 1.3 only"
+              + " ([security.md](security.md#tls))."),
+      new Setting("server.tls.keyFile", "GATEWAY_TLS_KEY_FILE", STRING, null,
+          "The private key of `server.tls.certFile` (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC,"
+              + " unencrypted; RSA or ECDSA)."),
+      new Setting("server.tls.reloadIntervalMs", "GATEWAY_TLS_RELOAD_INTERVAL_MS", LONG, 10_000L,
+          "How often the two TLS files are read and hashed; when their content changed and the"
+              + " new key matches the new certificate, new handshakes use them (open connections"
+              + " keep theirs). A pair that does not match, or does not parse, is refused and the"
+              + " old one kept (`gateway_tls_reloads_total`)."),
       // management server
       new Setting("management.port", "GATEWAY_MANAGEMENT_PORT", STRING, null,
           "Port of a separate HTTP server for `/metrics`, `/health/*` and the HTTP API (`/api/*`);"

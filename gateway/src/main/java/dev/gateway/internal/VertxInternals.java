@@ -27,6 +27,8 @@ import java.util.Map;
  *   <li>a {@link Buffer} over an existing off-heap {@link ByteBuf} (shared SockJS chunks), so a
  *   chunk written to a thousand responses is never copied per response;</li>
  *   <li>the cluster manager, for the cluster-members gauge;</li>
+ *   <li>the password of the key store {@code PemKeyCertOptions.loadKeyStore} builds, so the TLS
+ *   certificate check reads the key Vert.x will serve from the same store;</li>
  *   <li>the outbound message queue of an upgraded WebSocket connection. Vert.x 5.0 creates
  *   WebSocket connections outside its strict thread mode, with a multi-producer queue whose first
  *   chunk alone takes about 4 kB per connection; every write to a gateway WebSocket happens on
@@ -153,5 +155,13 @@ public final class VertxInternals {
   /** The node's cluster manager, or null when not clustered. */
   public static ClusterManager clusterManager(Vertx vertx) {
     return ((VertxInternal) vertx).clusterManager();
+  }
+
+  /**
+   * The password Vert.x gives the entries of the key store it builds from PEM files
+   * ({@code PemKeyCertOptions#loadKeyStore}).
+   */
+  public static char[] pemKeyStorePassword() {
+    return io.vertx.core.net.impl.KeyStoreHelper.DUMMY_PASSWORD.toCharArray();
   }
 }

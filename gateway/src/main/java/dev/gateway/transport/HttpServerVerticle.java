@@ -21,6 +21,9 @@ import dev.gateway.presence.Presence;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.transport.sockjs.SockJsNode;
 import dev.gateway.transport.sockjs.SockJsServer;
+import dev.gateway.transport.tls.ServerCertificates;
+import dev.gateway.transport.tls.TlsMaterial;
+import dev.gateway.transport.tls.TlsPolicy;
 import dev.gateway.transport.ws.Compression;
 import dev.gateway.transport.ws.WebSocketTransport;
 import dev.gateway.user.Users;
@@ -66,6 +69,7 @@ public final class HttpServerVerticle extends VerticleBase {
   private final HistoryMetrics historyMetrics;
   private final Presence presence;
   private final Users users;
+  private final ServerCertificates certificates;
   private LoopConnections loop;
   private HttpServer server;
 
@@ -74,8 +78,9 @@ public final class HttpServerVerticle extends VerticleBase {
                             Authenticator authenticator, PublishStamp stamp, Drain drain,
                             SockJsNode sockJsNode, Publisher publisher,
                             HistoryMetrics historyMetrics, Presence presence,
-                            Users users) {
+                            Users users, ServerCertificates certificates) {
     this.users = users;
+    this.certificates = certificates;
     this.publisher = publisher;
     this.presence = presence;
     this.historyMetrics = historyMetrics;
@@ -108,7 +113,8 @@ public final class HttpServerVerticle extends VerticleBase {
         authenticator, metrics, sockJsNode, flusher);
     Router router = router(gate);
 
-    server = vertx.createHttpServer(options());
+    TlsMaterial tls = certificates == null ? null : certificates.current();
+    server = vertx.createHttpServer(options(tls));
     int maxMessage = config.limits().maxMessageBytes();
     server.connectionHandler(conn -> {
       guard.connected(conn);
@@ -136,10 +142,15 @@ public final class HttpServerVerticle extends VerticleBase {
     long pongNanos = TimeUnit.MILLISECONDS.toNanos(config.limits().pongTimeoutMs());
     long tick = Math.max(100, Math.min(1_000, config.limits().pongTimeoutMs() / 4));
     vertx.setPeriodic(tick, t -> loop.tick(pingNanos, pongNanos));
-    return server.listen();
+    return server.listen().onSuccess(s -> {
+      if (tls != null) {
+        certificates.register(s, tls);
+      }
+    });
   }
 
-  private HttpServerOptions options() {
+  /** The client port's options; with TLS when {@code tls} is not null ({@link TlsPolicy}). */
+  private HttpServerOptions options(TlsMaterial tls) {
     GatewayConfig.Server s = config.server();
     HttpServerOptions options = new HttpServerOptions()
         .setHost(s.host())
@@ -157,6 +168,9 @@ public final class HttpServerVerticle extends VerticleBase {
         .setStrictThreadMode(true);
     if (s.sendBufferBytes() > 0) {
       options.setSendBufferSize(s.sendBufferBytes());
+    }
+    if (tls != null) {
+      TlsPolicy.apply(options, tls, s.headerTimeoutMs());
     }
     return options;
   }
@@ -183,6 +197,9 @@ public final class HttpServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (certificates != null) {
+      certificates.unregister(server);
+    }
     loop.closeAll(CloseReason.SHUTDOWN);
     return server.shutdown(config.server().shutdownTimeoutMs(), TimeUnit.MILLISECONDS);
   }

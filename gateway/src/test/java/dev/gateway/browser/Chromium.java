@@ -41,11 +41,19 @@ public final class Chromium {
 
   /** Headless Chromium with the flags this machine needs (no sandbox, no background network). */
   public static Browser launch(Playwright playwright) {
+    return launch(playwright, List.of());
+  }
+
+  /** As {@link #launch(Playwright)}, with more command-line flags. */
+  public static Browser launch(Playwright playwright, List<String> flags) {
+    List<String> args = new java.util.ArrayList<>(List.of("--no-sandbox", "--disable-gpu",
+        "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"));
+    args.addAll(flags);
     return playwright.chromium().launch(new BrowserType.LaunchOptions()
         .setExecutablePath(BINARY)
         .setHeadless(true)
-        .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync")));
+        .setArgs(args));
   }
 
   /** On the chat page: sets the nickname and joins the room. */

@@ -18,6 +18,8 @@ final class MetricFamilies {
   static final String DOC = "docs/operations/monitoring.md";
   /** How the doc marks a family that only a clustered node exports. */
   static final String CLUSTER_ONLY = "clustered nodes only";
+  /** How the doc marks a family that only a node serving TLS ({@code server.tls.*}) exports. */
+  static final String TLS_ONLY = "TLS nodes only";
 
   /** One family: its Prometheus type and its label names. */
   record Family(String type, Set<String> labels) {
@@ -29,17 +31,29 @@ final class MetricFamilies {
   private static final Pattern DOC_CELL = Pattern.compile("`(gateway_[a-z0-9_]+)(?:\\{([a-z_,]+)\\})?`");
 
   /**
-   * The documented families; with {@code clustered} false, without the ones marked as exported
-   * by clustered nodes only.
+   * The documented families but those of TLS nodes only; with {@code clustered} false, without
+   * the ones marked as exported by clustered nodes only either.
    */
   static Map<String, Family> documented(boolean clustered) {
+    return documented(clustered, false);
+  }
+
+  /** The families marked as exported by nodes serving TLS only. */
+  static Map<String, Family> documentedTlsOnly() {
+    Map<String, Family> all = documented(true, true);
+    all.keySet().removeAll(documented(true, false).keySet());
+    return all;
+  }
+
+  private static Map<String, Family> documented(boolean clustered, boolean tls) {
     Map<String, Family> families = new TreeMap<>();
     for (List<String> row : Docs.table(DOC, "Metric", "Type", "Meaning")) {
       Matcher m = DOC_CELL.matcher(row.get(0));
       if (!m.matches()) {
         throw new AssertionError(DOC + ": not a metric cell like `gateway_x{label,label}`: " + row.get(0));
       }
-      if (!clustered && row.get(2).startsWith(CLUSTER_ONLY)) {
+      if (!clustered && row.get(2).startsWith(CLUSTER_ONLY)
+          || !tls && row.get(2).startsWith(TLS_ONLY)) {
         continue;
       }
       Set<String> labels = new TreeSet<>();

@@ -128,6 +128,21 @@ class VertxInternalsTest {
   }
 
   @Test
+  void theKeyOfAPemKeyStoreOpensWithThePasswordGiven(@org.junit.jupiter.api.io.TempDir
+                                                     java.nio.file.Path dir) throws Exception {
+    dev.gateway.support.Openssl.run(dir, "req", "-x509", "-newkey", "ec",
+        "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "key.pem",
+        "-out", "cert.pem", "-days", "1", "-subj", "/CN=localhost");
+    java.security.KeyStore store = new io.vertx.core.net.PemKeyCertOptions()
+        .setKeyPath(dir.resolve("key.pem").toString())
+        .setCertPath(dir.resolve("cert.pem").toString())
+        .loadKeyStore(vertx);
+    String alias = java.util.Collections.list(store.aliases()).get(0);
+    assertNotNull(store.getKey(alias, VertxInternals.pemKeyStorePassword()),
+        "the key store's key does not open with the password");
+  }
+
+  @Test
   void aBufferOverAByteBufSharesItsBytesAndViewsDoNotReleaseThem() {
     ByteBuf direct = Unpooled.unreleasableBuffer(Unpooled.directBuffer(5).writeBytes("hello".getBytes(StandardCharsets.US_ASCII)));
     Buffer buffer = VertxInternals.buffer(direct);

@@ -2,12 +2,8 @@ package dev.gateway.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A throwaway certificate authority and node certificates for event-bus TLS, made at test time
@@ -78,26 +74,6 @@ public final class ClusterCerts {
   }
 
   private static void openssl(Path dir, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add("openssl");
-    command.addAll(List.of(args));
-    Process p;
-    try {
-      p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      throw new AssertionError("the openssl command is needed to make test certificates:"
-          + " install it (Debian: apt-get install openssl)", e);
-    }
-    try {
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new AssertionError("openssl " + String.join(" ", args) + " failed:\n" + out);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
+    Openssl.run(dir, args);
   }
 }
