@@ -306,11 +306,15 @@ class ConfigLoaderTest {
   /** The event-bus TLS files go together: each is changed from a base where all three are set. */
   private static final Map<String, String> TLS_FILES = Map.of("cluster.tls.certFile", "/c.pem",
       "cluster.tls.keyFile", "/k.pem", "cluster.tls.caFile", "/ca.pem");
+  private static final Map<String, String> SERVER_TLS_FILES = Map.of("server.tls.certFile", "/c.pem",
+      "server.tls.keyFile", "/k.pem");
   /** Other settings (path -> value) a non-default value needs to be valid. */
   private static final Map<String, Map<String, String>> COMPANIONS = Map.of(
       "auth.mode", Map.of("auth.hs256Secret", SECRET),
       "cluster.enabled", Map.of("cluster.secret", SECRET),
-      "cluster.tls.certFile", TLS_FILES, "cluster.tls.keyFile", TLS_FILES, "cluster.tls.caFile", TLS_FILES);
+      "cluster.tls.certFile", TLS_FILES, "cluster.tls.keyFile", TLS_FILES, "cluster.tls.caFile", TLS_FILES,
+      // the client port's certificate and key go together too: changed from a base with both
+      "server.tls.certFile", SERVER_TLS_FILES, "server.tls.keyFile", SERVER_TLS_FILES);
 
   private static Object nonDefault(Setting s) {
     Object d = s.defaultValue();
