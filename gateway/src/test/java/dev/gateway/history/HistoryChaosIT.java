@@ -196,7 +196,7 @@ class HistoryChaosIT {
       int stopped = Fault.busiest(clients, cluster.size());
       faults.add(Fault.on("SIGSTOP", stopped, clients));
       GatewayProcess frozen = cluster.node(stopped);
-      int mergedBefore = merges(frozen);
+      int mergedBefore = merges(cluster);
       frozen.sigstop();
       DOWN.set(stopped, 1);
       Await.pause(FROZEN_MS);
@@ -204,9 +204,10 @@ class HistoryChaosIT {
       for (int i = 0; i < cluster.size(); i++) {
         ProcessCluster.awaitMembers(cluster.node(i), 3, 60);
       }
-      // the grid's entries merge after the members rejoin: the frozen node logs MERGED then
-      assertTrue(Await.until(() -> merges(frozen) > mergedBefore, 60_000), frozen.name
-          + " never logged MERGED after SIGCONT\n" + frozen.logTail());
+      // the grid's entries merge after the members rejoin: the frozen node logs MERGED then, or,
+      // when the others lost each other too meanwhile (a loaded machine), one of them does
+      assertTrue(Await.until(() -> merges(cluster) > mergedBefore, 60_000), "no node"
+          + " logged MERGED after the SIGCONT of " + frozen.name + "\n" + frozen.logTail());
       DOWN.set(stopped, 0);
       mark("partition of node " + (stopped + 1) + " healed", began);
       Await.pause(3_000);
@@ -271,6 +272,15 @@ class HistoryChaosIT {
   /** How often the node's Hazelcast member reported MERGED (it rejoined by merging). */
   private static int merges(GatewayProcess node) {
     return node.logText().split(" is MERGED", -1).length - 1;
+  }
+
+  /** How often the nodes' Hazelcast members reported MERGED, all nodes together. */
+  private static int merges(ProcessCluster cluster) {
+    int n = 0;
+    for (int i = 0; i < cluster.size(); i++) {
+      n += merges(cluster.node(i));
+    }
+    return n;
   }
 
   private static List<String> concat(List<String> list, String more) {
