@@ -20,6 +20,7 @@ import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.transport.sockjs.SockJsNode;
 import dev.gateway.transport.sockjs.SockJsServer;
+import dev.gateway.transport.sse.SseEndpoint;
 import dev.gateway.transport.ws.Compression;
 import dev.gateway.transport.ws.WebSocketTransport;
 import io.vertx.core.Future;
@@ -98,6 +99,8 @@ public final class HttpServerVerticle extends VerticleBase {
         authenticator, gate, metrics, config, flusher);
     SockJsServer sockJs = new SockJsServer(SOCKJS_PREFIX, config, gate, loop, shard, protocol,
         authenticator, metrics, sockJsNode, flusher);
+    SseEndpoint sse = new SseEndpoint(loop, shard, protocol, authenticator, gate, metrics,
+        publisher, config);
     Router router = router(gate);
 
     server = vertx.createHttpServer(options());
@@ -113,6 +116,8 @@ public final class HttpServerVerticle extends VerticleBase {
       securityHeaders(req.response());
       if (req.path().equals("/ws")) {
         nativeWebSocket.handle(req);
+      } else if (req.path().equals(SseEndpoint.PATH)) {
+        sse.handle(req);
       } else if (!sockJs.handle(req)) {
         router.handle(req);
       }
