@@ -39,8 +39,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One HTTP server instance on one event loop (deployed once per loop; the instances share the
  * port). Owns that loop's connections ({@link LoopConnections}) and channel subscriptions
- * ({@link FanoutShard}). {@code /ws} and everything under {@code /eventbus} are served straight
- * from the server by the gateway's own endpoints, parsed from the raw path; the router serves the
+ * ({@link FanoutShard}). {@code /ws}, {@code /sse} and everything under {@code /eventbus} are
+ * served straight from the server by the gateway's own endpoints, parsed from the raw path; the router serves the
  * rest (health, metrics and the HTTP API unless {@code management.port} moves them to the
  * {@link ManagementServerVerticle}, static files) and knows no SockJS route, so no spelling of a
  * SockJS path can reach SockJS through it. The server runs in Vert.x's strict thread mode:
