@@ -8,7 +8,7 @@ import java.util.Set;
  * The effective, validated configuration. Defaults and documentation live in {@link Settings};
  * build one with {@link ConfigLoader}.
  */
-public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Security security, Auth auth,
+public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Sse sse, Security security, Auth auth,
                             Permissions permissions, Limits limits, Api api, Demo demo,
                             Management management, History history, Presence presence,
                             Users users) {
@@ -50,6 +50,10 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
 
   public record SockJs(List<String> transports, long heartbeatMs, long sessionTimeoutMs,
                        int maxBytesStreaming, boolean iframe) {
+  }
+
+  /** {@code GET /sse}: Server-Sent Events streams. */
+  public record Sse(long retryMs, long heartbeatMs, int maxCursorBytes, String tokenCookie) {
   }
 
   public record Security(List<String> allowedOrigins, boolean allowMissingOrigin,
@@ -176,6 +180,10 @@ public record GatewayConfig(Server server, Cluster cluster, SockJs sockjs, Secur
     require(sockjs.heartbeatMs() > 0, "sockjs.heartbeatMs must be > 0");
     require(sockjs.sessionTimeoutMs() > 0, "sockjs.sessionTimeoutMs must be > 0");
     require(sockjs.maxBytesStreaming() > 0, "sockjs.maxBytesStreaming must be > 0");
+    require(sse.retryMs() >= 0, "sse.retryMs must be >= 0");
+    require(sse.heartbeatMs() > 0 && sse.heartbeatMs() < server.idleTimeoutMs(),
+        "sse.heartbeatMs must be > 0 and less than server.idleTimeoutMs");
+    require(sse.maxCursorBytes() >= 64, "sse.maxCursorBytes must be >= 64");
     require(Set.of("none", "optional", "required").contains(auth.mode()),
         "auth.mode must be none, optional or required");
     require(!auth.enabled() || auth.hs256Secret() != null || auth.rs256PublicKey() != null,

@@ -118,6 +118,20 @@ public final class Settings {
           "A polling session with no request for this long is closed."),
       new Setting("sockjs.maxBytesStreaming", "GATEWAY_SOCKJS_MAX_BYTES_STREAMING", INT, 128 * 1024,
           "Bytes sent on one streaming response before the client is asked to reopen it."),
+      // Server-Sent Events
+      new Setting("sse.retryMs", "GATEWAY_SSE_RETRY_MS", LONG, 3_000L,
+          "The `retry:` an SSE stream opens with: how long an EventSource waits before it"
+              + " reconnects after the stream ended."),
+      new Setting("sse.heartbeatMs", "GATEWAY_SSE_HEARTBEAT_MS", LONG, 15_000L,
+          "Interval of the comment line (`:`) an SSE stream carries when idle, so proxies and"
+              + " the idle timeout keep it open and a vanished client is noticed."),
+      new Setting("sse.maxCursorBytes", "GATEWAY_SSE_MAX_CURSOR_BYTES", INT, 4_096,
+          "Longest SSE cursor (`id:`, sent back as `Last-Event-ID`), in characters. A stream"
+              + " whose channels could need a longer one is refused (400 `cursor_too_large`), and"
+              + " so is a longer `Last-Event-ID` (400 `invalid_cursor`)."),
+      new Setting("sse.tokenCookie", "GATEWAY_SSE_TOKEN_COOKIE", STRING, null,
+          "Name of a cookie an SSE request may carry its token in (after `Authorization:"
+              + " Bearer`, before the `token` query parameter). Unset: no cookie is read."),
       // handshake gate
       new Setting("security.allowedOrigins", "GATEWAY_ALLOWED_ORIGINS", LIST, List.of(),
           "Browser origins allowed to connect, matched exactly (`https://app.example.com`)."

@@ -101,6 +101,26 @@ public final class ProtocolHandler {
   }
 
   /**
+   * A message a transport sends on its client's behalf (an SSE stream registers to the channels
+   * its URL names): decoded, authorised and answered exactly as the client's own message, through
+   * the same dispatch, without the inbound rate limit (the client sent nothing itself) and
+   * without a token in its headers (the transport authenticated the client already).
+   */
+  public void handleOnBehalf(Connection c, String text) {
+    if (c.isClosed()) {
+      return;
+    }
+    ClientMessage m;
+    try {
+      m = codec.decode(text);
+    } catch (ProtocolException e) {
+      error(c, e.code(), e.getMessage(), e.ack());
+      return;
+    }
+    dispatch(c, m);
+  }
+
+  /**
    * A token arrived in a message's headers (SockJS authenticates with its first message; any
    * connection may refresh its token this way). Reading pauses until it is verified.
    */

@@ -35,6 +35,7 @@ public final class GatewayMetrics {
   private final Map<String, Counter> readsPaused = new ConcurrentHashMap<>();
   private final Map<String, Counter> sockJsRefused = new ConcurrentHashMap<>();
   private final Map<String, Counter> clusterRejected = new ConcurrentHashMap<>();
+  private final Map<String, Counter> sseRequests = new ConcurrentHashMap<>();
   private final List<LongSupplier> queuedBytesSources = new CopyOnWriteArrayList<>();
   private final Timer localDeliveryLatency;
   private final Timer remoteDeliveryLatency;
@@ -60,7 +61,14 @@ public final class GatewayMetrics {
    * 0): a dashboard shows 0 rather than "no data", and {@code rate()} sees the first drop.
    */
   public static final List<String> TRANSPORTS = List.of("websocket", "sockjs-websocket",
-      "sockjs-raw-websocket", "xhr-streaming", "xhr-polling", "eventsource");
+      "sockjs-raw-websocket", "xhr-streaming", "xhr-polling", "eventsource", "sse");
+
+  /** Outcomes of {@code GET /sse} requests by what their cursor asked ({@link #sseRequest}). */
+  public static final List<String> SSE_OUTCOMES = List.of("fresh", "resumed", "stopped",
+      "invalid_cursor");
+
+  private static final String SSE_HELP = "GET /sse requests by cursor outcome: fresh (no cursor),"
+      + " resumed (a Last-Event-ID), stopped (answered 204 after a terminal close), invalid_cursor";
 
   private static final String READS_PAUSED_HELP =
       "Times a connection stopped being read because maxPendingRequests were in flight";
@@ -97,6 +105,9 @@ public final class GatewayMetrics {
     for (String reason : dev.gateway.cluster.ClusterSeal.REASONS) {
       counter(clusterRejected, "gateway.cluster.messages.rejected", CLUSTER_REJECTED_HELP,
           "reason", reason);
+    }
+    for (String outcome : SSE_OUTCOMES) {
+      counter(sseRequests, "gateway.sse.requests", SSE_HELP, "outcome", outcome);
     }
     this.revocationsRefused = Counter.builder("gateway.revocations.refused")
         .description("Token revocations refused because auth.maxRevocations were held")
@@ -187,6 +198,11 @@ public final class GatewayMetrics {
   public void clusterMessageRejected(String reason) {
     counter(clusterRejected, "gateway.cluster.messages.rejected", CLUSTER_REJECTED_HELP,
         "reason", reason).increment();
+  }
+
+  /** A {@code GET /sse} request that passed the Origin check, by its cursor's outcome. */
+  public void sseRequest(String outcome) {
+    counter(sseRequests, "gateway.sse.requests", SSE_HELP, "outcome", outcome).increment();
   }
 
   /** A revocation refused at the bound. */

@@ -21,6 +21,7 @@ import dev.gateway.presence.Presence;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.transport.sockjs.SockJsNode;
 import dev.gateway.transport.sockjs.SockJsServer;
+import dev.gateway.transport.sse.SseEndpoint;
 import dev.gateway.transport.tls.ServerCertificates;
 import dev.gateway.transport.tls.TlsMaterial;
 import dev.gateway.transport.tls.TlsPolicy;
@@ -43,8 +44,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One HTTP server instance on one event loop (deployed once per loop; the instances share the
  * port). Owns that loop's connections ({@link LoopConnections}) and channel subscriptions
- * ({@link FanoutShard}). {@code /ws} and everything under {@code /eventbus} are served straight
- * from the server by the gateway's own endpoints, parsed from the raw path; the router serves the
+ * ({@link FanoutShard}). {@code /ws}, {@code /sse} and everything under {@code /eventbus} are
+ * served straight from the server by the gateway's own endpoints, parsed from the raw path; the router serves the
  * rest (health, metrics and the HTTP API unless {@code management.port} moves them to the
  * {@link ManagementServerVerticle}, static files) and knows no SockJS route, so no spelling of a
  * SockJS path can reach SockJS through it. The server runs in Vert.x's strict thread mode:
@@ -111,6 +112,8 @@ public final class HttpServerVerticle extends VerticleBase {
         authenticator, gate, metrics, config, flusher);
     SockJsServer sockJs = new SockJsServer(SOCKJS_PREFIX, config, gate, loop, shard, protocol,
         authenticator, metrics, sockJsNode, flusher);
+    SseEndpoint sse = new SseEndpoint(loop, shard, protocol, authenticator, gate, metrics,
+        publisher, config);
     Router router = router(gate);
 
     TlsMaterial tls = certificates == null ? null : certificates.current();
@@ -127,6 +130,8 @@ public final class HttpServerVerticle extends VerticleBase {
       securityHeaders(req.response());
       if (req.path().equals("/ws")) {
         nativeWebSocket.handle(req);
+      } else if (req.path().equals(SseEndpoint.PATH)) {
+        sse.handle(req);
       } else if (!sockJs.handle(req)) {
         router.handle(req);
       }

@@ -9,6 +9,7 @@ import dev.gateway.k8s.support.K8sFiles;
 import dev.gateway.k8s.support.ManifestSet;
 import dev.gateway.k8s.support.Manifests;
 import dev.gateway.transport.HttpServerVerticle;
+import dev.gateway.transport.sse.SseEndpoint;
 import dev.gateway.transport.sockjs.SockJsServer;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Ingress routes exactly the public paths: the client endpoints ({@code /ws} and the SockJS
- * prefix) as prefixes, the chat page at exactly {@code /}, and the assets the page loads by name
+ * prefix) as prefixes, {@code /sse} exactly, the chat page at exactly {@code /}, and the assets the page loads by name
  * (read from webroot/index.html, which must find each of them in webroot or as the SockJS
  * library). Never {@code /} as a prefix, no regular expressions, nothing under {@code /metrics},
  * {@code /health} or {@code /api}, and every path goes to the clients' Service.
@@ -71,6 +72,7 @@ class IngressPathsTest {
     Ingress in = m.one(Ingress.class);
     Map<String, String> expected = new TreeMap<>();
     expected.put("/ws", "Prefix");
+    expected.put(SseEndpoint.PATH, "Exact");
     expected.put(HttpServerVerticle.SOCKJS_PREFIX, "Prefix");
     expected.put("/", "Exact");
     pageAssets().forEach(a -> expected.put(a, "Exact"));

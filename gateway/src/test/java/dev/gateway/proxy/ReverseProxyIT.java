@@ -10,6 +10,7 @@ import dev.gateway.support.BridgeClient;
 import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.HttpExchange.Reply;
 import dev.gateway.support.SourceAddress;
+import dev.gateway.support.SseClient;
 import dev.gateway.support.TestGateway;
 import dev.gateway.support.sockjs.SockJsSession;
 import io.vertx.core.Vertx;
@@ -142,6 +143,29 @@ class ReverseProxyIT {
       case "eventsource" -> SockJsSession.eventSource(client, nginx.port);
       default -> throw new IllegalArgumentException(transport);
     };
+  }
+
+  @Test
+  void serverSentEventsPassThroughNginxAsTheyComeAndResume() throws Exception {
+    String channel = channel("sse");
+    String cursor;
+    try (SseClient sse = SseClient.open(client, nginx.port, "/sse?channel=" + channel, Map.of())) {
+      assertEquals(200, sse.status(), sse.body());
+      assertEquals("subscribed", sse.next(10).type());
+      assertEquals(202, gateway.publish(channel, new JsonObject().put("i", 1)));
+      SseClient.Event e = sse.next(10);
+      assertNotNull(e, "a publication through nginx, not held in its buffers");
+      assertEquals(1, e.json().getJsonObject("body").getInteger("i"));
+      cursor = sse.lastEventId();
+    }
+    assertEquals(202, gateway.publish(channel, new JsonObject().put("i", 2)));
+    try (SseClient sse = SseClient.open(client, nginx.port, "/sse?channel=" + channel,
+        Map.of("Last-Event-ID", cursor))) {
+      assertEquals("subscribed", sse.next(10).type());
+      SseClient.Event missed = sse.next(10);
+      assertNotNull(missed, "the missed publication");
+      assertEquals(2, missed.json().getJsonObject("body").getInteger("i"));
+    }
   }
 
   @Test

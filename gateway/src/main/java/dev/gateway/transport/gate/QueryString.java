@@ -5,14 +5,17 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A request's query string, parsed strictly: {@code name=value} pairs joined by {@code &},
  * percent-encoding ({@code +} for space) that must decode to valid UTF-8. A malformed query is
  * refused as a whole ({@link #parse} answers null), so no handler ever sees half of it, and
- * nothing throws. The first value of a name wins.
+ * nothing throws. {@link #get} answers a name's first value; {@link #all} every value of a
+ * repeated name ({@code ?channel=a&channel=b}), in order.
  */
 public final class QueryString {
 
@@ -21,9 +24,9 @@ public final class QueryString {
 
   private static final QueryString EMPTY = new QueryString(Map.of());
 
-  private final Map<String, String> values;
+  private final Map<String, List<String>> values;
 
-  private QueryString(Map<String, String> values) {
+  private QueryString(Map<String, List<String>> values) {
     this.values = values;
   }
 
@@ -35,7 +38,7 @@ public final class QueryString {
     if (raw.length() > MAX_LENGTH) {
       return null;
     }
-    Map<String, String> values = new LinkedHashMap<>();
+    Map<String, List<String>> values = new LinkedHashMap<>();
     for (String pair : raw.split("&", -1)) {
       if (pair.isEmpty()) {
         continue;
@@ -46,14 +49,20 @@ public final class QueryString {
       if (name == null || value == null) {
         return null;
       }
-      values.putIfAbsent(name, value);
+      values.computeIfAbsent(name, k -> new ArrayList<>(1)).add(value);
     }
     return new QueryString(values);
   }
 
   /** The first value of the parameter, or null. */
   public String get(String name) {
-    return values.get(name);
+    List<String> all = values.get(name);
+    return all == null ? null : all.get(0);
+  }
+
+  /** Every value of the parameter, in the order given (empty when absent). */
+  public List<String> all(String name) {
+    return values.getOrDefault(name, List.of());
   }
 
   private static String decode(String s) {
