@@ -55,11 +55,21 @@ final class Nginx implements AutoCloseable {
    * connecting from {@code bindAddress} (so the gateway sees the proxy at that address).
    */
   static Nginx start(int gatewayPort, String bindAddress) throws IOException, InterruptedException {
+    return start(List.of(gatewayPort), bindAddress);
+  }
+
+  /** As {@link #start(int, String)}, with every node of a cluster in the upstream. */
+  static Nginx start(List<Integer> gatewayPorts, String bindAddress)
+      throws IOException, InterruptedException {
     int port = Ports.freePort();
+    StringBuilder servers = new StringBuilder();
+    for (int p : gatewayPorts) {
+      servers.append(servers.length() == 0 ? "" : "\n    ").append("server 127.0.0.1:").append(p).append(';');
+    }
     Path dir = Files.createTempDirectory("gateway-nginx");
     String site = replaceOnce(replaceOnce(documentedConfig(),
         "listen 80;", "listen 127.0.0.1:" + port + ";"),
-        "server 127.0.0.1:8080;", "server 127.0.0.1:" + gatewayPort + ";");
+        "server 127.0.0.1:8080;", servers.toString());
     Files.writeString(dir.resolve("gateway.conf"), site);
     String temp = dir.toAbsolutePath().toString();
     Files.writeString(dir.resolve("nginx.conf"), String.join("\n",
