@@ -8,7 +8,6 @@ import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.config.GatewayConfig;
-import dev.gateway.logging.LogRedaction;
 import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
@@ -19,7 +18,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 
 /**
@@ -90,48 +88,9 @@ final class NativeWebSocketEndpoint {
     // from here on the lease is held: every way out below releases it or hands it over, and a
     // handshake that has not completed within the header timeout gives it up
     lease.expireAfter(loop.context().owner(), headerTimeoutMs, () -> req.connection().close());
-    guarded(req, lease, () -> {
-      HandshakeSteps.reached(HandshakeSteps.ADMITTED);
-      String token = token(req, query);
-      if (token == null || !authenticator.enabled()) {
-        if (authenticator.required()) {
-          unauthorized(req, lease, "missing_token",
-              "a token is required (Authorization: Bearer, a token.<jwt> subprotocol,"
-                  + " or the token query parameter)");
-          return;
-        }
-        upgrade(req, lease, null, null);
-        return;
-      }
-      HandshakeSteps.reached(HandshakeSteps.VERIFYING);
-      authenticator.verify(token).onComplete(ar -> guarded(req, lease, () -> {
-        HandshakeSteps.reached(HandshakeSteps.VERIFIED);
-        if (ar.failed()) {
-          // the verifier's reason, never the token (whatever a library puts in its messages)
-          unauthorized(req, lease, "invalid_token",
-              "token rejected: " + LogRedaction.redact(ar.cause().getMessage()));
-        } else {
-          upgrade(req, lease, token, ar.result());
-        }
-      }));
-    });
-  }
-
-  /**
-   * Runs a step of the handshake; if it throws, the lease is released and the client answered
-   * 500 (or, after the upgrade, its connection closed).
-   */
-  private void guarded(HttpServerRequest req, ConnectionSlots.Lease lease, Runnable step) {
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      lease.release();
-      if (!req.response().ended() && !req.response().headWritten()) {
-        gate.reject(req, 500, "internal_error", "the handshake failed");
-      } else {
-        req.connection().close();
-      }
-    }
+    gate.admit(req, lease, authenticator, () -> token(req, query),
+        "Authorization: Bearer, a token.<jwt> subprotocol, or the token query parameter",
+        "the handshake failed", (token, grant) -> upgrade(req, lease, token, grant));
   }
 
   /**
@@ -161,21 +120,6 @@ final class NativeWebSocketEndpoint {
       }
     }
     return null;
-  }
-
-  private void unauthorized(HttpServerRequest req, ConnectionSlots.Lease lease, String reason,
-                            String message) {
-    lease.release();
-    metrics.authFailure(reason);
-    if (req.response().ended()) {
-      return;
-    }
-    req.response().putHeader("WWW-Authenticate", "Bearer");
-    metrics.handshakeRejected("unauthorized");
-    HttpServerVerticle.securityHeaders(req.response());
-    req.response().setStatusCode(401)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(new JsonObject().put("error", reason).put("message", message).encode());
   }
 
   private void upgrade(HttpServerRequest req, ConnectionSlots.Lease lease, String token,

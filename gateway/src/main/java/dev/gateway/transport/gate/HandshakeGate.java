@@ -1,11 +1,14 @@
 package dev.gateway.transport.gate;
 
+import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.ClientAddress;
+import dev.gateway.auth.Grant;
 import dev.gateway.config.AddressRange;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.config.Origins;
 import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.health.Health;
+import dev.gateway.logging.LogRedaction;
 import dev.gateway.metrics.GatewayMetrics;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -16,6 +19,8 @@ import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -226,5 +231,75 @@ public final class HandshakeGate {
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
         .end(new JsonObject().put("error", code).put("message", message).encode());
+  }
+
+  /**
+   * The token step of the transports that take their token with the request ({@code /ws},
+   * {@code /sse}), once the request holds {@code lease}: with no token (or authentication off) it
+   * opens anonymously, unless a token is required (401 {@code missing_token}, naming where a token
+   * may be given: {@code where}); otherwise it verifies the token and opens with its grant, or
+   * answers 401 {@code invalid_token}. Each step is {@link #guarded}.
+   */
+  public void admit(HttpServerRequest req, ConnectionSlots.Lease lease, Authenticator authenticator,
+                    Supplier<String> token, String where, String failure,
+                    BiConsumer<String, Grant> open) {
+    guarded(req, lease, failure, () -> {
+      HandshakeSteps.reached(HandshakeSteps.ADMITTED);
+      String t = token.get();
+      if (t == null || !authenticator.enabled()) {
+        if (authenticator.required()) {
+          unauthorized(req, lease, "missing_token", "a token is required (" + where + ")");
+          return;
+        }
+        open.accept(null, null);
+        return;
+      }
+      HandshakeSteps.reached(HandshakeSteps.VERIFYING);
+      authenticator.verify(t).onComplete(ar -> guarded(req, lease, failure, () -> {
+        HandshakeSteps.reached(HandshakeSteps.VERIFIED);
+        if (ar.failed()) {
+          // the verifier's reason, never the token (whatever a library puts in its messages)
+          unauthorized(req, lease, "invalid_token",
+              "token rejected: " + LogRedaction.redact(ar.cause().getMessage()));
+        } else {
+          open.accept(t, ar.result());
+        }
+      }));
+    });
+  }
+
+  /**
+   * Runs a step of a request that holds {@code lease}; if it throws, the lease is released and the
+   * client answered 500 with {@code failure} (or, once the answer has started, its connection
+   * closed).
+   */
+  public void guarded(HttpServerRequest req, ConnectionSlots.Lease lease, String failure,
+                      Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      lease.release();
+      if (!req.response().ended() && !req.response().headWritten()) {
+        reject(req, 500, "internal_error", failure);
+      } else {
+        req.connection().close();
+      }
+    }
+  }
+
+  /** Refuses a request without a valid token: releases its lease, 401 with a JSON error, counted. */
+  public void unauthorized(HttpServerRequest req, ConnectionSlots.Lease lease, String reason,
+                           String message) {
+    lease.release();
+    metrics.authFailure(reason);
+    if (req.response().ended()) {
+      return;
+    }
+    metrics.handshakeRejected("unauthorized");
+    securityHeaders(req.response());
+    req.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer")
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .end(new JsonObject().put("error", reason).put("message", message).encode());
   }
 }

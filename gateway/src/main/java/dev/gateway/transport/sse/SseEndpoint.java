@@ -9,7 +9,6 @@ import dev.gateway.connection.Connection;
 import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
-import dev.gateway.logging.LogRedaction;
 import dev.gateway.metrics.GatewayMetrics;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.protocol.ProtocolCodec;
@@ -129,29 +128,9 @@ public final class SseEndpoint {
     }
     lease.expireAfter(loop.context().owner(), headerTimeoutMs, () -> req.connection().close());
     SseCursor from = cursor;
-    guarded(req, lease, () -> {
-      HandshakeSteps.reached(HandshakeSteps.ADMITTED);
-      String token = token(req, query);
-      if (token == null || !authenticator.enabled()) {
-        if (authenticator.required()) {
-          unauthorized(req, lease, "missing_token", "a token is required (Authorization: Bearer,"
-              + " the token cookie, or the token query parameter)");
-          return;
-        }
-        open(req, lease, channels, from, null, null);
-        return;
-      }
-      HandshakeSteps.reached(HandshakeSteps.VERIFYING);
-      authenticator.verify(token).onComplete(ar -> guarded(req, lease, () -> {
-        HandshakeSteps.reached(HandshakeSteps.VERIFIED);
-        if (ar.failed()) {
-          unauthorized(req, lease, "invalid_token",
-              "token rejected: " + LogRedaction.redact(ar.cause().getMessage()));
-        } else {
-          open(req, lease, channels, from, token, ar.result());
-        }
-      }));
-    });
+    gate.admit(req, lease, authenticator, () -> token(req, query),
+        "Authorization: Bearer, the token cookie, or the token query parameter",
+        "the request failed", (token, grant) -> open(req, lease, channels, from, token, grant));
   }
 
   private void open(HttpServerRequest req, ConnectionSlots.Lease lease, List<String> channels,
@@ -201,34 +180,6 @@ public final class SseEndpoint {
       }
     }
     return query.get("token");
-  }
-
-  private void guarded(HttpServerRequest req, ConnectionSlots.Lease lease, Runnable step) {
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      lease.release();
-      if (!req.response().ended() && !req.response().headWritten()) {
-        gate.reject(req, 500, "internal_error", "the request failed");
-      } else {
-        req.connection().close();
-      }
-    }
-  }
-
-  private void unauthorized(HttpServerRequest req, ConnectionSlots.Lease lease, String reason,
-                            String message) {
-    lease.release();
-    metrics.authFailure(reason);
-    if (req.response().ended()) {
-      return;
-    }
-    metrics.handshakeRejected("unauthorized");
-    HandshakeGate.securityHeaders(req.response());
-    req.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer")
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-        .end(new JsonObject().put("error", reason).put("message", message).encode());
   }
 
   /** The HTTP status of a stream whose register was refused with this error code. */
