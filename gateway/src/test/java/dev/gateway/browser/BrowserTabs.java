@@ -2,6 +2,7 @@ package dev.gateway.browser;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import io.vertx.core.Vertx;
 import java.util.List;
@@ -52,5 +53,15 @@ abstract class BrowserTabs {
     if (relay != null) {
       relay.close();
     }
+  }
+
+  /** A fresh context's page on {@link ClientPage} of the gateway at {@code base}, its errors kept. */
+  Page clientPage(String base) {
+    BrowserContext context = browser.newContext();
+    contexts.add(context);
+    Page page = context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.onPageError(error -> pageErrors.add(error));
+    return ClientPage.open(page, base);
   }
 }

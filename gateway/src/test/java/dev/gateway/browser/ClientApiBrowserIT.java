@@ -2,7 +2,6 @@ package dev.gateway.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import dev.gateway.support.GatewayExtension;
 import io.vertx.core.json.JsonArray;
@@ -111,14 +110,5 @@ class ClientApiBrowserIT extends BrowserTabs {
 
   private static JsonObject json(Page page, String function, Object arg) {
     return new JsonObject((String) page.evaluate(function, arg));
-  }
-
-  private Page clientPage(String base) {
-    BrowserContext context = browser.newContext();
-    contexts.add(context);
-    Page page = context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.onPageError(error -> pageErrors.add(error));
-    return ClientPage.open(page, base);
   }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.TestGateway;
@@ -217,15 +216,6 @@ class ReconnectBrowserIT extends BrowserTabs {
   /** Evaluates {@code waitFor(() => EXPR)} in the page: the first truthy value, as JSON. */
   private static JsonObject waitFor(Page page, String expression) {
     return new JsonObject((String) page.evaluate("() => waitFor(() => " + expression + ")"));
-  }
-
-  private Page clientPage(String base) {
-    BrowserContext context = browser.newContext();
-    contexts.add(context);
-    Page page = context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.onPageError(error -> pageErrors.add(error));
-    return ClientPage.open(page, base);
   }
 
   /** An HS256 JWT over {@link #SECRET}. */

@@ -2,7 +2,6 @@ package dev.gateway.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import dev.gateway.support.GatewayExtension;
 import dev.gateway.support.UsersApiClient;
@@ -86,14 +85,5 @@ class UsersBrowserIT extends BrowserTabs {
         throw new AssertionError("the SockJS connection of " + user + " was never listed");
       }
     }
-  }
-
-  private Page clientPage(String base) {
-    BrowserContext context = browser.newContext();
-    contexts.add(context);
-    Page page = context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.onPageError(error -> pageErrors.add(error));
-    return ClientPage.open(page, base);
   }
 }
