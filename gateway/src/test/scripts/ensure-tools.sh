@@ -3,6 +3,7 @@
 #   chromium    (BrowserIT, ClusterBrowserIT)
 #   prometheus  (PrometheusIT, alert-rule tests: prometheus + promtool)
 #   nginx       (reverse-proxy tests)
+#   openssl     (the TLS tests make their certificates with it and probe handshakes with s_client)
 # Runs from the Maven build (pre-integration-test); installs Debian's packages with apt when run as root.
 set -euo pipefail
 CHROMIUM="${GATEWAY_CHROMIUM:-/usr/bin/chromium}"
@@ -11,6 +12,7 @@ missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
