@@ -48,9 +48,13 @@
  *               event 'join' or 'leave' with member { client, user, info }, 'counts' with
  *               clients and users (a channel over the gateway's member threshold sends counts
  *               only), 'mode' with mode 'members', 'counts' or 'off' after each register
- *   'subscribed'   { channel, offset, epoch }: the gateway subscribed this connection itself
- *   'unsubscribed' { channel }                  (users API, the token's channels claim); its
- *               messages go to receive() handlers of the channel (or a subscribe() of it)
+ *   'subscribed'   { channel, offset, epoch, recovered }: the gateway subscribed this
+ *   'unsubscribed' { channel }      connection itself (users API, the token's channels claim);
+ *               its messages go to receive() handlers of the channel (or a subscribe() of it).
+ *               On a history channel the client keeps its position and, when it reconnects,
+ *               gives it to the gateway (?positions= on /ws, gateway.positions over SockJS): the
+ *               channel then recovers as a subscribe() does ('recovered' or 'lost' events, at
+ *               most once per offset), and recovered says true or false.
  *
  * Messages given to subscribe() handlers: { address, body, headers, offset, epoch, replayed },
  * offset and epoch only on channels with history (offsets are decimal strings), replayed true
@@ -67,8 +71,9 @@
  * { body, headers }, history(address, limit) -> Promise of { address, epoch, offset, messages },
  * presence(address, { limit, cursor }) -> Promise of { address, members, cursor }, members(address)
  * -> Promise of every member (all pages), presenceStats(address) -> Promise of { clients, users },
- * position(address) -> { offset, epoch } or null, state ('connecting', 'open', 'closed' while
- * waiting to reconnect, 'stopped'), transport, socket (the current WebSocket or SockJS).
+ * position(address) -> { offset, epoch } or null (also of a server-side channel), state
+ * ('connecting', 'open', 'closed' while waiting to reconnect, 'stopped'), transport, socket (the
+ * current WebSocket or SockJS).
  */
 (function (root) {
   'use strict';
@@ -126,6 +131,8 @@
     this._queued = [];      // idempotent publishes until acked
     this._replies = dict(); // reply address -> { resolve, reject, timer }
     this._receivers = dict(); // address -> handlers of messages not registered for
+    this._server = dict(); // channel -> state of a server-side subscription (position, recovery)
+    this._since = null; // positions given to the gateway on connecting: { channel: { offset, epoch } }
     this._seq = 0;
     this._attempt = 0;
     this._timers = {};
@@ -183,14 +190,24 @@
     var self = this;
     var socket;
     this._token = this.transport === 'sockjs' ? token : null;
+    if (this._serverFresh) {
+      // the last connection opened: its server-side channels' positions are what we hold now
+      // (one that never opened leaves those of the one before)
+      this._since = this._positions();
+      this._server = dict();
+    }
+    this._serverFresh = false;
     try {
       if (this.transport === 'sockjs') {
         socket = new root.SockJS(o.url + '/eventbus', null, o.sockjs || undefined);
       } else {
         var url = o.url.replace(/^http/, 'ws') + '/ws';
         var protocols = [SUBPROTOCOL];
-        if (token && o.tokenIn === 'query') url += '?token=' + encodeURIComponent(token);
+        var query = [];
+        if (token && o.tokenIn === 'query') query.push('token=' + encodeURIComponent(token));
         else if (token) protocols.push('token.' + token);
+        if (this._since) query.push('positions=' + encodeURIComponent(JSON.stringify(this._since)));
+        if (query.length) url += '?' + query.join('&');
         socket = new root.WebSocket(url, protocols);
       }
     } catch (e) {
@@ -207,12 +224,17 @@
     var self = this;
     var reconnected = this._everOpened === true;
     this._everOpened = true;
+    this._serverFresh = true;
     this.state = 'open';
     this._timers.stable = setTimeout(function () { self._attempt = 0; }, this.options.stableMs);
     this._timers.ping = setInterval(function () { self._write({ type: 'ping' }); }, this.options.pingMs);
     // over SockJS the token travels in messages: the first one carries it at once (a gateway
     // that requires tokens closes a session that has sent none within auth.deadlineMs)
-    if (this._token) this._write({ type: 'ping' });
+    // (with the positions of the channels the gateway subscribes this client to itself)
+    if (this._token) {
+      this._write(this._since ? { type: 'ping', headers: { 'gateway.positions': this._since } }
+        : { type: 'ping' });
+    }
     Object.keys(this._subs).forEach(function (a) { self._register(self._subs[a]); });
     this._queued.forEach(function (q) { self._write(q.frame); });
     this._emit('open', { transport: this.transport, reconnected: reconnected });
@@ -359,7 +381,7 @@
 
   /** The position the client holds on a channel with history: { offset, epoch }, or null. */
   P.position = function (address) {
-    var sub = this._subs[address];
+    var sub = this._subs[address] || this._server[address];
     return sub && sub.position ? { offset: sub.position.offset, epoch: sub.position.epoch } : null;
   };
 
@@ -392,7 +414,15 @@
       // a channel without history
     } else if (!since) {
       if (!sub.position) sub.position = { offset: m.offset, epoch: m.epoch };
-    } else if (m.recovered) {
+    } else {
+      this._resumed(sub, since, m);
+    }
+    sub.readyResolve({ address: sub.address, offset: m.offset, epoch: m.epoch });
+  };
+
+  /** The answer to a position given: recovered (the replay follows) or lost from there. */
+  P._resumed = function (sub, since, m) {
+    if (m.recovered) {
       sub.position = { offset: since.offset, epoch: m.epoch };
       if (BigInt(m.offset) > BigInt(since.offset)) {
         sub.recovering = { target: BigInt(m.offset), count: 0 };
@@ -405,7 +435,29 @@
       this._emit('lost', { address: sub.address, reason: m.reason || 'not_recovered',
         from: String(BigInt(since.offset) + 1n), to: null, offset: m.offset, epoch: m.epoch });
     }
-    sub.readyResolve({ address: sub.address, offset: m.offset, epoch: m.epoch });
+  };
+
+  /** A channel the gateway subscribed this client to: its position, recovered from ours. */
+  P._serverSubscribed = function (m) {
+    var sub = { address: m.channel, server: true, position: null, last: null, recovering: null };
+    this._server[m.channel] = sub;
+    var since = this._since ? this._since[m.channel] : undefined;
+    if (m.offset === undefined && m.recovered === undefined) return; // no history
+    if (m.recovered === undefined || !since) {
+      sub.position = { offset: m.offset, epoch: m.epoch };
+    } else {
+      this._resumed(sub, since, m);
+    }
+  };
+
+  /** The positions of this connection's server-side channels with history, or null. */
+  P._positions = function () {
+    var out = null;
+    for (var a in this._server) {
+      var p = this._server[a].position;
+      if (p && p.offset !== undefined) (out = out || {})[a] = { offset: p.offset, epoch: p.epoch };
+    }
+    return out;
   };
 
   P._channelMessage = function (sub, m) {
@@ -443,7 +495,8 @@
     }
     var msg = { address: m.address, body: m.body, headers: headers, offset: offset, epoch: epoch,
       replayed: replayed };
-    sub.handlers.slice().forEach(function (fn) { safely(fn, msg); });
+    var handlers = sub.server ? this._receivers[sub.address] || [] : sub.handlers;
+    handlers.slice().forEach(function (fn) { safely(fn, msg); });
     if (replayed) {
       sub.recovering.count++;
       if (BigInt(offset) >= sub.recovering.target) {
@@ -602,6 +655,8 @@
         reply.resolve({ body: m.body, headers: m.headers || {} });
       } else if (this._subs[m.address]) {
         this._channelMessage(this._subs[m.address], m);
+      } else if (this._server[m.address]) {
+        this._channelMessage(this._server[m.address], m);
       } else if (this._receivers[m.address]) {
         var message = { address: m.address, body: m.body, headers: m.headers || {},
           offset: m.headers ? m.headers['gateway.offset'] : undefined,
@@ -609,8 +664,11 @@
         this._receivers[m.address].slice().forEach(function (fn) { safely(fn, message); });
       }
     } else if (m.type === 'subscribed') {
-      this._emit('subscribed', { channel: m.channel, offset: m.offset, epoch: m.epoch });
+      this._serverSubscribed(m);
+      this._emit('subscribed', { channel: m.channel, offset: m.offset, epoch: m.epoch,
+        recovered: m.recovered });
     } else if (m.type === 'unsubscribed') {
+      delete this._server[m.channel];
       this._emit('unsubscribed', { channel: m.channel });
     } else if (m.type === 'ack' || m.type === 'history' || m.type === 'presence'
         || m.type === 'presence_stats') {

@@ -3,6 +3,7 @@ package dev.gateway.connection;
 import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.channel.Subscriber;
+import dev.gateway.channel.stream.StreamPosition;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.protocol.CloseReason;
 import dev.gateway.protocol.Outbound;
@@ -63,6 +64,8 @@ public final class Connection implements Subscriber {
   private final Set<String> channels = new HashSet<>();
   /** Channels subscribed server-side (API, token claim): a token refresh does not drop them. */
   private Set<String> serverChannels;
+  /** Positions given at connect for server-side subscriptions; each is used once. */
+  private java.util.Map<String, StreamPosition> connectPositions;
   private State state = State.OPEN;
   private int drops;
   private int queuedBytes;
@@ -381,6 +384,26 @@ public final class Connection implements Subscriber {
     } else if (serverChannels != null) {
       serverChannels.remove(channel);
     }
+  }
+
+  /**
+   * The positions the client gave when it connected ({@link ConnectPositions}): a server-side
+   * subscription to one of these channels recovers from there. Set once; later calls are ignored.
+   */
+  void connectPositions(java.util.Map<String, StreamPosition> positions) {
+    if (connectPositions == null) {
+      connectPositions = new java.util.HashMap<>(positions);
+    }
+  }
+
+  /** Whether the connection has been given its connect positions (they are read once). */
+  boolean hasConnectPositions() {
+    return connectPositions != null;
+  }
+
+  /** The connect position of a channel, taken: a second subscription starts where it is. */
+  StreamPosition takeConnectPosition(String channel) {
+    return connectPositions == null ? null : connectPositions.remove(channel);
   }
 
   /** Whether the channel was subscribed server-side (a token's grant does not decide it). */

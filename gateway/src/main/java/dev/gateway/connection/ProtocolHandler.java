@@ -43,6 +43,7 @@ public final class ProtocolHandler {
   private final GatewayMetrics metrics;
   private final Presence presence;
   private final int maxChannels;
+  private final int maxAddressLength;
   private final long requestTimeoutMs;
   private final ServerSubscriptions serverSide;
 
@@ -56,6 +57,7 @@ public final class ProtocolHandler {
     this.stamp = stamp;
     this.permissions = new Permissions(config.permissions());
     this.codec = new ProtocolCodec(config.limits().maxAddressLength());
+    this.maxAddressLength = config.limits().maxAddressLength();
     this.metrics = metrics;
     this.presence = presence;
     this.maxChannels = config.limits().maxChannelsPerConnection();
@@ -89,10 +91,17 @@ public final class ProtocolHandler {
       }
       return;
     }
+    Map<String, StreamPosition> positions = null;
+    try {
+      positions = positions(c, envelope);
+    } catch (ProtocolException e) {
+      // told, and the message goes on without them: its subscriptions start where the channel is
+      error(c, e.code(), e.getMessage());
+    }
     String token = envelope.token();
     boolean mustAuthenticate = authenticator.required() && c.grant() == null;
     if (token != null && authenticator.enabled() && !token.equals(c.tokenSeen())) {
-      authenticateThenDispatch(c, token, envelope.message());
+      authenticateThenDispatch(c, token, positions, envelope.message());
     } else if (mustAuthenticate) {
       c.close(CloseReason.UNAUTHORIZED);
     } else {
@@ -124,7 +133,25 @@ public final class ProtocolHandler {
    * A token arrived in a message's headers (SockJS authenticates with its first message; any
    * connection may refresh its token this way). Reading pauses until it is verified.
    */
-  private void authenticateThenDispatch(Connection c, String token, ClientMessage m) {
+  /**
+   * The {@code gateway.positions} of a message ({@link ConnectPositions}): read only on the
+   * message that carries the connection's first token, and only once; anywhere else refused.
+   */
+  private Map<String, StreamPosition> positions(Connection c, ProtocolCodec.Envelope envelope)
+      throws ProtocolException {
+    if (envelope.positions() == null) {
+      return null;
+    }
+    if (envelope.token() == null || c.grant() != null || c.hasConnectPositions()
+        || !authenticator.enabled()) {
+      throw new ProtocolException(ErrorCode.INVALID_POSITION, ProtocolCodec.POSITIONS_HEADER
+          + " goes with the connection's first token, once");
+    }
+    return ConnectPositions.parse(envelope.positions(), maxChannels, maxAddressLength);
+  }
+
+  private void authenticateThenDispatch(Connection c, String token,
+                                        Map<String, StreamPosition> positions, ClientMessage m) {
     c.tokenSeen(token);
     c.requestStarted();
     authenticator.verify(token).onComplete(ar -> {
@@ -145,6 +172,9 @@ public final class ProtocolHandler {
       }
       c.grant(next);
       if (previous == null) {
+        if (positions != null) {
+          c.connectPositions(positions);
+        }
         serverSide.subscribeClaimed(c, next);
       }
       // a refreshed token may grant less: leave the channels it no longer allows (those the
@@ -165,8 +195,25 @@ public final class ProtocolHandler {
    * {@code channels} claim, subscribed server-side.
    */
   public void authenticated(Connection c, String token, Grant grant) {
+    authenticated(c, token, grant, null);
+  }
+
+  /**
+   * As above, with the positions the client gave at the handshake ({@link ConnectPositions}, null
+   * for none): the server-side subscriptions to those channels recover from there.
+   */
+  public void authenticated(Connection c, String token, Grant grant,
+                            Map<String, StreamPosition> positions) {
     c.authenticated(token, grant);
+    if (positions != null) {
+      c.connectPositions(positions);
+    }
     serverSide.subscribeClaimed(c, grant);
+  }
+
+  /** The positions of a handshake's query parameter, checked as the connection's limits say. */
+  public Map<String, StreamPosition> handshakePositions(String text) throws ProtocolException {
+    return ConnectPositions.parse(text, maxChannels, maxAddressLength);
   }
 
   /** Subscriptions the gateway makes and ends itself (the users API, the channels claim). */

@@ -67,7 +67,7 @@ final class StreamRegistration {
    * {@code presence} goes into the ack (null: the register asked for no join/leave events).
    */
   void subscribed(Connection c, ClientMessage.Register r, String presence, Runnable then) {
-    answer(c, r, true, presence, then);
+    answer(c, r, true, registerAck(r, presence), then);
   }
 
   /**
@@ -75,16 +75,25 @@ final class StreamRegistration {
    * position, nothing replayed, and whatever its first register holds is left to that one.
    */
   void registeredAgain(Connection c, ClientMessage.Register r, String presence, Runnable then) {
-    answer(c, r, false, presence, then);
+    answer(c, r, false, registerAck(r, presence), then);
   }
 
-  private void answer(Connection c, ClientMessage.Register r, boolean first, String presence,
+  /** How a subscription's outcome is told the client: a register ack, or {@code subscribed}. */
+  private interface Answer {
+    byte[] message(boolean recovered, Long offset, String epoch, String reason);
+  }
+
+  private static Answer registerAck(ClientMessage.Register r, String presence) {
+    return (recovered, offset, epoch, reason) -> ProtocolCodec.registerAck(r.ack(), r.address(),
+        recovered, offset, epoch, reason, presence);
+  }
+
+  private void answer(Connection c, ClientMessage.Register r, boolean first, Answer answer,
                       Runnable then) {
     String address = r.address();
     if (!publisher.keepsHistory(address)) {
       metrics.recovery("no_history");
-      c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, false, null, null,
-          "no_history", presence)));
+      c.reply(Outbound.direct(answer.message(false, null, null, "no_history")));
       then.run();
       return;
     }
@@ -95,8 +104,7 @@ final class StreamRegistration {
       }
       onLoop(c, hub.delivered(address), position -> {
         StreamPosition p = position == null ? new StreamPosition(0, "") : position;
-        c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, p.offset(),
-            p.epoch(), null, presence)));
+        c.reply(Outbound.direct(answer.message(true, p.offset(), p.epoch(), null)));
         if (first) {
           c.acknowledged(address, p.offset(), p.epoch());
         }
@@ -116,7 +124,7 @@ final class StreamRegistration {
           || (r.since() == 0 && r.epoch().isEmpty()));
       boolean whole = sameStream && slice.whole();
       if (!whole) {
-        notRecovered(c, r, slice, true, presence, then);
+        notRecovered(c, r, slice, true, answer, then);
         return;
       }
       List<Outbound> replay = new ArrayList<>(slice.items().size());
@@ -131,22 +139,21 @@ final class StreamRegistration {
       if (!c.mayTakeReplay(bytes)) {
         // more than the connection may hold while it reads: the client reloads instead
         metrics.recovery("too_large");
-        notRecovered(c, r, slice, false, presence, then);
+        notRecovered(c, r, slice, false, answer, then);
         return;
       }
       long at = slice.items().isEmpty() ? r.since()
           : slice.items().get(slice.items().size() - 1).offset();
       metrics.recovery("recovered");
       metrics.replayed(replay.size());
-      c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, true, at,
-          slice.position().epoch(), null, presence)));
+      c.reply(Outbound.direct(answer.message(true, at, slice.position().epoch(), null)));
       c.recovered(address, replay, at, slice.position().epoch());
       then.run();
     });
   }
 
   private void notRecovered(Connection c, ClientMessage.Register r, ChannelStream.Slice slice,
-                            boolean count, String presence, Runnable then) {
+                            boolean count, Answer answer, Runnable then) {
     String address = r.address();
     if (count) {
       metrics.recovery("not_recovered");
@@ -154,8 +161,7 @@ final class StreamRegistration {
     onLoop(c, hub.delivered(address), delivered -> {
       StreamPosition p = delivered != null ? delivered
           : slice != null ? slice.position() : new StreamPosition(0, "");
-      c.reply(Outbound.direct(ProtocolCodec.registerAck(r.ack(), address, false, p.offset(),
-          p.epoch(), null, presence)));
+      c.reply(Outbound.direct(answer.message(false, p.offset(), p.epoch(), null)));
       c.acknowledged(address, p.offset(), p.epoch());
       then.run();
     });
@@ -164,9 +170,21 @@ final class StreamRegistration {
   /**
    * A server-side subscription is complete: the client is told ({@code subscribed}); on a history
    * channel with the position it is at, after which its live broadcasts (held since
-   * {@link Connection#holdForRecovery}) go out, as after a register ack.
+   * {@link Connection#holdForRecovery}) go out, as after a register ack. When the client gave a
+   * position for the channel as it connected ({@link ConnectPositions}), it recovers from there
+   * exactly as a register with {@code gateway.since}: {@code subscribed} then says
+   * {@code recovered} true (the missed publications follow, then the live ones) or false.
    */
   void serverSubscribed(Connection c, String address) {
+    StreamPosition from = c.takeConnectPosition(address);
+    if (from != null) {
+      // the client gave its position when it connected: recover as a register with it would
+      ClientMessage.Register r = new ClientMessage.Register(address, null, from.offset(),
+          from.epoch());
+      answer(c, r, true, (recovered, offset, epoch, reason) -> ProtocolCodec.subscribed(address,
+          recovered, offset, epoch, reason), () -> { });
+      return;
+    }
     if (!publisher.keepsHistory(address)) {
       c.reply(Outbound.direct(ProtocolCodec.subscribed(address, null, null)));
       return;

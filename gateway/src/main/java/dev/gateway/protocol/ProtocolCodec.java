@@ -47,8 +47,14 @@ public final class ProtocolCodec {
   /** Header a client may put its token in (SockJS: the first message authenticates). */
   public static final String TOKEN_HEADER = "token";
 
-  /** A decoded client message and the token its headers carried, if any. */
-  public record Envelope(ClientMessage message, String token) {
+  /** Header of the first authenticating message carrying a reconnecting client's positions. */
+  public static final String POSITIONS_HEADER = INTERNAL_HEADER_PREFIX + "positions";
+
+  /**
+   * A decoded client message, the token its headers carried and the value of its
+   * {@link #POSITIONS_HEADER} (unchecked: the connection's limits decide), each null if absent.
+   */
+  public record Envelope(ClientMessage message, String token, Object positions) {
   }
 
   /** Decodes one client frame. */
@@ -74,10 +80,17 @@ public final class ProtocolCodec {
 
   private Envelope envelope(JsonObject json) throws ProtocolException {
     String token = null;
+    Object positions = null;
     if (json.getValue("headers") instanceof JsonObject h) {
       JsonObject copy = null;
       for (String name : h.fieldNames()) {
-        if (name.equalsIgnoreCase(TOKEN_HEADER)) {
+        if (name.equalsIgnoreCase(POSITIONS_HEADER)) {
+          positions = h.getValue(name);
+          if (copy == null) {
+            copy = h.copy();
+          }
+          copy.remove(name);
+        } else if (name.equalsIgnoreCase(TOKEN_HEADER)) {
           if (!(h.getValue(name) instanceof String s)) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD, "token header must be a string");
           }
@@ -92,7 +105,7 @@ public final class ProtocolCodec {
         json.put("headers", copy);
       }
     }
-    return new Envelope(decode(json), token);
+    return new Envelope(decode(json), token, positions);
   }
 
   private static JsonObject parse(String text) throws ProtocolException {
@@ -462,11 +475,29 @@ public final class ProtocolCodec {
    * the official client hands every message with an address to that address's handlers.
    */
   public static byte[] subscribed(String channel, Long offset, String epoch) {
+    return utf8(subscribedMessage(channel, offset, epoch));
+  }
+
+  /**
+   * As above, for a subscription that recovered from the position the client gave as it
+   * connected: {@code "recovered":true|false}, and on false the reason when there is one
+   * ({@code no_history}).
+   */
+  public static byte[] subscribed(String channel, boolean recovered, Long offset, String epoch,
+                                  String reason) {
+    JsonObject m = subscribedMessage(channel, offset, epoch).put("recovered", recovered);
+    if (reason != null) {
+      m.put("reason", reason);
+    }
+    return utf8(m);
+  }
+
+  private static JsonObject subscribedMessage(String channel, Long offset, String epoch) {
     JsonObject m = new JsonObject().put("type", "subscribed").put("channel", channel);
     if (offset != null) {
       m.put("offset", Long.toString(offset)).put("epoch", epoch);
     }
-    return utf8(m);
+    return m;
   }
 
   /** {@code {"type":"unsubscribed","channel":A}}: the gateway ended a subscription itself. */

@@ -7,11 +7,14 @@ import dev.gateway.transport.io.Flusher;
 import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
+import dev.gateway.channel.stream.StreamPosition;
 import dev.gateway.config.GatewayConfig;
+import dev.gateway.connection.ConnectPositions;
 import dev.gateway.connection.ConnectionSlots;
 import dev.gateway.connection.LoopConnections;
 import dev.gateway.connection.ProtocolHandler;
 import dev.gateway.metrics.GatewayMetrics;
+import dev.gateway.protocol.ProtocolException;
 import dev.gateway.transport.ws.WebSocketConnections;
 import dev.gateway.transport.ws.WebSocketTransport;
 import io.vertx.core.http.HttpHeaders;
@@ -19,6 +22,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import java.net.InetAddress;
+import java.util.Map;
 
 /**
  * {@code GET /ws}: the native WebSocket endpoint. Text messages carry the bridge protocol; binary
@@ -77,6 +81,16 @@ final class NativeWebSocketEndpoint {
       gate.reject(req, 400, "bad_request", "malformed query string");
       return;
     }
+    Map<String, StreamPosition> positions = null;
+    String positionsText = query.get(ConnectPositions.QUERY_PARAMETER);
+    if (positionsText != null) {
+      try {
+        positions = protocol.handshakePositions(positionsText);
+      } catch (ProtocolException e) {
+        gate.reject(req, 400, "invalid_position", e.getMessage());
+        return;
+      }
+    }
     if (!gate.checkOrigin(req) || !gate.checkWebSocketVersion(req)) {
       return;
     }
@@ -88,9 +102,10 @@ final class NativeWebSocketEndpoint {
     // from here on the lease is held: every way out below releases it or hands it over, and a
     // handshake that has not completed within the header timeout gives it up
     lease.expireAfter(loop.context().owner(), headerTimeoutMs, () -> req.connection().close());
+    Map<String, StreamPosition> from = positions;
     gate.admit(req, lease, authenticator, () -> token(req, query),
         "Authorization: Bearer, a token.<jwt> subprotocol, or the token query parameter",
-        "the handshake failed", (token, grant) -> upgrade(req, lease, token, grant));
+        "the handshake failed", (token, grant) -> upgrade(req, lease, token, grant, from));
   }
 
   /**
@@ -123,7 +138,7 @@ final class NativeWebSocketEndpoint {
   }
 
   private void upgrade(HttpServerRequest req, ConnectionSlots.Lease lease, String token,
-                       Grant grant) {
+                       Grant grant, Map<String, StreamPosition> positions) {
     req.toWebSocket().onComplete(ar -> {
       if (ar.failed()) {
         lease.release(); // the client left, or the upgrade was malformed
@@ -135,7 +150,7 @@ final class NativeWebSocketEndpoint {
       ServerWebSocket ws = ar.result();
       try {
         HandshakeSteps.reached(HandshakeSteps.UPGRADED);
-        accept(ws, lease, token, grant);
+        accept(ws, lease, token, grant, positions);
       } catch (RuntimeException e) {
         lease.release();
         ws.close((short) 1011, "internal error");
@@ -143,14 +158,16 @@ final class NativeWebSocketEndpoint {
     });
   }
 
-  private void accept(ServerWebSocket ws, ConnectionSlots.Lease lease, String token, Grant grant) {
+  private void accept(ServerWebSocket ws, ConnectionSlots.Lease lease, String token, Grant grant,
+                      Map<String, StreamPosition> positions) {
     WebSocketTransport transport = new WebSocketTransport(NAME, ws,
         WebSocketTransport.MESSAGE_FRAME, flusher);
     var c = WebSocketConnections.open(ws, transport, loop, shard, limits, lease, protocol::handle);
     try {
       HandshakeSteps.reached(HandshakeSteps.OPENED);
       if (grant != null) {
-        protocol.authenticated(c, token, grant); // and the token's channels, server-side
+        // and the token's channels, server-side, from the positions the client gave
+        protocol.authenticated(c, token, grant, positions);
       }
     } catch (RuntimeException e) {
       c.close(dev.gateway.protocol.CloseReason.INTERNAL_ERROR); // the connection releases the lease

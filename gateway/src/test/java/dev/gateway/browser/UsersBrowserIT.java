@@ -18,8 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * gateway-client.js and the users API in a real Chromium, on both transports: a message a backend
  * publishes to the user reaches a {@code receive} handler, a server-side subscription is announced
- * ({@code subscribed}) and its broadcasts reach a {@code receive} handler of the channel, and a
- * disconnect (4503) stops the client instead of reconnecting.
+ * ({@code subscribed}) and its broadcasts reach a {@code receive} handler of the channel, a
+ * disconnect (4503) stops the client instead of reconnecting, and a claimed history channel
+ * recovers what the client missed while it was away.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UsersBrowserIT extends BrowserTabs {
@@ -27,6 +28,8 @@ class UsersBrowserIT extends BrowserTabs {
   @RegisterExtension
   static final GatewayExtension gw = GatewayExtension.config(new JsonObject()
       .put("permissions", new JsonObject().put("subscribe", new JsonArray().add("news.*")))
+      .put("history", new JsonObject().put("channels", new JsonArray()
+          .add("news.kept.* size=100 maxBytes=1000000 ttlSeconds=300")))
       .put("auth", UsersApiClient.auth()));
 
   @Test
@@ -75,6 +78,52 @@ class UsersBrowserIT extends BrowserTabs {
       assertEquals("stopped", page.evaluate("() => client.state"), transport);
     }
     assertEquals(List.of(), pageErrors);
+  }
+
+  @Test
+  void aClaimedHistoryChannelRecoversWhatTheClientMissedWhileAwayOnBothTransports() {
+    UsersApiClient api = new UsersApiClient(vertx, null);
+    for (String transport : List.of("websocket", "sockjs")) {
+      String channel = GatewayExtension.fresh("news.kept.claimed");
+      String token = api.token(GatewayExtension.fresh("ann"), new JsonObject()
+          .put("channels", new JsonArray().add(channel)));
+      Page page = clientPage(gw.url(""));
+      page.evaluate("() => { window.pushed = []; }");
+      page.evaluate("o => start(o)", new JsonObject().put("transport", transport)
+          .put("jwt", token).getMap());
+      page.evaluate("a => { client.receive(a, m => pushed.push({ n: m.body.n, replayed: m.replayed }));"
+          + " client.on('subscribed', e => log.push(Object.assign({ event: 'subscribed' }, e))); }",
+          channel);
+      // the claim is subscribed as the connection opens: the client holds the channel's position
+      page.evaluate("a => waitFor(() => client.position(a))", channel);
+      publish(api, channel, 1, 2);
+      page.evaluate("() => waitFor(() => pushed.length === 2)");
+
+      page.evaluate("() => { client.close(); log.length = 0; }");
+      publish(api, channel, 3, 4, 5); // missed while away
+      page.evaluate("() => client.connect()");
+      JsonObject recovered = new JsonObject((String) page.evaluate(
+          "() => waitFor(() => log.find(e => e.event === 'recovered'))"));
+      assertEquals(3, recovered.getInteger("replayed"), transport + ": " + recovered.encode());
+      JsonObject subscribed = new JsonObject((String) page.evaluate(
+          "() => waitFor(() => log.find(e => e.event === 'subscribed'))"));
+      assertEquals(true, subscribed.getBoolean("recovered"), transport + ": " + subscribed.encode());
+      publish(api, channel, 6);
+      page.evaluate("() => waitFor(() => pushed.length >= 6)");
+      assertEquals("[{\"n\":1,\"replayed\":false},{\"n\":2,\"replayed\":false},"
+          + "{\"n\":3,\"replayed\":true},{\"n\":4,\"replayed\":true},"
+          + "{\"n\":5,\"replayed\":true},{\"n\":6,\"replayed\":false}]",
+          page.evaluate("() => JSON.stringify(pushed)"), transport);
+      assertEquals(List.of(), page.evaluate("() => log.filter(e => e.event === 'lost')"), transport);
+    }
+    assertEquals(List.of(), pageErrors);
+  }
+
+  private static void publish(UsersApiClient api, String channel, int... ns) {
+    for (int n : ns) {
+      assertEquals(202, api.post(gw.port(), "/api/publish", new JsonObject().put("address", channel)
+          .put("body", new JsonObject().put("n", n))).statusCode());
+    }
   }
 
   /** Waits until the gateway lists a connection of the user. */
