@@ -65,4 +65,13 @@ public interface ClientTransport {
 
   /** Reads from the client again. */
   void resume();
+
+  /**
+   * Whether the gateway may subscribe the connection to one more channel itself (the users API):
+   * false when the transport could not carry it, as an SSE stream whose cursor would outgrow its
+   * bound. {@code channels} are the connection's channels now.
+   */
+  default boolean mayAddChannel(java.util.Set<String> channels, String address) {
+    return true;
+  }
 }

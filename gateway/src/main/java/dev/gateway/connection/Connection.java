@@ -406,6 +406,11 @@ public final class Connection implements Subscriber {
     return connectPositions == null ? null : connectPositions.remove(channel);
   }
 
+  /** Whether the transport can carry one more channel (see {@link ClientTransport#mayAddChannel}). */
+  boolean mayAddChannel(String address) {
+    return transport.mayAddChannel(channels, address);
+  }
+
   /** Whether the channel was subscribed server-side (a token's grant does not decide it). */
   boolean isServerSide(String channel) {
     return serverChannels != null && serverChannels.contains(channel);

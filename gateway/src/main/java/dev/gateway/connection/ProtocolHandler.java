@@ -211,6 +211,18 @@ public final class ProtocolHandler {
     serverSide.subscribeClaimed(c, grant);
   }
 
+  /**
+   * The channels of the connection's token's {@code channels} claim, subscribed server-side from
+   * {@code positions} (null for none), for a transport that sets the grant first and registers
+   * its own channels before these (an SSE stream).
+   */
+  public void claimed(Connection c, Map<String, StreamPosition> positions) {
+    if (positions != null) {
+      c.connectPositions(positions);
+    }
+    serverSide.subscribeClaimed(c, c.grant());
+  }
+
   /** The positions of a handshake's query parameter, checked as the connection's limits say. */
   public Map<String, StreamPosition> handshakePositions(String text) throws ProtocolException {
     return ConnectPositions.parse(text, maxChannels, maxAddressLength);

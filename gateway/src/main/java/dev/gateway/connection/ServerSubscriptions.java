@@ -66,7 +66,7 @@ public final class ServerSubscriptions {
       c.serverSide(address, true);
       return Future.succeededFuture(ALREADY);
     }
-    if (c.channels().size() >= maxChannels) {
+    if (c.channels().size() >= maxChannels || !c.mayAddChannel(address)) {
       return Future.succeededFuture(TOO_MANY_CHANNELS);
     }
     c.channels().add(address);

@@ -4,6 +4,7 @@ import dev.gateway.auth.Authenticator;
 import dev.gateway.auth.Grant;
 import dev.gateway.channel.FanoutShard;
 import dev.gateway.channel.Publisher;
+import dev.gateway.channel.stream.StreamPosition;
 import dev.gateway.config.GatewayConfig;
 import dev.gateway.connection.Connection;
 import dev.gateway.connection.ConnectionSlots;
@@ -21,8 +22,10 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code GET /sse?channel=A&channel=B}: Server-Sent Events, for clients that have only
@@ -44,7 +47,8 @@ public final class SseEndpoint {
   public static final String PATH = "/sse";
 
   /** What a stream needs of the node's settings. */
-  record Settings(long retryMs, long heartbeatMs, GatewayMetrics metrics) {
+  record Settings(long retryMs, long heartbeatMs, int maxCursorBytes,
+                  java.util.function.Predicate<String> keepsHistory, GatewayMetrics metrics) {
   }
 
   private final LoopConnections loop;
@@ -71,7 +75,8 @@ public final class SseEndpoint {
     this.publisher = publisher;
     this.limits = config.limits();
     this.sse = config.sse();
-    this.settings = new Settings(sse.retryMs(), sse.heartbeatMs(), metrics);
+    this.settings = new Settings(sse.retryMs(), sse.heartbeatMs(), sse.maxCursorBytes(),
+        publisher::keepsHistory, metrics);
     this.headerTimeoutMs = config.server().headerTimeoutMs();
   }
 
@@ -139,6 +144,15 @@ public final class SseEndpoint {
       lease.release(); // the client left (or the deadline passed) during the token check
       return;
     }
+    List<String> claimed = grant == null ? List.of() : grant.channels().stream()
+        .filter(ch -> !channels.contains(ch)).toList();
+    if (!claimed.isEmpty() && SseCursor.worstCaseLength(historyOf(channels, claimed))
+        > sse.maxCursorBytes()) {
+      lease.release();
+      gate.reject(req, 400, "cursor_too_large", "with the token's channels claim, the cursor could"
+          + " exceed " + sse.maxCursorBytes() + " characters (sse.maxCursorBytes)");
+      return;
+    }
     metrics.sseRequest(cursor == null ? "fresh" : "resumed");
     SseStream stream = new SseStream(req, settings, channels, cursor);
     Connection c = new Connection(stream, loop, shard, limits, lease);
@@ -151,9 +165,37 @@ public final class SseEndpoint {
       for (int i = 0; i < channels.size() && !c.isClosed(); i++) {
         protocol.handleOnBehalf(c, register(i, channels.get(i), cursor));
       }
+      if (grant != null && !c.isClosed()) {
+        // then the token's channels claim, server-side (after the URL's: a channel named in both
+        // recovers through its register), from the cursor's positions of the other channels
+        protocol.claimed(c, claimedPositions(cursor, claimed));
+      }
     } catch (RuntimeException e) {
       c.close(CloseReason.INTERNAL_ERROR); // the connection releases the lease
     }
+  }
+
+  /** The URL's channels and the claimed ones that keep history (what the cursor may hold). */
+  private List<String> historyOf(List<String> channels, List<String> claimed) {
+    List<String> all = new ArrayList<>(channels);
+    all.addAll(claimed);
+    return all.stream().filter(publisher::keepsHistory).toList();
+  }
+
+  /** The cursor's positions of the claimed channels, as connect positions (null: none). */
+  private static Map<String, StreamPosition> claimedPositions(SseCursor cursor,
+                                                              List<String> claimed) {
+    if (cursor == null) {
+      return null;
+    }
+    Map<String, StreamPosition> positions = new HashMap<>();
+    for (String channel : claimed) {
+      SseCursor.Position p = cursor.positions().get(channel);
+      if (p != null) {
+        positions.put(channel, new StreamPosition(p.offset(), p.epoch()));
+      }
+    }
+    return positions;
   }
 
   /** The register a client would send: ack id = the channel's index, with its cursor position. */

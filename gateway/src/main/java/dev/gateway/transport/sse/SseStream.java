@@ -293,6 +293,26 @@ final class SseStream implements ClientTransport {
   public void resume() {
   }
 
+  /**
+   * A server-side subscription (users API) to a history channel is taken only while the cursor of
+   * every history channel of the stream still fits in {@code sse.maxCursorBytes}: a longer one
+   * would be refused when the EventSource sends it back.
+   */
+  @Override
+  public boolean mayAddChannel(java.util.Set<String> channels, String address) {
+    if (!settings.keepsHistory().test(address)) {
+      return true;
+    }
+    List<String> history = new ArrayList<>();
+    for (String channel : channels) {
+      if (settings.keepsHistory().test(channel)) {
+        history.add(channel);
+      }
+    }
+    history.add(address);
+    return SseCursor.worstCaseLength(history) <= settings.maxCursorBytes();
+  }
+
   private void finish(CloseReason reason) {
     if (ended) {
       return;
