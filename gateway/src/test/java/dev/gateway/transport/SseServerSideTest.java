@@ -59,6 +59,9 @@ class SseServerSideTest {
     Map<String, String> auth = Map.of("Authorization", "Bearer " + token);
     String cursor;
     try (SseClient c = open(named, auth)) {
+      JsonObject notice = c.await(e -> e.type().equals("subscribed"), 5, null).json();
+      assertEquals(new JsonObject().put("address", claimed).put("offset", "0").put("epoch", ""),
+          notice.getJsonArray("channels").getJsonObject(0), "the claimed channel's notice");
       publish(claimed, 1, 2);
       assertEquals(List.of(1, 2), received(c, claimed, 2));
       cursor = c.lastEventId();
@@ -66,6 +69,11 @@ class SseServerSideTest {
     publish(claimed, 3, 5); // missed while away
     try (SseClient c = open(named, Map.of("Authorization", "Bearer " + token,
         "Last-Event-ID", cursor))) {
+      JsonObject outcome = c.await(e -> e.type().equals("subscribed"), 5, null).json()
+          .getJsonArray("channels").getJsonObject(0);
+      assertEquals(claimed, outcome.getString("address"), outcome.encode());
+      assertEquals(true, outcome.getBoolean("recovered"), outcome.encode());
+      assertEquals("5", outcome.getString("offset"), outcome.encode());
       publish(claimed, 6, 6);
       assertEquals(List.of(3, 4, 5, 6), received(c, claimed, 4),
           "the missed publications of the claimed channel, in order, once, then the live one");
@@ -80,6 +88,7 @@ class SseServerSideTest {
         .put("channels", new JsonArray().add(fresh("chat.claimed"))));
     try (SseClient c = open(fresh("chat.named"), Map.of("Authorization", "Bearer " + token))) {
       assertEquals(400, c.status(), c.body());
+      c.awaitEnd(5);
       assertEquals("cursor_too_large", new JsonObject(c.body()).getString("error"), c.body());
     }
   }

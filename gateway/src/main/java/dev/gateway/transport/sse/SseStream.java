@@ -67,6 +67,10 @@ final class SseStream implements ClientTransport {
   private final Map<String, SseCursor.Position> positions = new LinkedHashMap<>();
   private final JsonObject[] outcomes;
   private final List<Waiting> waiting = new ArrayList<>();
+  /** Server-side subscription notices that arrived before the stream opened: type, outcome. */
+  private final List<JsonObject> notices = new ArrayList<>();
+  /** Most notices kept before the stream opens (a few per claimed channel at most, in practice). */
+  private static final int MAX_NOTICES = 1024;
   private int answered;
   private JsonObject refusal;
   private Connection connection;
@@ -122,31 +126,25 @@ final class SseStream implements ClientTransport {
     } catch (RuntimeException e) {
       return;
     }
+    String type = j.getString("type");
+    if ("subscribed".equals(type) || "unsubscribed".equals(type)) {
+      notice(type, j);
+      return;
+    }
     int index = index(j.getValue("ack"));
     if (state != State.REGISTERING || index < 0 || outcomes[index] != null) {
       return;
     }
     String channel = channels.get(index);
     JsonObject outcome = new JsonObject().put("address", channel);
-    if ("err".equals(j.getString("type"))) {
+    if ("err".equals(type)) {
       outcome.put("error", j.getString("body"));
       if (refusal == null) {
         refusal = new JsonObject().put("error", j.getString("body"))
             .put("message", j.getString("message"));
       }
     } else if (j.containsKey("recovered")) {
-      boolean recovered = j.getBoolean("recovered");
-      outcome.put("recovered", recovered);
-      if (j.getString("offset") != null) {
-        outcome.put("offset", j.getString("offset")).put("epoch", j.getString("epoch"));
-        SseCursor.Position asked = resumedFrom == null ? null : resumedFrom.positions().get(channel);
-        // recovered: the replay is still to come, so the client is where it said it was
-        positions.put(channel, recovered && asked != null ? asked
-            : new SseCursor.Position(j.getString("epoch"), Long.parseLong(j.getString("offset"))));
-      }
-      if (j.getString("reason") != null) {
-        outcome.put("reason", j.getString("reason"));
-      }
+      outcome(channel, j, outcome);
     } else if (resumedFrom != null) {
       // a channel without history: nothing of what was published meanwhile comes back
       outcome.put("recovered", false).put("reason", "no_history");
@@ -155,6 +153,56 @@ final class SseStream implements ClientTransport {
     if (++answered == outcomes.length) {
       opened();
     }
+  }
+
+  /** A register's or a server-side subscription's answer: the outcome, and the cursor's position. */
+  private void outcome(String channel, JsonObject answer, JsonObject outcome) {
+    Boolean recovered = answer.getBoolean("recovered");
+    if (recovered != null) {
+      outcome.put("recovered", recovered);
+    }
+    if (answer.getString("offset") != null) {
+      outcome.put("offset", answer.getString("offset")).put("epoch", answer.getString("epoch"));
+      SseCursor.Position asked = resumedFrom == null ? null : resumedFrom.positions().get(channel);
+      // recovered: the replay is still to come, so the client is where it said it was
+      positions.put(channel, Boolean.TRUE.equals(recovered) && asked != null ? asked
+          : new SseCursor.Position(answer.getString("epoch"), Long.parseLong(answer.getString("offset"))));
+    }
+    if (answer.getString("reason") != null) {
+      outcome.put("reason", answer.getString("reason"));
+    }
+  }
+
+  /**
+   * A server-side subscription made or ended (the token's channels claim, the users API): an
+   * event of the first event's form, {@code event: subscribed} (or {@code unsubscribed}) with
+   * {@code data: {"channels":[outcome]}}, and the cursor where the channel now starts. Before the
+   * stream opens, they wait and follow its first event.
+   */
+  private void notice(String type, JsonObject j) {
+    String channel = j.getString("channel");
+    if (channel == null || state == State.CLOSED) {
+      return;
+    }
+    JsonObject outcome = new JsonObject().put("address", channel);
+    if ("subscribed".equals(type)) {
+      outcome(channel, j, outcome);
+    } else {
+      positions.remove(channel);
+    }
+    if (state == State.REGISTERING) {
+      if (notices.size() < MAX_NOTICES) {
+        notices.add(new JsonObject().put("type", type).put("outcome", outcome));
+      }
+    } else {
+      response.write(noticeEvent(type, outcome));
+    }
+  }
+
+  /** The notice as an event, with the cursor as it is when it is written. */
+  private String noticeEvent(String type, JsonObject outcome) {
+    return "event: " + type + "\nid: " + SseCursor.encode(positions, false) + "\ndata: "
+        + new JsonObject().put("channels", new JsonArray().add(outcome)).encode() + "\n\n";
   }
 
   private int index(Object ack) {
@@ -181,6 +229,10 @@ final class SseStream implements ClientTransport {
         .encode();
     response.write("retry: " + settings.retryMs() + "\nevent: subscribed\nid: "
         + SseCursor.encode(positions, false) + "\ndata: " + subscribed + "\n\n");
+    for (JsonObject n : notices) {
+      response.write(noticeEvent(n.getString("type"), n.getJsonObject("outcome")));
+    }
+    notices.clear();
     for (Waiting w : waiting) {
       response.write(event(w.message())).onComplete(w.written());
     }
