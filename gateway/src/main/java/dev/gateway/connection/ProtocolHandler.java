@@ -186,6 +186,9 @@ public final class ProtocolHandler {
           presence.leave(c, channel);
         }
       }
+      if (previous != null && !java.util.Objects.equals(previous.info(), next.info())) {
+        presence.infoChanged(c, new java.util.ArrayList<>(c.channels())); // members show the new info
+      }
       dispatch(c, m);
     });
   }

@@ -128,6 +128,30 @@ public final class Presence extends VerticleBase {
     });
   }
 
+  /**
+   * The connection's token was refreshed with another {@code info}: where it is a member, the
+   * member now carries the new info, here and on the other nodes (no join or leave event: the
+   * same client stays).
+   */
+  public void infoChanged(Connection c, java.util.Collection<String> subscribed) {
+    Grant g = c.grant();
+    Member m = new Member(c.clientId(), c.user(), g == null ? null : g.info(), nodeId);
+    List<String> covered = subscribed.stream().filter(this::covers).toList();
+    if (covered.isEmpty()) {
+      return;
+    }
+    presenceContext.runOnContext(v -> {
+      for (String channel : covered) {
+        ChannelMembers ch = channels.get(channel);
+        Member old = ch == null ? null : ch.get(m.client());
+        if (old != null && old.node().equals(nodeId) && addMember(nodeId, channel, m)
+            && cluster != null) {
+          cluster.changed(channel, m, true);
+        }
+      }
+    });
+  }
+
   /** The connection left the channel (any way): no longer a member, nor a watcher. */
   public void leave(Connection c, String channel) {
     if (!covers(channel)) {

@@ -73,6 +73,44 @@ class PresenceTest {
   }
 
   @Test
+  void aRefreshedTokensInfoReplacesTheMembersInfoWithoutAJoin() throws InterruptedException {
+    String ch = GatewayExtension.fresh("chat.refresh");
+    JsonObject before = new JsonObject().put("name", "Alice");
+    JsonObject after = new JsonObject().put("name", "Alice B.");
+    try (BridgeClient alice = clients.connect("alice", before, null);
+         BridgeClient watcher = clients.connect("bob")) {
+      register(watcher, ch, true);
+      register(alice, ch, false);
+      JsonObject join = watcher.awaitRec(ch, 5);
+      assertEquals("join", join == null ? null : join.getJsonObject("headers").getString("gateway.event"));
+      assertEquals(List.of(before), infos(watcher, ch));
+      alice.send(new JsonObject().put("type", "ping")
+          .put("headers", new JsonObject().put("token", clients.token("alice", after, null))));
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      List<JsonObject> now = infos(watcher, ch);
+      while (!now.equals(List.of(after)) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        now = infos(watcher, ch);
+      }
+      assertEquals(List.of(after), now, "the member still shows the old info");
+      assertEquals(2, stats(watcher, ch).getInteger("clients"), "the refresh added a member");
+      assertNull(watcher.awaitRec(ch, 2), "the refresh caused a presence event");
+    }
+  }
+
+  /** The info of every member with one (one page). */
+  private static List<JsonObject> infos(BridgeClient asker, String ch) {
+    List<JsonObject> infos = new ArrayList<>();
+    for (Object o : page(asker, ch, null, null).getJsonArray("members")) {
+      JsonObject info = ((JsonObject) o).getJsonObject("info");
+      if (info != null) {
+        infos.add(info);
+      }
+    }
+    return infos;
+  }
+
+  @Test
   void pagesFollowTheCursorInClientOrderAndTheLastHasNone() {
     String ch = GatewayExtension.fresh("chat.pages");
     List<BridgeClient> open = new ArrayList<>();
