@@ -130,10 +130,6 @@ public final class ProtocolHandler {
   }
 
   /**
-   * A token arrived in a message's headers (SockJS authenticates with its first message; any
-   * connection may refresh its token this way). Reading pauses until it is verified.
-   */
-  /**
    * The {@code gateway.positions} of a message ({@link ConnectPositions}): read only on the
    * message that carries the connection's first token, and only once; anywhere else refused.
    */
@@ -150,6 +146,10 @@ public final class ProtocolHandler {
     return ConnectPositions.parse(envelope.positions(), maxChannels, maxAddressLength);
   }
 
+  /**
+   * A token arrived in a message's headers (SockJS authenticates with its first message; any
+   * connection may refresh its token this way). Reading pauses until it is verified.
+   */
   private void authenticateThenDispatch(Connection c, String token,
                                         Map<String, StreamPosition> positions, ClientMessage m) {
     c.tokenSeen(token);
@@ -195,15 +195,8 @@ public final class ProtocolHandler {
 
   /**
    * A token verified at the handshake: the connection's grant, then the channels of its
-   * {@code channels} claim, subscribed server-side.
-   */
-  public void authenticated(Connection c, String token, Grant grant) {
-    authenticated(c, token, grant, null);
-  }
-
-  /**
-   * As above, with the positions the client gave at the handshake ({@link ConnectPositions}, null
-   * for none): the server-side subscriptions to those channels recover from there.
+   * {@code channels} claim, subscribed server-side, from the positions the client gave at the
+   * handshake ({@link ConnectPositions}, null for none).
    */
   public void authenticated(Connection c, String token, Grant grant,
                             Map<String, StreamPosition> positions) {
