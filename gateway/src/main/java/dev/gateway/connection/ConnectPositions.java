@@ -31,7 +31,7 @@ public final class ConnectPositions {
   private ConnectPositions() {
   }
 
-  /** The positions of a query parameter's JSON text; refused whole when anything is malformed. */
+  /** The positions of a query parameter's JSON text; refused whole when anything is wrong. */
   public static Map<String, StreamPosition> parse(String text, int maxChannels,
                                                   int maxAddressLength) throws ProtocolException {
     if (text.length() > 2 + (long) maxChannels * (maxAddressLength + PER_ENTRY)) {
@@ -46,7 +46,7 @@ public final class ConnectPositions {
     return parse(json, maxChannels, maxAddressLength);
   }
 
-  /** The positions of a header's value (a JSON object); refused whole when anything is malformed. */
+  /** The positions of a header's value (a JSON object); refused whole when anything is wrong. */
   public static Map<String, StreamPosition> parse(Object value, int maxChannels,
                                                   int maxAddressLength) throws ProtocolException {
     if (!(value instanceof JsonObject json)) {

@@ -406,7 +406,7 @@ public final class Connection implements Subscriber {
     return connectPositions == null ? null : connectPositions.remove(channel);
   }
 
-  /** Whether the transport can carry one more channel (see {@link ClientTransport#mayAddChannel}). */
+  /** Whether the transport can carry one more channel ({@link ClientTransport#mayAddChannel}). */
   boolean mayAddChannel(String address) {
     return transport.mayAddChannel(channels, address);
   }

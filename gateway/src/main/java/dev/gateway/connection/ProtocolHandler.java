@@ -187,7 +187,8 @@ public final class ProtocolHandler {
         }
       }
       if (previous != null && !java.util.Objects.equals(previous.info(), next.info())) {
-        presence.infoChanged(c, new java.util.ArrayList<>(c.channels())); // members show the new info
+        // its presence members show the new info
+        presence.infoChanged(c, new java.util.ArrayList<>(c.channels()));
       }
       dispatch(c, m);
     });

@@ -155,7 +155,7 @@ final class SseStream implements ClientTransport {
     }
   }
 
-  /** A register's or a server-side subscription's answer: the outcome, and the cursor's position. */
+  /** A register's or a server-side subscription's answer: its outcome, the cursor's position. */
   private void outcome(String channel, JsonObject answer, JsonObject outcome) {
     Boolean recovered = answer.getBoolean("recovered");
     if (recovered != null) {
@@ -166,7 +166,8 @@ final class SseStream implements ClientTransport {
       SseCursor.Position asked = resumedFrom == null ? null : resumedFrom.positions().get(channel);
       // recovered: the replay is still to come, so the client is where it said it was
       positions.put(channel, Boolean.TRUE.equals(recovered) && asked != null ? asked
-          : new SseCursor.Position(answer.getString("epoch"), Long.parseLong(answer.getString("offset"))));
+          : new SseCursor.Position(answer.getString("epoch"),
+              Long.parseLong(answer.getString("offset"))));
     }
     if (answer.getString("reason") != null) {
       outcome.put("reason", answer.getString("reason"));
